@@ -1,0 +1,13 @@
+// npm run bench [-- section ...]: prints the project's speed and memory figures on this machine.
+// Needs the weights (ATLAS_MODELS_DIR) and, for the dataset sections, ATLAS_DATASET_DIR.
+import { benchModel } from './model.ts';
+
+const sections: Record<string, () => Promise<void>> = { model: benchModel };
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !sections[w]);
+if (unknown.length) {
+  console.error(`bench: unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(sections).join(', ')}`);
+  process.exit(2);
+}
+console.log(`circuit-atlas bench — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+for (const name of wanted.length ? wanted : Object.keys(sections)) await sections[name]();

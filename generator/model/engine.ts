@@ -1,0 +1,37 @@
+// The one narrow interface between the network and everything that studies it (optvis, dataset,
+// circuits, stimuli). Arrays cross it as plain typed arrays, so an engine may run anywhere (tfjs,
+// onnxruntime, a GPU); objectives are small tfjs functions on an activation, run wherever tfjs runs.
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from './spec.ts';
+
+/** A dense row-major array; images are NHWC RGB in [0, 255]. */
+export interface NdArray {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface ActivationOptions {
+  /** Return conv/dense outputs before their ReLU (default: after). */
+  preRelu?: boolean;
+}
+
+/** Per-image objective values [N] of one layer's activation [N, h, w, c] (or [N, units]). */
+export type Objective = (activation: tf.Tensor) => tf.Tensor1D;
+
+export interface InputGradient {
+  /** d(sum of objective values) / d(input image), same shape as the input. */
+  grad: NdArray;
+  /** The objective's value for each image. */
+  values: Float32Array;
+}
+
+export interface Engine {
+  /** e.g. 'tfjs-wasm', 'tfjs-tensorflow', 'onnxruntime'. */
+  readonly name: string;
+  readonly spec: ModelSpec;
+  /** Layers the loaded weights make computable, in order. */
+  layers(): string[];
+  activations(images: NdArray, layers: string[], opts?: ActivationOptions): Promise<Map<string, NdArray>>;
+  inputGradient(images: NdArray, layer: string, objective: Objective, opts?: ActivationOptions): Promise<InputGradient>;
+  dispose(): void;
+}
