@@ -3,15 +3,18 @@
 import { Command, CommanderError } from 'commander';
 import { AtlasError } from '../errors.ts';
 import * as activations from './activations.ts';
+import * as circuit from './circuit.ts';
 import * as classify from './classify.ts';
+import * as examples from './examples.ts';
 import * as info from './info.ts';
+import * as visualize from './visualize.ts';
 
 export function buildProgram(): Command {
   const program = new Command('atlas')
     .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19, as a static atlas')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [activations, classify, info]) cmd.register(program);
+  for (const cmd of [activations, circuit, classify, examples, info, visualize]) cmd.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

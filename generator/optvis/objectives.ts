@@ -1,0 +1,91 @@
+// Objectives (Lucid/Lucent): what gradient ascent maximizes, per image of a batch in which image i
+// belongs to unit units[i]. They receive the layer's pre-ReLU activation [N, h, w, C] and return one
+// value per image, so that many units can be optimized in one batch.
+import * as tf from '@tensorflow/tfjs';
+import type { Objective } from '../model/engine.ts';
+
+export const OBJECTIVES = ['channel', 'neuron', 'negative', 'diversity'] as const;
+export type ObjectiveName = (typeof OBJECTIVES)[number];
+
+function unitMask(units: number[], channels: number): tf.Tensor4D {
+  const mask = new Float32Array(units.length * channels);
+  units.forEach((u, i) => (mask[i * channels + u] = 1));
+  return tf.tensor4d(mask, [units.length, 1, 1, channels]);
+}
+
+/** Mean of each image's unit over all positions. */
+export function channel(units: number[], opts: { relu?: boolean } = {}): Objective {
+  return (act) =>
+    tf.tidy(() => {
+      const a = opts.relu ? tf.relu(act) : act;
+      return tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]) as tf.Tensor1D;
+    });
+}
+
+/** Each image's unit at the centre position (floor(h/2), floor(w/2)). */
+export function neuron(units: number[], opts: { relu?: boolean } = {}): Objective {
+  return (act) =>
+    tf.tidy(() => {
+      const [, h, w, c] = act.shape as number[];
+      const centre = tf.slice(act, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [-1, 1, 1, c]);
+      const a = opts.relu ? tf.relu(centre) : centre;
+      return tf.reshape(tf.sum(tf.mul(a, unitMask(units, c)), [1, 2, 3]), [-1]) as tf.Tensor1D;
+    });
+}
+
+/** What the unit dislikes: minimize its channel mean. */
+export function negative(units: number[], opts: { relu?: boolean } = {}): Objective {
+  const ch = channel(units, opts);
+  return (act) => tf.tidy(() => tf.neg(ch(act)) as tf.Tensor1D);
+}
+
+/**
+ * Diversity (Lucid): within each group of `group` consecutive images, penalize the cosine similarity of
+ * their Gram matrices (post-ReLU, same layer). Image i gets -sum_{j != i} cos(G_i, G_j) / group, so the
+ * batch total is Lucid's diversity term.
+ */
+export function diversityPenalty(group: number): Objective {
+  return (act) =>
+    tf.tidy(() => {
+      const [n, h, w, c] = act.shape as number[];
+      if (n % group !== 0) throw new Error(`diversity needs a batch that is a multiple of ${group}, got ${n}`);
+      const flat = tf.reshape(tf.relu(act), [n, h * w, c]);
+      const grams = tf.reshape(tf.matMul(flat, flat, true, false), [n / group, group, c * c]);
+      const unit = tf.div(grams, tf.maximum(tf.norm(grams, 'euclidean', 2, true), 1e-10));
+      const sims = tf.matMul(unit, unit, false, true); // [groups, group, group]
+      const offDiagonal = tf.sub(tf.sum(sims, 2), tf.sum(tf.mul(sims, tf.eye(group).expandDims(0)), 2));
+      return tf.reshape(tf.div(tf.neg(offDiagonal), group), [n]) as tf.Tensor1D;
+    });
+}
+
+/** Weighted sum of objectives, image by image. */
+export function sum(terms: Array<{ objective: Objective; weight: number }>): Objective {
+  return (act) => tf.tidy(() => tf.addN(terms.map((t) => tf.mul(t.objective(act), t.weight))) as tf.Tensor1D);
+}
+
+export interface ObjectiveOptions {
+  /** Optimize post-ReLU values (default: pre-ReLU, which keeps a gradient where the unit is off). */
+  relu?: boolean;
+  diversityWeight?: number;
+  diversityGroup?: number;
+}
+
+export const DIVERSITY_WEIGHT = 100;
+export const DIVERSITY_GROUP = 4;
+
+/** The named objective for a batch whose image i shows units[i]. */
+export function objectiveFor(name: ObjectiveName, units: number[], opts: ObjectiveOptions = {}): Objective {
+  switch (name) {
+    case 'channel':
+      return channel(units, opts);
+    case 'neuron':
+      return neuron(units, opts);
+    case 'negative':
+      return negative(units, opts);
+    case 'diversity':
+      return sum([
+        { objective: channel(units, opts), weight: 1 },
+        { objective: diversityPenalty(opts.diversityGroup ?? DIVERSITY_GROUP), weight: opts.diversityWeight ?? DIVERSITY_WEIGHT },
+      ]);
+  }
+}

@@ -1,0 +1,151 @@
+// The optimization loop (Lucent's render_vis): Fourier parameters -> decorrelated colour -> sigmoid ->
+// random transforms -> x255 -> network; Adam ascends the objective. The network is only reached through
+// the Engine interface: it returns d(objective)/d(input), and tfjs differentiates the image side
+// (spectrum, colour, transforms) against that gradient.
+import * as tf from '@tensorflow/tfjs';
+import { AtlasError } from '../errors.ts';
+import type { Engine, NdArray } from '../model/engine.ts';
+import { toValidRgb } from './color.ts';
+import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
+import { fourierParam } from './param.ts';
+import { prng, seedOf } from './random.ts';
+import { planWarp, sampleTransform, STANDARD_TRANSFORMS, type TransformConfig, warp } from './transform.ts';
+
+export interface RenderSettings {
+  size: number;
+  steps: number;
+  lr: number;
+  seed: number;
+  /** null: no transformation robustness (for tests and ablations). */
+  transforms?: TransformConfig | null;
+  /** Record the curve every this many steps (and after the last). */
+  curveEvery?: number;
+  objectiveOptions?: ObjectiveOptions;
+}
+
+export interface RenderRequest extends RenderSettings {
+  layer: string;
+  objective: ObjectiveName;
+  /** The unit each image of the batch shows (diversity: a unit repeated once per image of its group). */
+  units: number[];
+  /** Index of each image within its unit's set (0 except for diversity). */
+  imageIndex: number[];
+}
+
+export interface RenderedImage {
+  unit: number;
+  index: number;
+  /** size x size x 3, RGB in [0, 1]. */
+  pixels: Float32Array;
+  /** Post-ReLU channel mean of the unit on the untransformed image, every curveEvery steps. */
+  curve: number[];
+  /** Post-ReLU mean and max of the unit on the final untransformed image. */
+  activation: { mean: number; max: number };
+}
+
+export interface RenderResult {
+  images: RenderedImage[];
+  seconds: number;
+}
+
+/** Each image starts from its own seed, so its result does not depend on what shares the batch. */
+export function initSeed(seed: number, layer: string, unit: number, objective: string, index: number): number {
+  return seedOf('fourier-init', seed, layer, unit, objective, index);
+}
+
+/** Clear errors for an unknown layer or a unit out of range, before any work. */
+export function checkUnits(engine: Engine, layer: string, units: number[]): void {
+  const available = engine.layers();
+  const spec = engine.spec.layers.find((l) => l.name === layer);
+  if (!spec || !available.includes(layer)) {
+    throw new AtlasError(`layer ${layer} is not available in the loaded weights; available: ${available.join(', ')}`);
+  }
+  if (spec.kind !== 'conv') throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer`);
+  const bad = [...new Set(units.filter((u) => !Number.isInteger(u) || u < 0 || u >= spec.filters))];
+  if (bad.length) throw new AtlasError(`unit(s) ${bad.join(', ')} out of range for ${layer}: it has units 0..${spec.filters - 1}`);
+}
+
+/** Post-ReLU mean and max of image i's unit. */
+export async function measureUnits(engine: Engine, pixels: NdArray, layer: string, units: number[]): Promise<Array<{ mean: number; max: number }>> {
+  const x = { data: pixels.data.map((v) => v * 255), shape: pixels.shape };
+  const act = (await engine.activations(x, [layer])).get(layer)!;
+  const [n, h, w, c] = act.shape;
+  return Array.from({ length: n }, (_, i) => {
+    let s = 0;
+    let m = -Infinity;
+    const base = i * h * w * c + units[i];
+    for (let p = 0; p < h * w; p++) {
+      const v = act.data[base + p * c];
+      s += v;
+      if (v > m) m = v;
+    }
+    return { mean: s / (h * w), max: m };
+  });
+}
+
+export async function render(engine: Engine, req: RenderRequest, onStep?: (step: number) => void): Promise<RenderResult> {
+  const t0 = performance.now();
+  checkUnits(engine, req.layer, req.units);
+  const n = req.units.length;
+  const { size } = req;
+  const transforms = req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms;
+  const curveEvery = req.curveEvery ?? 16;
+  const param = fourierParam(n, size, size, (i) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i])));
+  // Transforms are drawn from the seed alone: every image of the batch sees the same sequence.
+  const rand = prng(seedOf('transforms', req.seed));
+  const objective = objectiveFor(req.objective, req.units, req.objectiveOptions);
+  // Adam as in Lucid (TF defaults: beta1 0.9, beta2 0.999, epsilon 1e-8).
+  const optimizer = tf.train.adam(req.lr, 0.9, 0.999, 1e-8);
+  const curves: number[][] = req.units.map(() => []);
+  const rgb = () => tf.tidy(() => toValidRgb(param.image()));
+  const snapshot = async (): Promise<NdArray> => {
+    const img = rgb();
+    const data = (await img.data()) as Float32Array;
+    img.dispose();
+    return { data, shape: [n, size, size, 3] };
+  };
+  const record = async () => {
+    const m = await measureUnits(engine, await snapshot(), req.layer, req.units);
+    m.forEach((v, i) => curves[i].push(v.mean));
+  };
+  try {
+    for (let step = 0; step < req.steps; step++) {
+      if (step % curveEvery === 0) await record();
+      const plan = transforms ? planWarp(size, sampleTransform(rand, transforms), transforms) : null;
+      const input = (): tf.Tensor4D => {
+        const img = rgb();
+        return tf.mul(plan ? warp(img, plan) : img, 255) as tf.Tensor4D;
+      };
+      const x = tf.tidy(input);
+      const xData = (await x.data()) as Float32Array;
+      const shape = x.shape;
+      x.dispose();
+      const { grad } = await engine.inputGradient({ data: xData, shape }, req.layer, objective, { preRelu: true });
+      tf.tidy(() => {
+        const g = tf.tensor4d(grad.data, grad.shape as [number, number, number, number]);
+        // Surrogate loss whose gradient w.r.t. the spectra is -d(objective)/d(spectra).
+        const { value, grads } = tf.variableGrads(() => tf.neg(tf.sum(tf.mul(input(), g))) as tf.Scalar, param.variables as tf.Variable[]);
+        value.dispose();
+        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      });
+      onStep?.(step + 1);
+    }
+    await record();
+    const final = await snapshot();
+    const activation = await measureUnits(engine, final, req.layer, req.units);
+    const per = size * size * 3;
+    return {
+      images: req.units.map((unit, i) => ({
+        unit,
+        index: req.imageIndex[i],
+        pixels: final.data.slice(i * per, (i + 1) * per),
+        curve: curves[i],
+        activation: activation[i],
+      })),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    optimizer.dispose();
+    param.dispose();
+  }
+}

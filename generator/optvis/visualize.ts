@@ -1,0 +1,139 @@
+// Feature visualization of many units: splits them into batches, spreads the batches over one worker
+// per core (each with its own engine), and writes one PNG per image.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../fsutil.ts';
+import { encodePng } from '../model/image.ts';
+import { type LoadOptions, loadModel } from '../model/load.ts';
+import { WorkerPool, defaultWorkerCount } from '../parallel/pool.ts';
+import { DIVERSITY_GROUP, type ObjectiveName } from './objectives.ts';
+import { render, type RenderRequest, type RenderResult, type RenderSettings } from './render.ts';
+
+export interface VisualizeOptions extends RenderSettings {
+  model: LoadOptions;
+  layer: string;
+  units: number[];
+  objective: ObjectiveName;
+  /** Images per optimization batch (a diversity unit always keeps its group together). */
+  batch?: number;
+  /** Worker threads; 1 runs in this process. Default: one per core. */
+  workers?: number;
+  onProgress?: (stepsDone: number, stepsTotal: number) => void;
+}
+
+export interface UnitImage {
+  index: number;
+  pixels: Float32Array;
+  activation: { mean: number; max: number };
+  curve: number[];
+}
+
+export interface UnitVisualization {
+  layer: string;
+  unit: number;
+  objective: ObjectiveName;
+  size: number;
+  steps: number;
+  seed: number;
+  /** Mean over the unit's images (one image except for diversity). */
+  activation: { mean: number; max: number };
+  curve: number[];
+  /** Wall time of the batch that rendered this unit, and how many images shared it. */
+  seconds: number;
+  batch: number;
+  images: UnitImage[];
+}
+
+export const DEFAULT_BATCH = 4;
+
+/** Splits units into render requests of about `batch` images each. */
+export function planBatches(opts: Pick<VisualizeOptions, 'layer' | 'units' | 'objective' | 'batch'> & RenderSettings): RenderRequest[] {
+  const per = opts.objective === 'diversity' ? DIVERSITY_GROUP : 1;
+  const unitsPerBatch = Math.max(1, Math.floor((opts.batch ?? DEFAULT_BATCH) / per));
+  const out: RenderRequest[] = [];
+  for (let i = 0; i < opts.units.length; i += unitsPerBatch) {
+    const chunk = opts.units.slice(i, i + unitsPerBatch);
+    out.push({
+      size: opts.size,
+      steps: opts.steps,
+      lr: opts.lr,
+      seed: opts.seed,
+      transforms: opts.transforms,
+      curveEvery: opts.curveEvery,
+      objectiveOptions: opts.objectiveOptions,
+      layer: opts.layer,
+      objective: opts.objective,
+      units: chunk.flatMap((u) => Array(per).fill(u)),
+      imageIndex: chunk.flatMap(() => Array.from({ length: per }, (_, k) => k)),
+    });
+  }
+  return out;
+}
+
+function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
+  const byUnit = new Map<number, UnitImage[]>();
+  for (const im of res.images) {
+    const list = byUnit.get(im.unit) ?? [];
+    list.push({ index: im.index, pixels: im.pixels, activation: im.activation, curve: im.curve });
+    byUnit.set(im.unit, list);
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [...byUnit.entries()].map(([unit, images]) => ({
+    layer: req.layer,
+    unit,
+    objective: req.objective,
+    size: req.size,
+    steps: req.steps,
+    seed: req.seed,
+    activation: { mean: avg(images.map((i) => i.activation.mean)), max: avg(images.map((i) => i.activation.max)) },
+    curve: images[0].curve.map((_, k) => avg(images.map((i) => i.curve[k]))),
+    seconds: res.seconds,
+    batch: req.units.length,
+    images,
+  }));
+}
+
+export async function visualize(opts: VisualizeOptions): Promise<UnitVisualization[]> {
+  const requests = planBatches(opts);
+  const workers = Math.min(opts.workers ?? defaultWorkerCount(), requests.length);
+  const total = requests.length * opts.steps;
+  const done = new Array<number>(requests.length).fill(0);
+  const report = (i: number, step: number) => {
+    done[i] = step;
+    opts.onProgress?.(
+      done.reduce((a, b) => a + b, 0),
+      total,
+    );
+  };
+  let results: RenderResult[];
+  if (workers <= 1) {
+    const { engine } = await loadModel(opts.model);
+    results = [];
+    for (let i = 0; i < requests.length; i++) results.push(await render(engine, requests[i], (s) => report(i, s)));
+    engine.dispose();
+  } else {
+    const pool = new WorkerPool<RenderRequest, RenderResult>(fileURLToPath(new URL('./worker-task.ts', import.meta.url)), opts.model, workers);
+    try {
+      await pool.started();
+      results = await Promise.all(requests.map((r, i) => pool.run(r, (s) => report(i, s as number))));
+    } finally {
+      await pool.close();
+    }
+  }
+  return requests.flatMap((r, i) => collect(r, results[i]));
+}
+
+/** `<layer>_<unit>_<objective>[_<i>].png` (the index only for multi-image objectives). */
+export function imageFileName(v: Pick<UnitVisualization, 'layer' | 'unit' | 'objective' | 'images'>, index: number): string {
+  return `${v.layer}_${v.unit}_${v.objective}${v.images.length > 1 ? `_${index}` : ''}.png`;
+}
+
+export async function writeImages(v: UnitVisualization, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const im of v.images) {
+    const file = path.join(dir, imageFileName(v, im.index));
+    writeFileAtomic(file, await encodePng(im.pixels, v.size, v.size));
+    files.push(file);
+  }
+  return files;
+}

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { channel, diversityPenalty, negative, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
+import { randomArray } from '../helpers/h5.ts';
+
+describe('objectives', () => {
+  const act = tf.tensor4d(randomArray(2 * 5 * 5 * 4, 3), [2, 5, 5, 4]);
+  const at = (n: number, y: number, x: number, c: number) => act.dataSync()[((n * 5 + y) * 5 + x) * 4 + c];
+
+  it('channel: mean of each image\'s own unit; negative: its opposite; neuron: the centre', () => {
+    const v = channel([1, 3])(act).dataSync();
+    let s0 = 0;
+    let s1 = 0;
+    for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) { s0 += at(0, y, x, 1); s1 += at(1, y, x, 3); }
+    expect(v[0]).toBeCloseTo(s0 / 25, 5);
+    expect(v[1]).toBeCloseTo(s1 / 25, 5);
+    expect(negative([1, 3])(act).dataSync()[1]).toBeCloseTo(-s1 / 25, 5);
+    const n = neuron([2, 0])(act).dataSync();
+    expect(n[0]).toBeCloseTo(at(0, 2, 2, 2), 6);
+    expect(n[1]).toBeCloseTo(at(1, 2, 2, 0), 6);
+    expect(channel([1, 3], { relu: true })(act).dataSync()[0]).toBeGreaterThanOrEqual(v[0]);
+  });
+
+  it('diversity: identical images are penalized by (g-1)/g each, disjoint ones not at all', () => {
+    const same = tf.tile(tf.abs(tf.tensor4d(randomArray(3 * 3 * 4, 8), [1, 3, 3, 4])), [4, 1, 1, 1]);
+    diversityPenalty(4)(same).dataSync().forEach((v) => expect(v).toBeCloseTo(-0.75, 4));
+    const disjoint = tf.tensor4d([1, 0, 0, 1], [2, 1, 1, 2]);
+    diversityPenalty(2)(disjoint).dataSync().forEach((v) => expect(v).toBeCloseTo(0, 6));
+    const total = objectiveFor('diversity', [0, 0, 0, 0])(same).dataSync();
+    const ch = channel([0, 0, 0, 0])(same).dataSync();
+    total.forEach((v, i) => expect(v).toBeCloseTo(ch[i] - 100 * 0.75, 2));
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../generator/model/engine.ts';
+import { loadModel } from '../../generator/model/load.ts';
+import { render } from '../../generator/optvis/render.ts';
+import { planBatches, visualize, writeImages } from '../../generator/optvis/visualize.ts';
+import { atlas } from '../helpers/cli.ts';
+import { SHARED_DIR } from '../helpers/shared.ts';
+
+let engine: Engine;
+beforeAll(async () => {
+  process.env.ATLAS_MODELS_DIR = path.join(SHARED_DIR, 'models');
+  engine = (await loadModel({ backend: 'wasm' })).engine;
+});
+
+const base = { layer: 'block1_conv2', size: 32, steps: 24, lr: 0.05, seed: 0 };
+
+describe('render', () => {
+  it('raises the unit\'s activation far above its start (channel), and lowers it (negative)', async () => {
+    const up = await render(engine, { ...base, objective: 'channel', units: [3, 40], imageIndex: [0, 0], curveEvery: 8 });
+    for (const im of up.images) {
+      expect(im.curve).toHaveLength(4); // steps 0, 8, 16 and the end
+      expect(im.curve[3]).toBeGreaterThan(im.curve[0] * 2 + 1);
+      expect(im.activation.mean).toBeCloseTo(im.curve[3], 3);
+      expect(im.pixels.every((v) => v >= 0 && v <= 1)).toBe(true);
+    }
+    const down = await render(engine, { ...base, objective: 'negative', units: [3], imageIndex: [0], curveEvery: 8 });
+    expect(down.images[0].curve[3]).toBeLessThanOrEqual(down.images[0].curve[0]);
+  });
+
+  it('gives the same pixels for the same seed, whatever else shares the batch, and others for another seed', async () => {
+    const a = await render(engine, { ...base, steps: 6, objective: 'channel', units: [7], imageIndex: [0] });
+    const b = await render(engine, { ...base, steps: 6, objective: 'channel', units: [5, 7], imageIndex: [0, 0] });
+    const c = await render(engine, { ...base, steps: 6, seed: 1, objective: 'channel', units: [7], imageIndex: [0] });
+    const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
+    expect(maxDiff(a.images[0].pixels, b.images[1].pixels)).toBeLessThan(1e-4);
+    expect(maxDiff(a.images[0].pixels, c.images[0].pixels)).toBeGreaterThan(1e-2);
+  });
+
+  it('fails before any work for a unit out of range or a layer the weights lack', async () => {
+    await expect(render(engine, { ...base, objective: 'channel', units: [64], imageIndex: [0] })).rejects.toThrow(/unit\(s\) 64 out of range for block1_conv2: it has units 0..63/);
+    await expect(render(engine, { ...base, layer: 'block4_conv1', objective: 'channel', units: [0], imageIndex: [0] })).rejects.toThrow(/block4_conv1 is not available/);
+  });
+});
+
+describe('visualize', () => {
+  it('keeps each diversity unit\'s 4 images in one batch', () => {
+    const reqs = planBatches({ ...base, units: [1, 2, 3], objective: 'diversity', batch: 8 });
+    expect(reqs.map((r) => r.units)).toEqual([[1, 1, 1, 1, 2, 2, 2, 2], [3, 3, 3, 3]]);
+    expect(reqs[0].imageIndex).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+  });
+
+  it('renders over 2 workers the same images as in process, and names files <layer>_<unit>_<objective>[_i].png', async () => {
+    const opts = { ...base, steps: 4, model: { backend: 'wasm' as const }, units: [2, 9], objective: 'diversity' as const, batch: 4 };
+    const inProcess = await visualize({ ...opts, workers: 1 });
+    const pooled = await visualize({ ...opts, workers: 2 });
+    expect(pooled.map((v) => v.unit)).toEqual([2, 9]);
+    pooled.forEach((v, i) => v.images.forEach((im, k) => expect(Array.from(im.pixels)).toEqual(Array.from(inProcess[i].images[k].pixels))));
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fv-'));
+    const files = await writeImages(pooled[0], dir);
+    expect(files.map((f) => path.basename(f))).toEqual([0, 1, 2, 3].map((i) => `block1_conv2_2_diversity_${i}.png`));
+  });
+});
+
+describe('atlas visualize', () => {
+  it('writes the documented JSON and the same PNG bytes for the same seed', async () => {
+    const dirs = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-')));
+    const runs = [];
+    for (const dir of dirs) {
+      runs.push(await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--size', '32', '--steps', '20', '--out', dir, '--json', '--workers', '1']));
+    }
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    const [out] = JSON.parse(runs[0].stdout);
+    expect(out).toMatchObject({ layer: 'block1_conv2', unit: 4, objective: 'channel', size: 32, steps: 20, seed: 0, files: ['block1_conv2_4_channel.png'] });
+    expect(Object.keys(out.activation)).toEqual(['mean', 'max']);
+    expect(out.curve).toHaveLength(3); // steps 0, 16 and the end
+    expect(out.seconds).toBeGreaterThan(0);
+    const bytes = dirs.map((d) => readFileSync(path.join(d, 'block1_conv2_4_channel.png')));
+    expect(bytes[0].equals(bytes[1])).toBe(true);
+  });
+
+  it('exits 2 on a bad objective or unit list', async () => {
+    expect((await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--objective', 'banana'])).status).toBe(2);
+    expect((await atlas(['visualize', '--layer', 'block1_conv2', '--unit', 'x'])).status).toBe(2);
+  });
+});
