@@ -1,12 +1,17 @@
 // Options every model-using command shares, and how the CLI turns them into a loaded model.
 import { type Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../model/backend.ts';
-import { type LoadedModel, loadModel } from '../model/load.ts';
+import { ENGINE_CHOICES, type LoadedModel, type LoadOptions, loadModel, parseEngineChoice } from '../model/load.ts';
 
 export interface ModelFlags {
   model: string;
   weights?: string;
   backend?: string;
+  engine?: string;
+}
+
+export function loadOptions(flags: ModelFlags): LoadOptions {
+  return { model: flags.model, weights: flags.weights, backend: parseBackendChoice(flags.backend), engine: parseEngineChoice(flags.engine) };
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -15,12 +20,17 @@ export function addModelOptions(cmd: Command): Command {
     .addOption(new Option('--weights <file>', 'Keras HDF5 weights (default: $ATLAS_MODELS_DIR/<model>/*.h5, else models/<model>/)'))
     .addOption(
       new Option('--backend <name>', `tfjs backend (env ATLAS_BACKEND)`).choices([...BACKEND_CHOICES]).default(process.env.ATLAS_BACKEND ?? 'auto'),
+    )
+    .addOption(
+      new Option('--engine <name>', 'network engine: auto = tfjs on a GPU, else onnxruntime, else tfjs (env ATLAS_ENGINE)')
+        .choices([...ENGINE_CHOICES])
+        .default(process.env.ATLAS_ENGINE ?? 'auto'),
     );
 }
 
 export async function openModel(flags: ModelFlags): Promise<LoadedModel> {
-  const loaded = await loadModel({ model: flags.model, weights: flags.weights, backend: parseBackendChoice(flags.backend) });
-  log(`backend: ${loaded.backend.name} (${loaded.backend.provider}); weights: ${loaded.weights.path}`);
+  const loaded = await loadModel(loadOptions(flags));
+  log(`engine: ${loaded.engine.name}; tfjs backend: ${loaded.backend.name} (${loaded.backend.provider}); weights: ${loaded.weights.path}`);
   return loaded;
 }
 

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseBackendChoice } from '../model/backend.ts';
 import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
 import { DEFAULT_BATCH, visualize, writeImages } from '../optvis/visualize.ts';
-import { addModelOptions, log, type ModelFlags, printJson } from './common.ts';
+import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
 import { progressBar } from './progress.ts';
 
@@ -41,10 +40,10 @@ export function register(program: Command): void {
       .option('--json', 'print one JSON object per unit (array)'),
   ).action(async (flags: Flags) => {
     const bar = progressBar('steps');
-    const backend = parseBackendChoice(flags.backend);
+    const model = loadOptions(flags);
     const t0 = performance.now();
     const results = await visualize({
-      model: { model: flags.model, weights: flags.weights, backend },
+      model,
       layer: flags.layer,
       units: flags.unit,
       objective: flags.objective,
@@ -53,7 +52,7 @@ export function register(program: Command): void {
       lr: flags.lr,
       seed: flags.seed,
       batch: flags.batch,
-      workers: backend === 'tensorflow' ? 1 : flags.workers,
+      workers: flags.workers,
       objectiveOptions: { relu: flags.postRelu },
       onProgress: (d, t) => bar.update(d, t),
     });

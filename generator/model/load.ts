@@ -8,6 +8,7 @@ import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts'
 import type { Engine } from './engine.ts';
 import { type KerasWeights, readKerasWeights } from './keras-h5.ts';
 import { type ModelSpec, models } from './spec.ts';
+import { loadOrt, OrtEngine, type OrtEngineOptions } from './ort-engine.ts';
 import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine.ts';
 
 export function getSpec(id: string): ModelSpec {
@@ -48,10 +49,42 @@ export interface LoadedModel {
   backend: BackendInfo;
 }
 
-export interface LoadOptions extends TfjsEngineOptions {
+export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnxruntime'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+export function parseEngineChoice(value: string | undefined): EngineChoice {
+  const v = (value ?? 'auto').toLowerCase();
+  if ((ENGINE_CHOICES as readonly string[]).includes(v)) return v as EngineChoice;
+  throw new AtlasError(`unknown engine '${value}'`, `use one of ${ENGINE_CHOICES.join(', ')} (flag --engine or env ATLAS_ENGINE)`);
+}
+
+export interface LoadOptions extends TfjsEngineOptions, OrtEngineOptions {
   model?: string;
   weights?: string;
   backend?: BackendChoice;
+  engine?: EngineChoice;
+}
+
+/**
+ * auto: tfjs when it runs on a GPU (tfjs-node-gpu), else onnxruntime when it loads (native CPU kernels,
+ * all cores), else tfjs on the best backend it has.
+ */export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<'tfjs' | 'onnxruntime'> {
+  const choice = opts.engine ?? parseEngineChoice(process.env.ATLAS_ENGINE);
+  if (choice !== 'auto') return choice;
+  const backend = await initBackend(opts.backend);
+  if (backend.provider.includes('gpu')) return 'tfjs';
+  try {
+    await loadOrt();
+    return 'onnxruntime';
+  } catch {
+    return 'tfjs';
+  }
+}
+
+/** Whether work should be spread over worker threads: only single-threaded engines (tfjs wasm/cpu) gain. */
+export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<boolean> {
+  if ((await resolveEngine(opts)) === 'onnxruntime') return false;
+  return (await initBackend(opts.backend)).name !== 'tensorflow';
 }
 
 export async function loadModel(opts: LoadOptions = {}): Promise<LoadedModel> {
@@ -59,6 +92,6 @@ export async function loadModel(opts: LoadOptions = {}): Promise<LoadedModel> {
   const file = locateWeights(spec, opts.weights);
   const backend = await initBackend(opts.backend);
   const weights = await readKerasWeights(file, spec);
-  const engine = new TfjsEngine(spec, weights, opts);
+  const engine = (await resolveEngine(opts)) === 'onnxruntime' ? await OrtEngine.create(spec, weights, opts) : new TfjsEngine(spec, weights, opts);
   return { spec, weights, engine, backend };
 }

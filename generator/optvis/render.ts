@@ -46,6 +46,8 @@ export interface RenderedImage {
 export interface RenderResult {
   images: RenderedImage[];
   seconds: number;
+  /** Where the time went, in seconds: image side forward, network (objective included), image side backward + Adam, curve measurements. */
+  timings: { image: number; network: number; update: number; measure: number };
 }
 
 /** Each image starts from its own seed, so its result does not depend on what shares the batch. */
@@ -104,9 +106,12 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
     img.dispose();
     return { data, shape: [n, size, size, 3] };
   };
+  const timings = { image: 0, network: 0, update: 0, measure: 0 };
   const record = async () => {
+    const t = performance.now();
     const m = await measureUnits(engine, await snapshot(), req.layer, req.units);
     m.forEach((v, i) => curves[i].push(v.mean));
+    timings.measure += (performance.now() - t) / 1000;
   };
   try {
     for (let step = 0; step < req.steps; step++) {
@@ -116,11 +121,16 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         const img = rgb();
         return tf.mul(plan ? warp(img, plan) : img, 255) as tf.Tensor4D;
       };
+      let t = performance.now();
       const x = tf.tidy(input);
       const xData = (await x.data()) as Float32Array;
       const shape = x.shape;
       x.dispose();
+      timings.image += (performance.now() - t) / 1000;
+      t = performance.now();
       const { grad } = await engine.inputGradient({ data: xData, shape }, req.layer, objective, { preRelu: true });
+      timings.network += (performance.now() - t) / 1000;
+      t = performance.now();
       tf.tidy(() => {
         const g = tf.tensor4d(grad.data, grad.shape as [number, number, number, number]);
         // Surrogate loss whose gradient w.r.t. the spectra is -d(objective)/d(spectra).
@@ -128,6 +138,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         value.dispose();
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       });
+      timings.update += (performance.now() - t) / 1000;
       onStep?.(step + 1);
     }
     await record();
@@ -143,6 +154,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         activation: activation[i],
       })),
       seconds: (performance.now() - t0) / 1000,
+      timings,
     };
   } finally {
     optimizer.dispose();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../fsutil.ts';
 import { encodePng } from '../model/image.ts';
-import { type LoadOptions, loadModel } from '../model/load.ts';
+import { type LoadOptions, loadModel, wantsWorkers } from '../model/load.ts';
 import { WorkerPool, defaultWorkerCount } from '../parallel/pool.ts';
 import { DIVERSITY_GROUP, type ObjectiveName } from './objectives.ts';
 import { render, type RenderRequest, type RenderResult, type RenderSettings } from './render.ts';
@@ -95,7 +95,9 @@ function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
 
 export async function visualize(opts: VisualizeOptions): Promise<UnitVisualization[]> {
   const requests = planBatches(opts);
-  const workers = Math.min(opts.workers ?? defaultWorkerCount(), requests.length);
+  // Worker threads only help single-threaded engines (tfjs on wasm/cpu); onnxruntime and native
+  // TensorFlow already use every core in one process.
+  const workers = Math.min(opts.workers ?? ((await wantsWorkers(opts.model)) ? defaultWorkerCount() : 1), requests.length);
   const total = requests.length * opts.steps;
   const done = new Array<number>(requests.length).fill(0);
   const report = (i: number, step: number) => {

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../generator/model/backend.ts';
+import { readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { buildBackward } from '../../generator/model/onnx-graph.ts';
+import { OrtEngine } from '../../generator/model/ort-engine.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
+import { render } from '../../generator/optvis/render.ts';
+import { randomArray } from '../helpers/h5.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+import { tiny } from '../helpers/tiny.ts';
+
+let ort: OrtEngine;
+let tfe: TfjsEngine;
+beforeAll(async () => {
+  await initBackend('wasm');
+  const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+  ort = await OrtEngine.create(vgg19, w);
+  tfe = new TfjsEngine(vgg19, w);
+});
+
+/** ||a - b|| / ||b||: robust to the rare max-pool argmax that float rounding flips between engines. */
+function relL2(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let n = 0;
+  b.forEach((v, i) => {
+    d += (v - a[i]) ** 2;
+    n += v * v;
+  });
+  return Math.sqrt(d / n);
+}
+
+describe('onnxruntime input gradients', () => {
+  const objective = (a: tf.Tensor) => tf.mean(tf.slice(a, [0, 0, 0, 5], [-1, -1, -1, 1]), [1, 2, 3]) as tf.Tensor1D;
+  for (const [layer, size] of [['block1_conv2', 40], ['block2_pool', 48], ['block3_conv4', 96]] as const) {
+    for (const preRelu of [true, false]) {
+      it(`equal tfjs's on random inputs: ${layer} at ${size} px, ${preRelu ? 'pre' : 'post'}-ReLU (relative error <= 1e-3)`, async () => {
+        const x = { data: randomArray(2 * size * size * 3, size + (preRelu ? 1 : 0), 127).map((v) => v + 128), shape: [2, size, size, 3] };
+        const a = await ort.inputGradient(x, layer, objective, { preRelu });
+        const b = await tfe.inputGradient(x, layer, objective, { preRelu });
+        expect(a.grad.shape).toEqual(x.shape);
+        expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+        expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
+        a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+      });
+    }
+  }
+
+  it('refuses gradients through dense layers, with a hint', () => {
+    expect(() => buildBackward(tiny, new Map(), 'fc1', false)).toThrow(/conv and pool layers only.*flatten/);
+  });
+});
+
+describe('feature visualization on both engines', () => {
+  it('reaches the same activation within 2% with the same seed', async () => {
+    const req = { layer: 'block2_conv2', size: 48, steps: 32, lr: 0.05, seed: 3, objective: 'channel' as const, units: [5, 77], imageIndex: [0, 0] };
+    const a = await render(ort, req);
+    const b = await render(tfe, req);
+    a.images.forEach((im, i) => {
+      expect(im.activation.mean).toBeGreaterThan(1);
+      expect(Math.abs(im.activation.mean - b.images[i].activation.mean) / b.images[i].activation.mean).toBeLessThan(0.02);
+    });
+  });
+});
