@@ -19,6 +19,8 @@ export interface VisualizeOptions extends RenderSettings {
   /** Worker threads; 1 runs in this process. Default: one per core. */
   workers?: number;
   onProgress?: (stepsDone: number, stepsTotal: number) => void;
+  /** Called as each batch finishes (so a caller can save it before the others are done). */
+  onResult?: (units: UnitVisualization[]) => Promise<void> | void;
 }
 
 export interface UnitImage {
@@ -111,13 +113,22 @@ export async function visualize(opts: VisualizeOptions): Promise<UnitVisualizati
   if (workers <= 1) {
     const { engine } = await loadModel(opts.model);
     results = [];
-    for (let i = 0; i < requests.length; i++) results.push(await render(engine, requests[i], (s) => report(i, s)));
+    for (let i = 0; i < requests.length; i++) {
+      results.push(await render(engine, requests[i], (s) => report(i, s)));
+      await opts.onResult?.(collect(requests[i], results[i]));
+    }
     engine.dispose();
   } else {
     const pool = new WorkerPool<RenderRequest, RenderResult>(fileURLToPath(new URL('./worker-task.ts', import.meta.url)), opts.model, workers);
     try {
       await pool.started();
-      results = await Promise.all(requests.map((r, i) => pool.run(r, (s) => report(i, s as number))));
+      results = await Promise.all(
+        requests.map(async (r, i) => {
+          const res = await pool.run(r, (s) => report(i, s as number));
+          await opts.onResult?.(collect(r, res));
+          return res;
+        }),
+      );
     } finally {
       await pool.close();
     }

@@ -1,0 +1,13 @@
+// The CI profile: the whole pipeline end to end in about a minute on 2 cores (few units, few steps, 40
+// images). Its images are not meant to be looked at: 16 steps do not make a feature visualization.
+import { defineConfig } from '../generator/pipeline/config.ts';
+
+export default defineConfig({
+  description: 'CI profile: a small end-to-end run (40 dataset images, 16 optimization steps at 48 px).',
+  out: '../generated-ci',
+  datasetLimit: 40,
+  visualization: { size: 48, steps: 16, lr: 0.05, seed: 0, batch: 4 },
+  examples: { top: 4 },
+  featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel', 'negative', 'diversity'] }],
+  circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }],
+});

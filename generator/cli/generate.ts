@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { AtlasError } from '../errors.ts';
+import { loadConfig } from '../pipeline/config.ts';
+import { generate } from '../pipeline/generate.ts';
+import { log } from './common.ts';
+import { progressBar } from './progress.ts';
+
+interface Flags {
+  config: string;
+  only?: string;
+  force?: boolean;
+  shard?: string;
+  verbose?: boolean;
+}
+
+export function parseOnly(value: string | undefined): { layer: string; unit?: number } | undefined {
+  if (!value) return undefined;
+  const m = /^(\w+)(?::(\d+))?$/.exec(value);
+  if (!m) throw new AtlasError(`--only '${value}' is not layer or layer:unit`, 'e.g. --only block3_conv4 or --only block3_conv4:8');
+  return { layer: m[1], unit: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+export function parseShard(value: string | undefined): { index: number; count: number } | undefined {
+  if (!value) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new AtlasError(`--shard '${value}' is not i/N with 1 <= i <= N`, 'e.g. --shard 1/4 ... --shard 4/4');
+  return { index: index - 1, count };
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('generate the atlas data (examples, feature visualizations, circuits) from a config; skips what is up to date')
+    .option('--config <file>', 'atlas config (.ts, .mjs or .json)', 'atlas.config.ts')
+    .option('--only <layer[:unit]>', 'only the jobs of this layer (and unit)')
+    .option('--force', 'rerun the selected jobs even if up to date')
+    .option('--shard <i/N>', 'run a deterministic 1/N of the jobs (for N machines); combine with `atlas merge`')
+    .option('-v, --verbose', 'say what runs and what is skipped, and why')
+    .action(async (flags: Flags) => {
+      const only = parseOnly(flags.only);
+      const shard = parseShard(flags.shard);
+      const { config, file } = await loadConfig(flags.config);
+      if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
+      const bar = progressBar('jobs');
+      const t0 = performance.now();
+      const summary = await generate({
+        config,
+        configFile: file,
+        only,
+        force: flags.force,
+        shard,
+        log: (m) => log(m),
+        verbose: flags.verbose ? (m) => log(m) : undefined,
+        progress: (d, t) => bar.update(Math.floor(d * 10) / 10, t),
+      });
+      bar.stop();
+      const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');
+      log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
+    });
+}

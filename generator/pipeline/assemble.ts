@@ -1,0 +1,218 @@
+// Assembles what the jobs wrote into the files the site reads (schema.ts): one unit.json per unit of
+// every layer with examples, layer.json, model.json, circuits/<layer>-<unit>.json, manifest.json, and
+// the full dataset images that examples link to. Cheap, deterministic, rewritten only where changed.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../fsutil.ts';
+import { loadImage } from '../model/image.ts';
+import type { KerasWeights } from '../model/keras-h5.ts';
+import { layerInfo, type ModelSpec, receptiveFields } from '../model/spec.ts';
+import { OBJECTIVES } from '../optvis/objectives.ts';
+import type { Dataset } from '../dataset/source.ts';
+import type { LayerExamples } from '../dataset/types.ts';
+import type { AtlasConfig } from './config.ts';
+import type { Plan } from './plan.ts';
+import { CircuitJson, FvEntry, LayerJson, Manifest, ModelJson, SCHEMA, type UnitJson } from './schema.ts';
+
+export interface DatasetInfo {
+  root: string;
+  digest: string;
+  images: number;
+  dataset: Dataset;
+}
+
+export interface AssembleContext {
+  config: AtlasConfig;
+  spec: ModelSpec;
+  weights: KerasWeights;
+  available: string[];
+  out: string;
+  engineName: string;
+  backend: string;
+  dataset: DatasetInfo | null;
+  versions: Record<string, string>;
+  plan: Plan;
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Rewrites a file only when its content changes, so unchanged outputs keep their bytes and mtime. */
+function writeIfChanged(file: string, value: unknown): void {
+  const text = `${JSON.stringify(value, null, 1)}\n`;
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  writeFileAtomic(file, text);
+}
+
+/** Where the full (224 px centre-crop) image of a dataset example is published. */
+export function fullImagePath(digest: string, rel: string): string {
+  return `images/${digest.slice(0, 12)}/${rel.replace(/\.[^./]+$/, '')}.webp`;
+}
+
+async function writeFullImages(ctx: AssembleContext, rels: Set<string>): Promise<void> {
+  if (!ctx.dataset) return;
+  const byRel = new Map(ctx.dataset.dataset.images.map((im) => [im.rel, im.file]));
+  const todo = [...rels].filter((r) => !existsSync(path.join(ctx.out, fullImagePath(ctx.dataset!.digest, r))));
+  for (let i = 0; i < todo.length; i += 8) {
+    await Promise.all(
+      todo.slice(i, i + 8).map(async (rel) => {
+        const src = byRel.get(rel);
+        if (!src) return;
+        const img = await loadImage(src, ctx.spec.inputSize);
+        const bytes = Buffer.from(Uint8Array.from(img.data));
+        const webp = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: 3 } }).webp({ quality: 85 }).toBuffer();
+        writeFileAtomic(path.join(ctx.out, fullImagePath(ctx.dataset!.digest, rel)), webp);
+      }),
+    );
+  }
+}
+
+type UnitCircuitEntry = NonNullable<UnitJson['circuit']> & { unit: number };
+
+export async function assemble(ctx: AssembleContext): Promise<void> {
+  const { spec, out, plan } = ctx;
+  const rfs = receptiveFields(spec);
+  const layerJsons = new Map<string, LayerJson>();
+  const thumbnails = new Map<string, UnitJson['thumbnail']>();
+  const fullRels = new Set<string>();
+  const digest = ctx.dataset?.digest ?? '';
+
+  for (const layer of plan.layers) {
+    const l = spec.layers.find((x) => x.name === layer)!;
+    const units = l.kind === 'conv' ? l.filters : 0;
+    const examples = readJson<LayerExamples>(path.join(out, spec.id, layer, 'examples.json'));
+    const circuits = readJson<{ units: UnitCircuitEntry[] }>(path.join(out, spec.id, layer, 'circuits.json'));
+    const layerUnits: LayerJson['units'] = [];
+    for (let u = 0; u < units; u++) {
+      const fv: Record<string, FvEntry> = {};
+      for (const o of OBJECTIVES) {
+        const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `fv-${o}.json`));
+        if (raw) fv[o] = FvEntry.parse(raw);
+      }
+      const ex = examples?.units[u];
+      if (ex) for (const e of [...ex.top, ...ex.bottom]) fullRels.add(e.image);
+      const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
+      const fvThumb = fv.channel ?? Object.values(fv)[0];
+      const thumbnail: UnitJson['thumbnail'] = fvThumb
+        ? { kind: 'fv', file: fvThumb.images[0].file }
+        : ex?.top[0]
+          ? { kind: 'example', file: ex.top[0].crop }
+          : null;
+      thumbnails.set(`${layer}:${u}`, thumbnail);
+      const circuit = circuits?.units[u];
+      const unitJson: UnitJson = {
+        schema: SCHEMA,
+        id: `${spec.id}/${layer}/${u}`,
+        model: spec.id,
+        layer,
+        unit: u,
+        thumbnail,
+        fv,
+        examples: ex
+          ? { top: withFull(ex.top), bottom: withFull(ex.bottom), classes: ex.classes, histogram: ex.histogram, firing_rate: ex.firing_rate, images: ex.images, skipped: ex.skipped.length }
+          : null,
+        circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
+      };
+      writeIfChanged(path.join(out, spec.id, layer, String(u), 'unit.json'), unitJson);
+      layerUnits.push({
+        unit: u,
+        thumbnail,
+        topClasses: (ex?.classes ?? []).slice(0, 3).map((c) => ({ wnid: c.wnid, label: c.label })),
+        firing_rate: ex?.firing_rate ?? null,
+        fv: Object.keys(fv),
+      });
+    }
+    const shape = layerInfo(spec).find((x) => x.name === layer)!.shape;
+    const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits });
+    layerJsons.set(layer, lj);
+    writeIfChanged(path.join(out, spec.id, layer, 'layer.json'), lj);
+  }
+
+  // Circuit graphs, with each node's thumbnail.
+  for (const c of plan.circuits) {
+    const g = readJson<{ rank: 'weight' | 'attribution'; graph: { nodes: Array<{ id: string; layer: string; unit: number; depth: number; label?: string }>; edges: CircuitJson['edges'] } }>(
+      path.join(out, spec.id, c.layer, String(c.unit), 'graph.json'),
+    );
+    if (!g) continue;
+    const maxAbs = g.graph.edges.reduce((m, e) => Math.max(m, ...e.kernel.flat().map(Math.abs)), 0);
+    const cj = CircuitJson.parse({
+      schema: SCHEMA,
+      id: `${c.layer}-${c.unit}`,
+      model: spec.id,
+      layer: c.layer,
+      unit: c.unit,
+      depth: c.depth,
+      top: c.top,
+      rank: g.rank,
+      nodes: g.graph.nodes.map((n) => ({ ...n, thumbnail: thumbnails.get(`${n.layer}:${n.unit}`) ?? null })),
+      edges: g.graph.edges,
+      maxAbs,
+    });
+    writeIfChanged(path.join(out, 'circuits', `${c.layer}-${c.unit}.json`), cj);
+  }
+
+  const check = readJson<Record<string, unknown>>(path.join(out, spec.id, 'model-check.json'));
+  const classification = check
+    ? {
+        available: Boolean(check.available),
+        ...(check.reason ? { reason: String(check.reason) } : {}),
+        ...(Array.isArray(check.results)
+          ? {
+              results: (check.results as Array<{ image: string; top: unknown[] }>).map((r) => {
+                fullRels.add(r.image);
+                return { ...r, full: fullImagePath(digest, r.image) };
+              }),
+            }
+          : {}),
+      }
+    : { available: false, reason: 'The model check has not been generated yet.' };
+  await writeFullImages(ctx, fullRels);
+
+  const model = ModelJson.parse({
+    schema: SCHEMA,
+    id: spec.id,
+    name: spec.name,
+    description: ctx.config.description,
+    layers: layerInfo(spec).map((l) => {
+      const lj = layerJsons.get(l.name);
+      return {
+        name: l.name,
+        kind: l.kind,
+        shape: l.shape,
+        params: l.params,
+        rf: l.rf,
+        available: ctx.available.includes(l.name),
+        generated: lj
+          ? { units: lj.units.length, fv: lj.units.filter((u) => u.fv.length > 0).length, examples: lj.units.filter((u) => u.firing_rate !== null).length }
+          : { units: 0, fv: 0, examples: 0 },
+      };
+    }),
+    classification,
+    provenance: {
+      weights: { file: path.basename(ctx.weights.path), sha256: ctx.weights.sha256 },
+      dataset: ctx.dataset ? { root: path.basename(ctx.dataset.root), digest: ctx.dataset.digest, images: ctx.dataset.images, skipped: ctx.dataset.dataset.skipped.length } : null,
+      engine: ctx.engineName,
+      backend: ctx.backend,
+      visualization: { ...ctx.config.visualization, overrides: ctx.config.overrides },
+      versions: ctx.versions,
+    },
+  });
+  writeIfChanged(path.join(out, spec.id, 'model.json'), model);
+
+  writeIfChanged(
+    path.join(out, 'manifest.json'),
+    Manifest.parse({
+      schema: SCHEMA,
+      description: ctx.config.description,
+      models: [spec.id],
+      featured: plan.featured,
+      circuits: plan.circuits.map((c) => ({ id: `${c.layer}-${c.unit}`, layer: c.layer, unit: c.unit })),
+    }),
+  );
+}

@@ -1,0 +1,138 @@
+// atlas.config: what to generate. Validated with zod, then checked against the model and the weights so
+// that an unknown layer, a unit out of range or a layer the weights lack fails before any work.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { AtlasError } from '../errors.ts';
+import { BACKEND_CHOICES } from '../model/backend.ts';
+import { ENGINE_CHOICES } from '../model/load.ts';
+import { findLayer, type ModelSpec } from '../model/spec.ts';
+import { OBJECTIVES } from '../optvis/objectives.ts';
+
+const unitList = z.union([z.literal('all'), z.array(z.number().int().nonnegative())]);
+const objective = z.enum(OBJECTIVES);
+
+export const VisualizationSettings = z
+  .object({
+    size: z.number().int().min(16).max(1024).default(128),
+    steps: z.number().int().positive().default(512),
+    lr: z.number().positive().default(0.05),
+    seed: z.number().int().nonnegative().default(0),
+    /** Images optimized together (one batch per job group). */
+    batch: z.number().int().positive().default(4),
+  })
+  .strict();
+
+export const AtlasConfig = z
+  .object({
+    /** Free text shown on the site: what this profile is for and why its settings. */
+    description: z.string().default(''),
+    model: z.string().default('vgg19'),
+    /** Weights file; default: $ATLAS_MODELS_DIR/<model>/*.h5, else models/<model>/. */
+    weights: z.string().optional(),
+    /** Dataset folder; default: $ATLAS_DATASET_DIR. */
+    dataset: z.string().optional(),
+    /** Only the first N images of the dataset (small profiles). */
+    datasetLimit: z.number().int().positive().optional(),
+    out: z.string().default('generated'),
+    engine: z.enum(ENGINE_CHOICES).default('auto'),
+    backend: z.enum(BACKEND_CHOICES).default('auto'),
+    visualization: VisualizationSettings.default(VisualizationSettings.parse({})),
+    /** Per-unit overrides of the visualization settings, keyed "layer:unit". */
+    overrides: z.record(z.string().regex(/^\w+:\d+$/), VisualizationSettings.partial()).default({}),
+    examples: z.object({ top: z.number().int().positive().default(16) }).strict().default({ top: 16 }),
+    /** Layers that get a layer atlas: dataset examples for every unit, feature vis for `visualize`. */
+    layers: z
+      .array(
+        z
+          .object({
+            layer: z.string(),
+            visualize: unitList.default([]),
+            objectives: z.array(objective).default(['channel']),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Featured units: feature visualizations with these objectives (default all four). */
+    featured: z
+      .array(z.object({ layer: z.string(), unit: z.number().int().nonnegative(), objectives: z.array(objective).default([...OBJECTIVES]) }).strict())
+      .default([]),
+    /** Circuits to expand: the unit's top-k inputs, recursively to `depth`; `visualizeInputs` renders the first level's inputs. */
+    circuits: z
+      .array(
+        z
+          .object({
+            layer: z.string(),
+            unit: z.number().int().nonnegative(),
+            depth: z.number().int().min(0).max(4).default(2),
+            top: z.number().int().min(1).max(64).default(10),
+            rank: z.enum(['weight', 'attribution']).default('weight'),
+            visualizeInputs: z.boolean().default(true),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+export type AtlasConfig = z.infer<typeof AtlasConfig>;
+export type VisualizationSettings = z.infer<typeof VisualizationSettings>;
+
+/** Identity helper for atlas.config.ts files (types and completion). */
+export function defineConfig(config: z.input<typeof AtlasConfig>): z.input<typeof AtlasConfig> {
+  return config;
+}
+
+function describeIssues(error: z.ZodError, file: string): string {
+  return error.issues.map((i) => `  ${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n');
+}
+
+export function parseConfig(raw: unknown, file = 'config'): AtlasConfig {
+  const r = AtlasConfig.safeParse(raw);
+  if (!r.success) throw new AtlasError(`invalid configuration:\n${describeIssues(r.error, file)}`, 'see the README section "Configuration" for every field');
+  return r.data;
+}
+
+/** Reads atlas.config.ts/.mjs/.js (default export) or .json; relative paths in it are relative to the file. */
+export async function loadConfig(file: string): Promise<{ config: AtlasConfig; file: string }> {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new AtlasError(`config file not found: ${file}`, 'pass --config FILE (atlas.config.ts ships with the project)');
+  let raw: unknown;
+  try {
+    if (abs.endsWith('.json')) raw = JSON.parse((await import('node:fs')).readFileSync(abs, 'utf8'));
+    else raw = ((await import(pathToFileURL(abs).href)) as { default?: unknown }).default;
+  } catch (e) {
+    throw new AtlasError(`cannot read config ${file}: ${(e as Error).message}`);
+  }
+  const config = parseConfig(raw, path.basename(abs));
+  const dir = path.dirname(abs);
+  const rel = (p?: string) => (p && !path.isAbsolute(p) ? path.resolve(dir, p) : p);
+  return { config: { ...config, weights: rel(config.weights), dataset: rel(config.dataset), out: rel(config.out)! }, file: abs };
+}
+
+/** Checks every layer and unit against the model and the layers the weights hold. */
+export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: string[], file = 'config'): void {
+  const problems: string[] = [];
+  const unit = (where: string, layer: string, u?: number) => {
+    const l = findLayer(spec, layer);
+    if (!l) return problems.push(`${where}: unknown layer '${layer}' (${spec.id} has ${spec.layers.filter((x) => x.kind === 'conv').map((x) => x.name).join(', ')})`);
+    if (!available.includes(layer)) return problems.push(`${where}: layer ${layer} is not in the weights (available: ${available.join(', ')})`);
+    if (l.kind !== 'conv') return problems.push(`${where}: ${layer} is a ${l.kind} layer; the atlas shows conv layers`);
+    if (u !== undefined && u >= l.filters) problems.push(`${where}: unit ${u} out of range for ${layer} (units 0..${l.filters - 1})`);
+  };
+  config.layers.forEach((l, i) => {
+    unit(`layers[${i}]`, l.layer);
+    if (Array.isArray(l.visualize)) l.visualize.forEach((u) => unit(`layers[${i}].visualize`, l.layer, u));
+  });
+  config.featured.forEach((f, i) => unit(`featured[${i}]`, f.layer, f.unit));
+  config.circuits.forEach((c, i) => unit(`circuits[${i}]`, c.layer, c.unit));
+  for (const key of Object.keys(config.overrides)) {
+    const [layer, u] = key.split(':');
+    unit(`overrides["${key}"]`, layer, Number(u));
+  }
+  if (config.circuits.some((c) => c.rank === 'attribution') && !config.dataset && !process.env.ATLAS_DATASET_DIR) {
+    problems.push('circuits: rank "attribution" needs a dataset (set "dataset" or ATLAS_DATASET_DIR)');
+  }
+  if (problems.length) throw new AtlasError(`invalid configuration ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}

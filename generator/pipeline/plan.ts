@@ -1,0 +1,73 @@
+// From a validated config to the work it implies: which layers need dataset examples, which units and
+// objectives need feature visualizations (with their settings), which circuits to expand. Pure given
+// the spec and weights.
+import { circuitGraph } from '../circuit/graph.ts';
+import { INPUT_LAYER } from '../circuit/weights.ts';
+import type { KerasWeights } from '../model/keras-h5.ts';
+import { findLayer, type ModelSpec } from '../model/spec.ts';
+import type { ObjectiveName } from '../optvis/objectives.ts';
+import type { AtlasConfig, VisualizationSettings } from './config.ts';
+
+export interface FvTask {
+  layer: string;
+  unit: number;
+  objective: ObjectiveName;
+  settings: VisualizationSettings;
+}
+
+export interface CircuitTask {
+  layer: string;
+  unit: number;
+  depth: number;
+  top: number;
+  rank: 'weight' | 'attribution';
+  /** Graph nodes (layer, unit), root first. */
+  nodes: Array<{ layer: string; unit: number }>;
+}
+
+export interface Plan {
+  /** Layers with dataset examples for every unit (and a unit page for every unit). */
+  layers: string[];
+  fv: FvTask[];
+  circuits: CircuitTask[];
+  featured: string[];
+}
+
+export function settingsFor(config: AtlasConfig, layer: string, unit: number): VisualizationSettings {
+  return { ...config.visualization, ...(config.overrides[`${layer}:${unit}`] ?? {}) };
+}
+
+export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): Plan {
+  const layers = new Set<string>();
+  const fv = new Map<string, FvTask>();
+  const addFv = (layer: string, unit: number, objective: ObjectiveName) => {
+    const key = `${layer}:${unit}:${objective}`;
+    if (!fv.has(key)) fv.set(key, { layer, unit, objective, settings: settingsFor(config, layer, unit) });
+  };
+  for (const l of config.layers) {
+    layers.add(l.layer);
+    const spec_ = findLayer(spec, l.layer);
+    const units = l.visualize === 'all' ? Array.from({ length: spec_?.kind === 'conv' ? spec_.filters : 0 }, (_, i) => i) : l.visualize;
+    for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o);
+  }
+  for (const f of config.featured) {
+    layers.add(f.layer);
+    for (const o of f.objectives) addFv(f.layer, f.unit, o);
+  }
+  const circuits: CircuitTask[] = config.circuits.map((c) => {
+    const graph = circuitGraph(spec, weights, c.layer, c.unit, { top: c.top, depth: c.depth });
+    const nodes = graph.nodes.filter((n) => n.layer !== INPUT_LAYER).map((n) => ({ layer: n.layer, unit: n.unit }));
+    for (const n of nodes) layers.add(n.layer);
+    if (c.visualizeInputs) for (const n of graph.nodes.filter((n) => n.depth === 1 && n.layer !== INPUT_LAYER)) addFv(n.layer, n.unit, 'channel');
+    addFv(c.layer, c.unit, 'channel');
+    return { layer: c.layer, unit: c.unit, depth: c.depth, top: c.top, rank: c.rank, nodes };
+  });
+  const order = spec.layers.map((l) => l.name);
+  const byModelOrder = (a: { layer: string; unit: number }, b: { layer: string; unit: number }) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.unit - b.unit;
+  return {
+    layers: [...layers].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+    fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective)),
+    circuits,
+    featured: config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`),
+  };
+}

@@ -1,0 +1,179 @@
+// The generated/ data layout, as zod schemas: the generator writes these files, the site (src/lib/atlas.ts)
+// and anyone building on the published /data JSON read them. Every file carries "schema": SCHEMA and is
+// validated when read, so an old or foreign file fails loudly. Paths inside are relative to generated/.
+import { z } from 'zod';
+
+export const SCHEMA = 1;
+
+const stats = z.object({ mean: z.number(), max: z.number() });
+
+export const Provenance = z.object({
+  stage: z.string(),
+  /** Content hash of everything the output depends on (see pipeline/jobs.ts). */
+  hash: z.string(),
+  weights: z.object({ file: z.string(), sha256: z.string() }),
+  dataset: z.object({ root: z.string(), digest: z.string(), images: z.number() }).optional(),
+  engine: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  versions: z.record(z.string(), z.string()),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+export const FvEntry = z.object({
+  objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
+  images: z.array(z.object({ file: z.string(), activation: stats })),
+  /** Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set. */
+  activation: stats,
+  /** Post-ReLU channel mean on the untransformed image every 16 steps. */
+  curve: z.array(z.number()),
+  settings: z.object({ size: z.number(), steps: z.number(), lr: z.number(), seed: z.number() }),
+  provenance: Provenance,
+});
+export type FvEntry = z.infer<typeof FvEntry>;
+
+const example = z.object({
+  image: z.string(),
+  /** URL path of the full image as published (relative to generated/). */
+  full: z.string(),
+  class: z.string(),
+  label: z.string(),
+  activation: z.number(),
+  x: z.number(),
+  y: z.number(),
+  crop: z.string(),
+});
+
+export const UnitExamplesJson = z.object({
+  top: z.array(example),
+  bottom: z.array(example),
+  classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
+  histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }),
+  firing_rate: z.number(),
+  images: z.number(),
+  skipped: z.number(),
+});
+
+const connection = z
+  .object({ layer: z.string(), unit: z.number(), l2: z.number(), sum: z.number(), max: z.number(), sign: z.enum(['excitatory', 'inhibitory']), kernel: z.array(z.array(z.number())) })
+  .passthrough();
+
+export const UnitCircuitJson = z
+  .object({
+    source: z.string(),
+    target: z.string().nullable(),
+    rank: z.enum(['weight', 'attribution']),
+    inputs: z.array(connection),
+    excitatory: z.array(connection),
+    inhibitory: z.array(connection),
+    outputs: z.array(connection),
+    outputsNote: z.string().optional(),
+    /** Largest |w| over all of the unit's input kernels: the scale of its kernel pictures. */
+    maxAbs: z.number(),
+  })
+  .passthrough();
+
+export const Thumbnail = z.object({ kind: z.enum(['fv', 'example', 'input']), file: z.string() });
+
+export const UnitJson = z.object({
+  schema: z.literal(SCHEMA),
+  id: z.string(),
+  model: z.string(),
+  layer: z.string(),
+  unit: z.number(),
+  thumbnail: Thumbnail.nullable(),
+  fv: z.record(z.string(), FvEntry),
+  examples: UnitExamplesJson.nullable(),
+  circuit: UnitCircuitJson.nullable(),
+  /** Stimulus tuning (issue: synthetic stimuli), when generated. */
+  tuning: z.unknown().optional(),
+});
+export type UnitJson = z.infer<typeof UnitJson>;
+
+export const LayerJson = z.object({
+  schema: z.literal(SCHEMA),
+  model: z.string(),
+  layer: z.string(),
+  shape: z.array(z.number()),
+  rf: z.object({ size: z.number(), stride: z.number(), offset: z.number() }),
+  units: z.array(
+    z.object({
+      unit: z.number(),
+      thumbnail: Thumbnail.nullable(),
+      topClasses: z.array(z.object({ wnid: z.string(), label: z.string() })),
+      firing_rate: z.number().nullable(),
+      fv: z.array(z.string()),
+    }),
+  ),
+});
+export type LayerJson = z.infer<typeof LayerJson>;
+
+export const ModelJson = z.object({
+  schema: z.literal(SCHEMA),
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  layers: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.string(),
+      shape: z.array(z.number()),
+      params: z.number(),
+      rf: z.object({ size: z.number(), stride: z.number(), offset: z.number() }).nullable(),
+      available: z.boolean(),
+      generated: z.object({ units: z.number(), fv: z.number(), examples: z.number() }),
+    }),
+  ),
+  classification: z.object({
+    available: z.boolean(),
+    reason: z.string().optional(),
+    results: z.array(z.object({ image: z.string(), full: z.string(), top: z.array(z.object({ wnid: z.string(), label: z.string(), probability: z.number() })) })).optional(),
+  }),
+  provenance: z.object({
+    weights: z.object({ file: z.string(), sha256: z.string() }),
+    dataset: z.object({ root: z.string(), digest: z.string(), images: z.number(), skipped: z.number() }).nullable(),
+    engine: z.string(),
+    backend: z.string(),
+    visualization: z.record(z.string(), z.unknown()),
+    versions: z.record(z.string(), z.string()),
+  }),
+});
+export type ModelJson = z.infer<typeof ModelJson>;
+
+export const CircuitJson = z.object({
+  schema: z.literal(SCHEMA),
+  id: z.string(),
+  model: z.string(),
+  layer: z.string(),
+  unit: z.number(),
+  depth: z.number(),
+  top: z.number(),
+  rank: z.enum(['weight', 'attribution']),
+  nodes: z.array(z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), thumbnail: Thumbnail.nullable() }).passthrough()),
+  edges: z.array(
+    z.object({ source: z.string(), target: z.string(), l2: z.number(), sum: z.number(), sign: z.enum(['excitatory', 'inhibitory']), kernel: z.array(z.array(z.number())) }).passthrough(),
+  ),
+  /** Largest |w| over the edges' kernels: the scale of the kernel pictures. */
+  maxAbs: z.number(),
+});
+export type CircuitJson = z.infer<typeof CircuitJson>;
+
+export const Manifest = z.object({
+  schema: z.literal(SCHEMA),
+  description: z.string(),
+  models: z.array(z.string()),
+  featured: z.array(z.string()),
+  circuits: z.array(z.object({ id: z.string(), layer: z.string(), unit: z.number() })),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Not content-addressed (times and dates): what the last run did. */
+export const RunJson = z.object({
+  schema: z.literal(SCHEMA),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  jobs: z.object({ run: z.number(), skipped: z.number() }),
+  stages: z.record(z.string(), z.number()),
+  engine: z.string(),
+  backend: z.string(),
+});
+export type RunJson = z.infer<typeof RunJson>;

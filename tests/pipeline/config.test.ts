@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { availableLayers, readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { checkConfig, loadConfig, parseConfig } from '../../generator/pipeline/config.ts';
+import { planAtlas } from '../../generator/pipeline/plan.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+
+const weights = () => readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+
+describe('atlas config', () => {
+  it('fills defaults', () => {
+    const c = parseConfig({});
+    expect(c.model).toBe('vgg19');
+    expect(c.visualization).toEqual({ size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 });
+    expect(c.out).toBe('generated');
+  });
+
+  it('names the field of a bad value or an unknown key', () => {
+    expect(() => parseConfig({ visualization: { steps: -3 } }, 'a.json')).toThrow(/a\.json: visualization\.steps: /);
+    expect(() => parseConfig({ featrued: [] }, 'a.json')).toThrow(/a\.json: \(top level\): .*featrued/);
+    expect(() => parseConfig({ featured: [{ layer: 'block1_conv1', unit: 2, objectives: ['dream'] }] })).toThrow(/featured\.0\.objectives\.0/);
+  });
+
+  it('checks layers and units against the model and the weights', async () => {
+    const w = await weights();
+    const avail = availableLayers(vgg19, w);
+    const check = (raw: unknown) => () => checkConfig(parseConfig(raw), vgg19, avail, 'x.json');
+    expect(check({ featured: [{ layer: 'block9_conv1', unit: 0 }] })).toThrow(/featured\[0\]: unknown layer 'block9_conv1'/);
+    expect(check({ featured: [{ layer: 'block2_conv1', unit: 128 }] })).toThrow(/unit 128 out of range for block2_conv1 \(units 0\.\.127\)/);
+    expect(check({ circuits: [{ layer: 'block4_conv1', unit: 0 }] })).toThrow(/circuits\[0\]: layer block4_conv1 is not in the weights/);
+    expect(check({ layers: [{ layer: 'block1_pool' }] })).toThrow(/block1_pool is a pool layer/);
+    expect(check({ overrides: { 'block3_conv4:999': { steps: 8 } } })).toThrow(/overrides\["block3_conv4:999"\]: unit 999 out of range/);
+    expect(check({ featured: [{ layer: 'block3_conv4', unit: 8 }] })).not.toThrow();
+  });
+
+  it('reads .json and .ts files, resolving paths relative to the file, and reports a missing one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-cfg-'));
+    writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ out: 'gen', dataset: 'data' }));
+    const { config } = await loadConfig(path.join(dir, 'a.json'));
+    expect(config.out).toBe(path.join(dir, 'gen'));
+    expect(config.dataset).toBe(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'b.json'), '{ not json');
+    await expect(loadConfig(path.join(dir, 'b.json'))).rejects.toThrow(/cannot read config/);
+    await expect(loadConfig(path.join(dir, 'none.ts'))).rejects.toThrow(/config file not found/);
+    const ci = await loadConfig('configs/ci.config.ts');
+    expect(ci.config.visualization.steps).toBe(16);
+  });
+
+  it('plans examples for every layer a circuit touches and feature vis for the unit and its inputs', async () => {
+    const w = await weights();
+    const plan = planAtlas(parseConfig({ featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel', 'diversity'] }], circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }] }), vgg19, w);
+    expect(plan.layers).toEqual(['block1_conv2', 'block2_conv1']);
+    expect(plan.fv.filter((t) => t.layer === 'block1_conv2')).toHaveLength(3);
+    expect(plan.fv.filter((t) => t.layer === 'block2_conv1').map((t) => t.objective)).toEqual(['channel', 'diversity']);
+  });
+});

@@ -1,0 +1,155 @@
+// The pipeline end to end on a tiny profile: skipping, targeted recomputation, kill -9 and resume,
+// shards + merge. Runs the real `atlas` binary, as a user (or a cluster job) would.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../generator/paths.ts';
+import { atlas } from '../helpers/cli.ts';
+import { SHARED_DIR } from '../helpers/shared.ts';
+
+const env = { ATLAS_DATASET_DIR: path.join(SHARED_DIR, 'datasets', 'imagenet-sample') };
+
+function config(dir: string, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'atlas.config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      out: 'out',
+      datasetLimit: 12,
+      visualization: { size: 32, steps: 8, lr: 0.05, seed: 0, batch: 2 },
+      examples: { top: 3 },
+      featured: [{ layer: 'block1_conv2', unit: 3, objectives: ['channel', 'negative'] }],
+      circuits: [{ layer: 'block1_conv2', unit: 3, depth: 1, top: 3 }],
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+/** Every output file (relative path -> bytes), without per-run facts (run.json, job records' times). */
+function snapshot(out: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(path.join(out, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (r !== '.cache' && !r.startsWith('shard-')) walk(r);
+      } else if (r !== 'run.json') files.set(r, readFileSync(path.join(out, r)));
+    }
+  };
+  walk('');
+  return files;
+}
+
+function expectSame(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
+  expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+  const differ = [...a.keys()].filter((k) => !a.get(k)!.equals(b.get(k)!));
+  expect(differ).toEqual([]);
+}
+
+const summaryOf = (stderr: string) => {
+  const m = /(\d+) job\(s\) run, (\d+) up to date/.exec(stderr);
+  return m ? { run: Number(m[1]), skipped: Number(m[2]) } : null;
+};
+
+let reference: Map<string, Buffer>;
+let refDir: string;
+
+beforeAll(async () => {
+  refDir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-ref-'));
+  const r = await atlas(['generate', '--config', config(refDir)], env);
+  expect(r.status, r.stderr).toBe(0);
+  reference = snapshot(path.join(refDir, 'out'));
+});
+
+describe('atlas generate', () => {
+  it('writes the assembled atlas', () => {
+    for (const f of ['manifest.json', 'vgg19/model.json', 'vgg19/block1_conv2/layer.json', 'vgg19/block1_conv2/3/unit.json', 'vgg19/block1_conv2/3/fv-channel.png', 'circuits/block1_conv2-3.json']) {
+      expect(reference.has(f), f).toBe(true);
+    }
+    const unit = JSON.parse(reference.get('vgg19/block1_conv2/3/unit.json')!.toString());
+    expect(Object.keys(unit.fv).sort()).toEqual(['channel', 'negative']);
+    expect(unit.examples.top).toHaveLength(3);
+    expect(unit.fv.channel.provenance.weights.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('skips every job on a second run with nothing changed', async () => {
+    const r = await atlas(['generate', '--config', path.join(refDir, 'atlas.config.json')], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(summaryOf(r.stderr)).toEqual({ run: 0, skipped: expect.any(Number) });
+    expectSame(reference, snapshot(path.join(refDir, 'out')));
+  });
+
+  it('recomputes only the unit whose settings changed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-one-'));
+    cpSync(path.join(refDir, 'out'), path.join(dir, 'out'), { recursive: true });
+    const file = config(dir, { overrides: { 'block1_conv2:3': { steps: 10 } } });
+    const r = await atlas(['generate', '--config', file, '-v'], env);
+    expect(r.status, r.stderr).toBe(0);
+    const ran = r.stderr.split('\n').filter((l) => l.startsWith('run ')).map((l) => l.split(' ')[2]);
+    expect(ran.sort()).toEqual(['fv:block1_conv2:3:channel', 'fv:block1_conv2:3:negative']);
+    const after = snapshot(path.join(dir, 'out'));
+    expect(after.get('vgg19/block1_conv2/3/fv-channel.png')!.equals(reference.get('vgg19/block1_conv2/3/fv-channel.png')!)).toBe(false);
+    const other = [...reference.keys()].find((k) => /block1_conv1\/\d+\/fv-channel\.png$/.test(k))!; // an input's image
+    expect(after.get(other)!.equals(reference.get(other)!)).toBe(true);
+  });
+
+  it('resumes after kill -9 and ends with the same bytes as an uninterrupted run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-kill-'));
+    const file = config(dir, { visualization: { size: 32, steps: 40, lr: 0.05, seed: 0, batch: 1 } });
+    const ref2 = mkdtempSync(path.join(tmpdir(), 'atlas-gen-kill-ref-'));
+    const refFile = config(ref2, { visualization: { size: 32, steps: 40, lr: 0.05, seed: 0, batch: 1 } });
+    expect((await atlas(['generate', '--config', refFile], env)).status).toBe(0);
+    // Kill as soon as the first feature visualization has been recorded: mid-way through that stage.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'atlas.mjs'), 'generate', '--config', file], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ATLAS_MODELS_DIR: path.join(SHARED_DIR, 'models'), ...env },
+        stdio: 'ignore',
+      });
+      const jobs = path.join(dir, 'out', '.cache', 'jobs');
+      const timer = setInterval(() => {
+        if (existsSync(jobs) && readdirSync(jobs).some((f) => f.startsWith('fv_'))) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 20);
+      child.on('exit', (code, signal) => {
+        clearInterval(timer);
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error(`generate ended (${code}) before it could be killed`));
+      });
+    });
+    expect(existsSync(path.join(dir, 'out', 'manifest.json'))).toBe(false);
+    const r = await atlas(['generate', '--config', file], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(summaryOf(r.stderr)!.skipped).toBeGreaterThan(0);
+    expectSame(snapshot(path.join(ref2, 'out')), snapshot(path.join(dir, 'out')));
+  });
+
+  it('two shards merged equal one full run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-shard-'));
+    const file = config(dir);
+    for (const s of ['1/2', '2/2']) {
+      const r = await atlas(['generate', '--config', file, '--shard', s], env);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const shards = ['shard-1-of-2', 'shard-2-of-2'].map((s) => path.join(dir, 'out', s));
+    for (const s of shards) expect(statSync(s).isDirectory()).toBe(true);
+    const m = await atlas(['merge', ...shards, '--config', file], env);
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.stderr).toMatch(/assembled: 0 job\(s\) run/);
+    expectSame(reference, snapshot(path.join(dir, 'out')));
+  });
+
+  it('rejects bad flags and configs with exit 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-bad-'));
+    const r1 = await atlas(['generate', '--config', config(dir, { featured: [{ layer: 'block1_conv2', unit: 64 }] })], env);
+    expect(r1.status).toBe(2);
+    expect(r1.stderr).toMatch(/unit 64 out of range for block1_conv2/);
+    expect((await atlas(['generate', '--config', config(dir), '--shard', '3/2'], env)).status).toBe(2);
+    expect((await atlas(['generate', '--config', config(dir), '--only', 'block1_conv2:x'], env)).status).toBe(2);
+  });
+});
