@@ -1,0 +1,27 @@
+// Write-up embeds resolve their ids through this, so that a missing or ungenerated id fails the build
+// with a message naming the page, the embed and the id (no broken embeds).
+export class EmbedError extends Error {
+  override name = 'EmbedError';
+}
+
+function attrs(props: Record<string, unknown>): string {
+  return Object.entries(props)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => (typeof v === 'string' ? `${k}="${v}"` : `${k}={${JSON.stringify(v)}}`))
+    .join(' ');
+}
+
+export function resolveEmbed<T>(tag: string, props: Record<string, unknown>, page: string, get: () => T): T {
+  try {
+    return get();
+  } catch (e) {
+    throw new EmbedError(`Write-up ${page}: <${tag} ${attrs(props)} /> cannot be rendered. ${(e as Error).message}`);
+  }
+}
+
+/** A required string attribute, or an error naming it. */
+export function requireString(tag: string, props: Record<string, unknown>, name: string, page: string): string {
+  const v = props[name];
+  if (typeof v !== 'string' || !v.trim()) throw new EmbedError(`Write-up ${page}: <${tag} ${attrs(props)} /> needs a ${name}="..." attribute.`);
+  return v.trim();
+}

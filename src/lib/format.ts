@@ -1,0 +1,124 @@
+// Presentation helpers: how numbers, labels, kernels and curves look on the page. Pure functions, no data
+// access (that is src/lib/atlas.ts), so that both Astro pages and the client island can use them.
+
+/** The atlas's two colours: excitation (positive weights) and inhibition (negative weights). */
+export const EXCITE = '#CE1E34';
+export const INHIBIT = '#0571B0';
+
+const EXCITE_RGB = [0xce, 0x1e, 0x34] as const;
+const INHIBIT_RGB = [0x05, 0x71, 0xb0] as const;
+
+const hex2 = (v: number) => Math.round(v).toString(16).padStart(2, '0');
+
+/**
+ * The colour of a weight on the atlas's diverging scale: white at 0, #CE1E34 at +maxAbs, #0571B0 at
+ * -maxAbs (linear in between, clamped beyond).
+ */
+export function weightColor(w: number, maxAbs: number): string {
+  const t = maxAbs > 0 ? Math.min(1, Math.abs(w) / maxAbs) : 0;
+  const c = w >= 0 ? EXCITE_RGB : INHIBIT_RGB;
+  return `#${c.map((v) => hex2(255 + (v - 255) * t)).join('')}`;
+}
+
+export function signColor(sign: 'excitatory' | 'inhibitory'): string {
+  return sign === 'excitatory' ? EXCITE : INHIBIT;
+}
+
+/** ImageNet labels come with underscores (bald_eagle): shown with spaces. */
+export function prettyLabel(label: string): string {
+  return label.replaceAll('_', ' ');
+}
+
+/** A number for tables: 4 significant digits, no exponent for the usual range. */
+export function num(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-4) return v.toExponential(digits - 1);
+  return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 8 });
+}
+
+/** A signed weight: always with its sign, so + and − read at a glance. */
+export function signed(v: number, digits = 3): string {
+  return `${v >= 0 ? '+' : '−'}${num(Math.abs(v), digits)}`;
+}
+
+export function percent(v: number): string {
+  return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+}
+
+export function shape(s: number[]): string {
+  return s.join(' × ');
+}
+
+export function bytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
+}
+
+/** A date-time as "2026-11-25 21:56 UTC". */
+export function dateTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export interface KernelCell {
+  x: number;
+  y: number;
+  w: number;
+  fill: string;
+}
+
+/** The cells of a kernel picture; `kernel` is rows (y) of columns (x), as in the data. */
+export function kernelCells(kernel: number[][], maxAbs: number): KernelCell[] {
+  return kernel.flatMap((row, y) => row.map((w, x) => ({ x, y, w, fill: weightColor(w, maxAbs) })));
+}
+
+export interface Plot {
+  width: number;
+  height: number;
+  /** Inner drawing box (left, top, right, bottom). */
+  box: [number, number, number, number];
+}
+
+const scale = (v: number, lo: number, hi: number, a: number, b: number) => (hi === lo ? (a + b) / 2 : a + ((v - lo) / (hi - lo)) * (b - a));
+
+/** Points of a series on a plot: x evenly spaced (index), y from `lo` (bottom) to `hi` (top). */
+export function linePoints(values: number[], plot: Plot, lo: number, hi: number): Array<[number, number]> {
+  const [l, t, r, b] = plot.box;
+  return values.map((v, i) => [Number(scale(i, 0, Math.max(1, values.length - 1), l, r).toFixed(1)), Number(scale(v, lo, hi, b, t).toFixed(1))]);
+}
+
+export interface Bar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  count: number;
+  from: number;
+  to: number;
+}
+
+/** Histogram bars: counts[i] is the number of values in [edges[i], edges[i + 1]). */
+export function histogramBars(edges: number[], counts: number[], plot: Plot): Bar[] {
+  const [l, t, r, b] = plot.box;
+  const lo = edges[0] ?? 0;
+  const hi = edges[edges.length - 1] ?? 1;
+  const top = Math.max(1, ...counts);
+  return counts.map((count, i) => {
+    const x0 = scale(edges[i], lo, hi, l, r);
+    const x1 = scale(edges[i + 1] ?? hi, lo, hi, l, r);
+    const h = (count / top) * (b - t);
+    return { x: x0, y: b - h, width: Math.max(0.5, x1 - x0 - 0.5), height: h, count, from: edges[i], to: edges[i + 1] ?? hi };
+  });
+}
+
+/** Round tick values for an axis from lo to hi (about `n` of them). */
+export function ticks(lo: number, hi: number, n = 4): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}

@@ -1,0 +1,48 @@
+// Builds the site once for the site tests, from the CI atlas (generated-ci/, generated first if missing)
+// and the fixture write-ups, into test-artifacts/site/dist. ATLAS_SITE_DIST=<folder> skips the build and
+// tests an existing one (it must have been built from the same data and write-ups).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { buildSite } from './helpers/build.ts';
+import { ARTIFACTS, FIXTURES, ROOT } from './helpers/paths.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    siteDist: string;
+    generatedDir: string;
+  }
+}
+
+function ensureGenerated(dir: string): void {
+  if (existsSync(path.join(dir, 'manifest.json'))) return;
+  const shared = process.env.ATLAS_SHARED_DIR ?? path.resolve(ROOT, '..', 'shared');
+  const env = {
+    ...process.env,
+    ATLAS_MODELS_DIR: process.env.ATLAS_MODELS_DIR ?? path.join(shared, 'models'),
+    ATLAS_DATASET_DIR: process.env.ATLAS_DATASET_DIR ?? path.join(shared, 'datasets', 'imagenet-sample'),
+  };
+  console.log(`site tests: no atlas in ${dir}; generating the CI atlas (configs/ci.config.ts)...`);
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'atlas.mjs'), 'generate', '--config', path.join(ROOT, 'configs', 'ci.config.ts')], { cwd: ROOT, env, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(path.join(dir, 'manifest.json'))) {
+    throw new Error(`site tests need a generated atlas in ${dir}: \`atlas generate --config configs/ci.config.ts\` failed (set ATLAS_MODELS_DIR and ATLAS_DATASET_DIR).`);
+  }
+}
+
+export default function setup(project: TestProject): void {
+  const generatedDir = path.resolve(ROOT, process.env.ATLAS_GENERATED_DIR ?? 'generated-ci');
+  project.provide('generatedDir', generatedDir);
+  if (process.env.ATLAS_SITE_DIST) {
+    project.provide('siteDist', path.resolve(ROOT, process.env.ATLAS_SITE_DIST));
+    return;
+  }
+  ensureGenerated(generatedDir);
+  const outDir = path.join(ARTIFACTS, 'dist');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const t = Date.now();
+  const r = buildSite({ outDir, generatedDir, contentDir: path.join(FIXTURES, 'writeups') });
+  if (r.status !== 0) throw new Error(`site build failed:\n${r.output.slice(-4000)}`);
+  console.log(`site tests: built the site into ${path.relative(ROOT, outDir)} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  project.provide('siteDist', outDir);
+}

@@ -1,0 +1,33 @@
+// A write-up with every embed: they render from the atlas data and link to the atlas.
+import { describe, expect, it } from 'vitest';
+import { undecodedImages, useSession } from './helpers/session.ts';
+
+const s = useSession();
+
+describe('write-up', () => {
+  it('renders its <Unit>, <Examples>, <Kernel> and <Circuit> embeds', async () => {
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/writeups/block2-conv1-5/`);
+    await expect(page.locator('h1').textContent()).resolves.toContain('block2_conv1, unit 5');
+
+    const unit = page.locator('[data-embed="unit"][data-id="vgg19/block2_conv1/5"]');
+    await expect(unit.locator('img').count()).resolves.toBeGreaterThanOrEqual(2);
+    await expect(unit.locator('a[href="/models/vgg19/block2_conv1/5/"]').count()).resolves.toBeGreaterThan(0);
+
+    await expect(page.locator('[data-embed="examples"] .examples img').count()).resolves.toBe(4);
+
+    const kernels = page.locator('[data-embed="kernel"]');
+    await expect(kernels.count()).resolves.toBe(2);
+    await expect(kernels.first().locator('svg.kernel rect').count()).resolves.toBe(10); // 9 cells + frame
+    await expect(kernels.first().textContent()).resolves.toContain('inhibitory');
+
+    const circuit = page.locator('[data-embed="circuit"]');
+    await expect(circuit.locator('svg path').count()).resolves.toBe(3);
+    await expect(circuit.locator('img').count()).resolves.toBe(4);
+    await expect(circuit.locator('a[href="/circuits/block2_conv1-5/"]').count()).resolves.toBe(1);
+
+    expect(await undecodedImages(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
