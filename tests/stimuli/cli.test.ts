@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { atlas } from '../helpers/cli.ts';
+
+describe('atlas tune', () => {
+  it('prints the documented JSON for block2_conv2 unit 5 with arcs', async () => {
+    const r = await atlas(['tune', '--layer', 'block2_conv2', '--unit', '5', '--stimulus', 'arc', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['model', 'layer', 'unit', 'stimulus', 'probe', 'params', 'orientation', 'grid', 'summary']);
+    expect(out).toMatchObject({ model: 'vgg19', layer: 'block2_conv2', unit: 5, stimulus: 'arc', probe: { size: 32, centre: [15, 15], rf: { size: 14, stride: 2, offset: 1 } } });
+    expect(out.orientation.angles).toHaveLength(24);
+    expect(out.orientation.pre).toHaveLength(24);
+    out.orientation.pre.forEach((v: number, i: number) => expect(out.orientation.post[i]).toBeCloseTo(Math.max(0, v), 4));
+    expect(out.grid.rows).toBe('curvature');
+    expect(out.grid.rowValues[0]).toBe(0);
+    expect(out.grid.pre).toHaveLength(out.grid.rowValues.length);
+    expect(Object.keys(out.summary)).toEqual([
+      'preferred',
+      'response',
+      'preferredOrientation',
+      'orientationPeriod',
+      'orientationSelectivity',
+      'rotationInvariance',
+      'curveVsLine',
+    ]);
+    expect(out.summary.orientationPeriod).toBe(360);
+    expect(r.stderr).toMatch(/tune block2_conv2:5 arc: .* s on a 32px canvas/);
+  });
+
+  it('exits 2 on a bad stimulus, a unit out of range or a layer the weights lack', async () => {
+    const bad = await atlas(['tune', '--layer', 'block2_conv2', '--unit', '5', '--stimulus', 'square']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/square.*Allowed choices are circle, arc, line, edge, ellipse/s);
+    const unit = await atlas(['tune', '--layer', 'block2_conv2', '--unit', '128', '--stimulus', 'line']);
+    expect(unit.status).toBe(2);
+    expect(unit.stderr).toMatch(/unit 128 is out of range for block2_conv2\n  hint: block2_conv2 has units 0..127/);
+    const layer = await atlas(['tune', '--layer', 'block4_conv1', '--unit', '0', '--stimulus', 'line']);
+    expect(layer.status).toBe(2);
+    expect(layer.stderr).toMatch(/block4_conv1 is not in the loaded weights/);
+  });
+});
+
+describe('atlas search', () => {
+  it('ranks block2_conv2 by curves over lines and prints a table', async () => {
+    const r = await atlas(['search', '--layer', 'block2_conv2', '--family', 'curves-vs-lines', '--top', '5', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ model: 'vgg19', layer: 'block2_conv2', family: 'curves-vs-lines', units: 128, minResponse: 0.1 });
+    expect(out.ranking).toHaveLength(5);
+    expect(Object.keys(out.ranking[0])).toEqual(['rank', 'unit', 'index', 'target', 'line', 'disc', 'weak', 'bestTarget', 'bestLine']);
+    expect(out.all.index).toHaveLength(128);
+    const idx = out.ranking.map((u: { index: number }) => u.index);
+    expect(idx).toEqual([...idx].sort((a, b) => b - a));
+    const text = await atlas(['search', '--layer', 'block2_conv2', '--family', 'circles-vs-lines', '--top', '3', '--steps', '8']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+\s/.test(l))).toHaveLength(3);
+    const bad = await atlas(['search', '--layer', 'block2_conv2', '--family', 'squares-vs-lines']);
+    expect(bad.status).toBe(2);
+  });
+});
