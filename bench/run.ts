@@ -1,8 +1,12 @@
 // npm run bench [-- section ...]: prints the project's speed and memory figures on this machine.
 // Needs the weights (ATLAS_MODELS_DIR) and, for the dataset sections, ATLAS_DATASET_DIR.
+import { benchCircuit } from './circuit.ts';
+import { benchDataset } from './dataset.ts';
 import { benchModel } from './model.ts';
+import { benchOptvis } from './optvis.ts';
+import { benchStimuli } from './stimuli.ts';
 
-const sections: Record<string, () => Promise<void>> = { model: benchModel };
+const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !sections[w]);
 if (unknown.length) {

@@ -9,6 +9,8 @@ import * as examples from './examples.ts';
 import * as generate from './generate.ts';
 import * as info from './info.ts';
 import * as merge from './merge.ts';
+import * as search from './search.ts';
+import * as tune from './tune.ts';
 import * as visualize from './visualize.ts';
 
 export function buildProgram(): Command {
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19, as a static atlas')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [activations, circuit, classify, examples, generate, info, merge, visualize]) cmd.register(program);
+  for (const cmd of [activations, circuit, classify, examples, generate, info, merge, search, tune, visualize]) cmd.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -1,0 +1,143 @@
+// Dataset examples: which images, and which classes, excite each unit most (and least). The API other
+// stages call (circuits, the generation pipeline); `atlas examples` is a thin command over it.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { AtlasError } from '../errors.ts';
+import { sha256File } from '../model/keras-h5.ts';
+import { getSpec, locateWeights, resolveEngine } from '../model/load.ts';
+import { layerShapes, type ModelSpec, receptiveFields } from '../model/spec.ts';
+import { cacheKey, cropsKey, readCache, setCropsKey, writeCache } from './cache.ts';
+import { type CropJob, writeCrops } from './crops.ts';
+import { runPass } from './pass.ts';
+import { layerExamples } from './results.ts';
+import { datasetDigest, openDataset, resolveDatasetPath, type Dataset } from './source.ts';
+import type { ExamplesOptions, LayerExamples } from './types.ts';
+
+export type { ClassSummary, Example, ExamplesOptions, LayerExamples, Skipped, UnitExamples } from './types.ts';
+export { passCounters } from './pass.ts';
+
+export const DEFAULT_TOP = 16;
+
+/**
+ * Checks that every layer exists and is spatial (has a receptive field, so crops make sense); returns
+ * each layer's unit count and grid. Bad input (exit 2) otherwise.
+ */
+export function spatialLayers(spec: ModelSpec, layers: string[]): Array<{ name: string; units: number; grid: [number, number] }> {
+  if (layers.length === 0) throw new AtlasError('no layer given', 'name a conv or pool layer, e.g. block3_conv4');
+  const rfs = receptiveFields(spec);
+  const shapes = layerShapes(spec);
+  return layers.map((name) => {
+    if (!rfs.has(name)) {
+      const known = spec.layers.some((l) => l.name === name);
+      throw new AtlasError(
+        known ? `layer ${name} is not spatial: dataset examples need a conv or pool layer` : `unknown layer '${name}' for ${spec.id}`,
+        `spatial layers: ${[...rfs.keys()].join(', ')}`,
+      );
+    }
+    const [h, w, c] = shapes.get(name)!;
+    return { name, units: c, grid: [h, w] as [number, number] };
+  });
+}
+
+/** Every unit of every layer: top/bottom examples with crops, top classes, histogram, firing rate. */
+export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<string, LayerExamples>> {
+  const spec = getSpec(opts.model?.model ?? 'vgg19');
+  const layers = spatialLayers(spec, [...new Set(opts.layers)]);
+  const k = opts.top ?? DEFAULT_TOP;
+  if (!Number.isInteger(k) || k <= 0) throw new AtlasError(`top must be a positive integer, got ${k}`);
+  if (opts.imageLimit !== undefined && (!Number.isInteger(opts.imageLimit) || opts.imageLimit <= 0)) {
+    throw new AtlasError(`imageLimit must be a positive integer, got ${opts.imageLimit}`);
+  }
+  const say = (msg: string) => {
+    if (!opts.quiet) process.stderr.write(`${msg}\n`);
+  };
+  const out = path.resolve(opts.out);
+  const ds = openDataset(resolveDatasetPath(opts.dataset), { limit: opts.imageLimit, warn: (m) => say(`warning: ${m}`) });
+  for (const s of ds.skipped) say(`warning: skipped ${s.file}: ${s.reason}`);
+  const weightsSha = await sha256File(locateWeights(spec, opts.model?.weights));
+  const digest = await datasetDigest(ds);
+  const engine = await resolveEngine(opts.model ?? {});
+  say(`dataset ${ds.root} (${ds.layout}): ${ds.images.length} images, ${ds.classes.length} classes; engine ${engine}`);
+
+  const results = new Map<string, LayerExamples>();
+  const keys = new Map(layers.map((l) => [l.name, cacheKey({ spec, engine, weightsSha256: weightsSha, datasetDigest: digest, layer: l.name, k })]));
+  const toCompute = [];
+  for (const l of layers) {
+    const hit = readCache(out, l.name, keys.get(l.name)!);
+    if (hit) {
+      say(`${l.name}: cached (${hit.images} images)`);
+      results.set(l.name, hit);
+    } else toCompute.push(l);
+  }
+
+  if (toCompute.length) {
+    const t0 = performance.now();
+    const pass = await runPass(ds, {
+      model: opts.model ?? {},
+      inputSize: spec.inputSize,
+      layers: toCompute,
+      k,
+      workers: opts.workers,
+      quiet: opts.quiet,
+      onSkip: (s) => say(`warning: skipped ${s.file}: ${s.reason}`),
+    });
+    const skipped = [...ds.skipped, ...pass.skipped];
+    const done = pass.partials.get(toCompute[0].name)!.images;
+    if (done === 0) {
+      throw new AtlasError(`no image of ${ds.root} could be read (${skipped.length} skipped, e.g. ${skipped[0]?.file}: ${skipped[0]?.reason})`, 'check that the dataset holds JPEG/PNG/WebP images');
+    }
+    say(`pass: ${done} images in ${seconds(t0)} s${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+    for (const l of toCompute) {
+      const r = layerExamples(pass.partials.get(l.name)!, ds, spec.id, skipped);
+      writeCache(out, keys.get(l.name)!, r);
+      results.set(l.name, r);
+    }
+  }
+
+  for (const l of layers) {
+    const key = keys.get(l.name)!;
+    const r = results.get(l.name)!;
+    if (cropsKey(out, spec.id, l.name) === key && cropsPresent(out, r)) continue;
+    const t0 = performance.now();
+    const files = await writeLayerCrops(out, spec, r, ds, opts.quiet);
+    say(`crops ${l.name}: ${files} files in ${seconds(t0)} s`);
+    setCropsKey(out, spec.id, l.name, key);
+  }
+  return new Map(opts.layers.map((l) => [l, results.get(l)!]));
+}
+
+const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+
+function cropsPresent(out: string, r: LayerExamples): boolean {
+  return r.units.every((u) => [...u.top, ...u.bottom].every((e) => existsSync(path.join(out, e.crop))));
+}
+
+/** Writes every example's crop of a layer; returns how many. */
+async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, ds: Dataset, quiet?: boolean): Promise<number> {
+  const rf = receptiveFields(spec).get(r.layer)!;
+  const fileOf = new Map(ds.images.map((im) => [im.rel, im.file]));
+  const jobs: CropJob[] = [];
+  for (const u of r.units) {
+    const wanted = new Set<string>();
+    for (const e of [...u.top, ...u.bottom]) {
+      const dest = path.join(out, e.crop);
+      wanted.add(path.basename(dest));
+      jobs.push({ file: fileOf.get(e.image)!, x: e.x, y: e.y, dest });
+    }
+    // Crops of an earlier run with a larger --top would otherwise linger next to the new ones.
+    const dir = path.join(out, spec.id, r.layer, String(u.unit), 'examples');
+    if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.endsWith('.webp') && !wanted.has(f)) rmSync(path.join(dir, f));
+  }
+  const images = new Set(jobs.map((j) => j.file)).size;
+  const bar = quiet
+    ? null
+    : new cliProgress.SingleBar({ format: `crops ${r.layer} [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar?.start(images, 0);
+  try {
+    await writeCrops(jobs, rf, spec.inputSize, 4, () => bar?.increment());
+  } finally {
+    bar?.stop();
+  }
+  return jobs.length;
+}

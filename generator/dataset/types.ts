@@ -1,0 +1,75 @@
+// The dataset stage's public types: what examplesForLayers() returns and `atlas examples --json` prints.
+// These shapes are a contract (README, CLI table); change them only with a schema bump.
+import type { LoadOptions } from '../model/load.ts';
+
+export interface ExamplesOptions {
+  model?: LoadOptions;
+  /** Dataset folder or CSV manifest; default $ATLAS_DATASET_DIR. */
+  dataset?: string;
+  /** Spatial layers (conv or pool), all computed in one pass. */
+  layers: string[];
+  /** Top and bottom examples kept per unit (default 16). */
+  top?: number;
+  /** Output folder: crops under <out>/<model>/<layer>/<unit>/examples/, cache under <out>/.cache/. */
+  out: string;
+  /** Worker threads (default: one per core, or $ATLAS_WORKERS). */
+  workers?: number;
+  /** No progress bars and no warnings on stderr (the skipped files are still in the result). */
+  quiet?: boolean;
+  /** Only the first N images in sorted order (small profiles, tests). */
+  imageLimit?: number;
+}
+
+export interface Example {
+  /** Path relative to the dataset root, '/'-separated. */
+  image: string;
+  /** WNID, or for a class outside the class index its folder (or CSV) name. */
+  class: string;
+  label: string;
+  /** The unit's max activation over positions in this image. */
+  activation: number;
+  /** Grid position of that max in the layer's (x, y) grid. */
+  x: number;
+  y: number;
+  /** Receptive-field crop (WebP), relative to the output folder. */
+  crop: string;
+}
+
+export interface ClassSummary {
+  /** As Example.class. */
+  wnid: string;
+  label: string;
+  /** Mean and max over the class's images of the unit's per-image max. */
+  mean: number;
+  max: number;
+}
+
+export interface Skipped {
+  file: string;
+  reason: string;
+}
+
+export interface UnitExamples {
+  layer: string;
+  unit: number;
+  /** Highest per-image max first; ties by image path. */
+  top: Example[];
+  /** Lowest per-image max first; ties by image path. */
+  bottom: Example[];
+  /** The 10 classes with the highest mean. */
+  classes: ClassSummary[];
+  /** Of the per-image max over the dataset: edges.length === counts.length + 1, bins [edges[i], edges[i+1]). */
+  histogram: { edges: number[]; counts: number[] };
+  /** Fraction of images whose max is > 0. */
+  firing_rate: number;
+  images: number;
+  skipped: Skipped[];
+}
+
+export interface LayerExamples {
+  layer: string;
+  /** Images that went through the network (skipped ones excluded). */
+  images: number;
+  skipped: Skipped[];
+  units: UnitExamples[];
+}

@@ -1,0 +1,37 @@
+import { mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { examplesForLayers, passCounters } from '../../generator/dataset/index.ts';
+import { SHARED_DIR } from '../helpers/shared.ts';
+import { imageFolder, sampleImages, tempDir } from './fixtures.ts';
+
+process.env.ATLAS_MODELS_DIR ??= path.join(SHARED_DIR, 'models');
+
+const mtimes = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort().map((f) => `${f} ${statSync(path.join(dir, f)).mtimeMs}`);
+
+describe('dataset examples cache', () => {
+  it('serves an unchanged second call from <out>/.cache without a pass, and recomputes when the dataset changes', async () => {
+    const dir = imageFolder(4);
+    const out = tempDir('atlas-out-');
+    const opts = { dataset: dir, layers: ['block1_conv1'], out, top: 2, workers: 1, quiet: true };
+    const first = await examplesForLayers(opts);
+    const passes = passCounters.passes;
+    const images = passCounters.images;
+    const before = mtimes(out);
+    expect(readdirSync(path.join(out, '.cache')).some((f) => f.startsWith('examples-block1_conv1-'))).toBe(true);
+
+    const second = await examplesForLayers(opts);
+    expect(passCounters.passes).toBe(passes);
+    expect(passCounters.images).toBe(images);
+    expect(mtimes(out)).toEqual(before); // nothing rewritten: neither the record nor a crop
+    expect(second).toEqual(first);
+
+    const extra = sampleImages(1, 4)[0];
+    mkdirSync(path.join(dir, extra.wnid));
+    symlinkSync(extra.file, path.join(dir, extra.wnid, extra.name));
+    const third = (await examplesForLayers(opts)).get('block1_conv1')!;
+    expect(passCounters.passes).toBe(passes + 1);
+    expect(passCounters.images).toBe(images + 5);
+    expect(third.images).toBe(5);
+  });
+});
