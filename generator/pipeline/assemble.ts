@@ -9,11 +9,12 @@ import { loadImage } from '../model/image.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
 import { layerInfo, type ModelSpec, receptiveFields } from '../model/spec.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
+import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 import type { Dataset } from '../dataset/source.ts';
 import type { LayerExamples } from '../dataset/types.ts';
 import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
-import { CircuitJson, FvEntry, LayerJson, Manifest, ModelJson, SCHEMA, type UnitJson } from './schema.ts';
+import { CircuitJson, FvEntry, LayerJson, Manifest, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
 
 export interface DatasetInfo {
   root: string;
@@ -106,6 +107,11 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
           : null;
       thumbnails.set(`${layer}:${u}`, thumbnail);
       const circuit = circuits?.units[u];
+      const tuning: Record<string, TuningJson> = {};
+      for (const st of TUNE_STIMULI) {
+        const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `tuning-${st}.json`));
+        if (raw) tuning[st] = TuningJson.parse(raw);
+      }
       const unitJson: UnitJson = {
         schema: SCHEMA,
         id: `${spec.id}/${layer}/${u}`,
@@ -118,6 +124,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
           ? { top: withFull(ex.top), bottom: withFull(ex.bottom), classes: ex.classes, histogram: ex.histogram, firing_rate: ex.firing_rate, images: ex.images, skipped: ex.skipped.length }
           : null,
         circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
+        ...(Object.keys(tuning).length ? { tuning } : {}),
       };
       writeIfChanged(path.join(out, spec.id, layer, String(u), 'unit.json'), unitJson);
       layerUnits.push({

@@ -9,6 +9,7 @@ import { BACKEND_CHOICES } from '../model/backend.ts';
 import { ENGINE_CHOICES } from '../model/load.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
+import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 
 const unitList = z.union([z.literal('all'), z.array(z.number().int().nonnegative())]);
 const objective = z.enum(OBJECTIVES);
@@ -56,7 +57,17 @@ export const AtlasConfig = z
       .default([]),
     /** Featured units: feature visualizations with these objectives (default all four). */
     featured: z
-      .array(z.object({ layer: z.string(), unit: z.number().int().nonnegative(), objectives: z.array(objective).default([...OBJECTIVES]) }).strict())
+      .array(
+        z
+          .object({
+            layer: z.string(),
+            unit: z.number().int().nonnegative(),
+            objectives: z.array(objective).default([...OBJECTIVES]),
+            /** Synthetic-stimulus tuning curves to measure (atlas tune), stored in the unit's data. */
+            tuning: z.array(z.enum(TUNE_STIMULI)).default([]),
+          })
+          .strict(),
+      )
       .default([]),
     /** Circuits to expand: the unit's top-k inputs, recursively to `depth`; `visualizeInputs` renders the first level's inputs. */
     circuits: z

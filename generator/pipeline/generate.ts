@@ -132,6 +132,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   if (graphs.length) await timed('graph', () => runGraphs(ctx, graphs, finish));
   const fv = byStage('fv');
   if (fv.length) await timed('fv', () => runFv(ctx, fv, finish, (d, t, label) => opts.progress?.(done + d / Math.max(t, 1), pending.length, label)));
+  const tuning = byStage('tuning');
+  if (tuning.length) await timed('tuning', () => runTuning(ctx, tuning, finish));
   const model = byStage('model');
   if (model.length) await timed('model', () => runModelCheck(ctx, model, finish));
 
@@ -154,6 +156,7 @@ interface PlannedJob {
   layer: string;
   unit?: number;
   fv?: FvTask;
+  tuning?: Plan['tuning'][number];
   circuit?: Plan['circuits'][number];
 }
 
@@ -195,6 +198,16 @@ function planJobs(ctx: Context, plan: Plan): PlannedJob[] {
       unit: t.unit,
       fv: t,
       job: makeJob('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine: engineName, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
+    });
+  }
+  for (const t of plan.tuning) {
+    jobs.push({
+      layer: t.layer,
+      unit: t.unit,
+      tuning: t,
+      job: makeJob('tuning', `tuning:${t.layer}:${t.unit}:${t.stimulus}`, { weights: w, engine: engineName, layer: t.layer, unit: t.unit, stimulus: t.stimulus }, [
+        `${spec.id}/${t.layer}/${t.unit}/tuning-${t.stimulus}.json`,
+      ]),
     });
   }
   jobs.push({ layer: '', job: makeJob('model', 'model', { weights: w, dataset: dataset?.digest }, [`${spec.id}/model-check.json`]) });
@@ -321,6 +334,23 @@ async function runFv(ctx: Context, jobs: PlannedJob[], finish: (j: PlannedJob, s
         }
       },
     });
+  }
+}
+
+/** Synthetic-stimulus tuning curves (atlas tune) of featured units. */
+async function runTuning(ctx: Context, jobs: PlannedJob[], finish: (j: PlannedJob, s: number) => void): Promise<void> {
+  const { tuneUnit } = await import('../stimuli/tuning.ts');
+  const { engine } = await loadModel(ctx.load);
+  try {
+    for (const j of jobs) {
+      const t = performance.now();
+      const { layer, unit, stimulus } = j.tuning!;
+      const result = await tuneUnit(engine, ctx.spec, { layer, unit, stimulus });
+      writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, ...result, provenance: provenance(ctx, 'tuning', j.job.hash, { stimulus }, false) });
+      finish(j, (performance.now() - t) / 1000);
+    }
+  } finally {
+    engine.dispose();
   }
 }
 

@@ -6,6 +6,7 @@ import { INPUT_LAYER } from '../circuit/weights.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
 import type { ObjectiveName } from '../optvis/objectives.ts';
+import type { TuneStimulus } from '../stimuli/tuning.ts';
 import type { AtlasConfig, VisualizationSettings } from './config.ts';
 
 export interface FvTask {
@@ -25,10 +26,17 @@ export interface CircuitTask {
   nodes: Array<{ layer: string; unit: number }>;
 }
 
+export interface TuningTask {
+  layer: string;
+  unit: number;
+  stimulus: TuneStimulus;
+}
+
 export interface Plan {
   /** Layers with dataset examples for every unit (and a unit page for every unit). */
   layers: string[];
   fv: FvTask[];
+  tuning: TuningTask[];
   circuits: CircuitTask[];
   featured: string[];
 }
@@ -50,9 +58,11 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     const units = l.visualize === 'all' ? Array.from({ length: spec_?.kind === 'conv' ? spec_.filters : 0 }, (_, i) => i) : l.visualize;
     for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o);
   }
+  const tuning: TuningTask[] = [];
   for (const f of config.featured) {
     layers.add(f.layer);
     for (const o of f.objectives) addFv(f.layer, f.unit, o);
+    for (const stimulus of f.tuning) tuning.push({ layer: f.layer, unit: f.unit, stimulus });
   }
   const circuits: CircuitTask[] = config.circuits.map((c) => {
     const graph = circuitGraph(spec, weights, c.layer, c.unit, { top: c.top, depth: c.depth });
@@ -68,6 +78,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     layers: [...layers].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
     fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective)),
     circuits,
+    tuning,
     featured: config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`),
   };
 }

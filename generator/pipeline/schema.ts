@@ -72,6 +72,18 @@ export const UnitCircuitJson = z
   })
   .passthrough();
 
+export const TuningJson = z
+  .object({
+    layer: z.string(),
+    unit: z.number(),
+    stimulus: z.string(),
+    orientation: z.object({ angles: z.array(z.number()), pre: z.array(z.number()), post: z.array(z.number()) }).passthrough(),
+    summary: z.object({ preferredOrientation: z.number().nullable(), orientationSelectivity: z.number().nullable(), rotationInvariance: z.number().nullable() }).passthrough(),
+  })
+  .passthrough();
+
+export type TuningJson = z.infer<typeof TuningJson>;
+
 export const Thumbnail = z.object({ kind: z.enum(['fv', 'example', 'input']), file: z.string() });
 
 export const UnitJson = z.object({
@@ -84,8 +96,8 @@ export const UnitJson = z.object({
   fv: z.record(z.string(), FvEntry),
   examples: UnitExamplesJson.nullable(),
   circuit: UnitCircuitJson.nullable(),
-  /** Stimulus tuning (issue: synthetic stimuli), when generated. */
-  tuning: z.unknown().optional(),
+  /** Synthetic-stimulus tuning curves by stimulus (generator/stimuli/tuning.ts TuneResult), when generated. */
+  tuning: z.record(z.string(), TuningJson).optional(),
 });
 export type UnitJson = z.infer<typeof UnitJson>;
 
