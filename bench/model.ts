@@ -5,7 +5,7 @@ import { TfjsEngine } from '../generator/model/tfjs-engine.ts';
 import { peakRssMb, row, timeMedian } from './util.ts';
 
 export async function benchModel(): Promise<void> {
-  const { spec, weights, engine, backend } = await loadModel({ backend: (process.env.ATLAS_BACKEND as 'wasm') ?? 'wasm' });
+  const { spec, weights, engine, backend } = await loadModel({ backend: 'wasm', engine: 'tfjs' });
   console.log(`\n# model (backend ${backend.name}, ${engine.name})`);
   const layer = 'block3_conv4';
   const img224 = { data: new Float32Array(224 * 224 * 3).map((_, i) => (i * 37) % 255), shape: [1, 224, 224, 3] };
@@ -25,6 +25,10 @@ export async function benchModel(): Promise<void> {
   const tSlow = await timeMedian(step(slow), 3);
   row(`forward+backward, 1 image 128x128, up to ${layer}, custom conv gradient`, `${tFast.toFixed(0)} ms/step`);
   row(`forward+backward, 1 image 128x128, up to ${layer}, tf.grad (Conv2DBackpropInput)`, `${tSlow.toFixed(0)} ms/step (${(tSlow / tFast).toFixed(1)}x slower)`);
+  const ort = (await loadModel({ backend: 'wasm', engine: 'onnxruntime' })).engine;
+  const ortFwd = await timeMedian(() => ort.activations(img224, [layer]), 5);
+  row(`onnxruntime: forward, 1 image 224x224, up to ${layer}`, `${ortFwd.toFixed(0)} ms/image (${(fwd / ortFwd).toFixed(1)}x faster than tfjs-wasm)`);
+  ort.dispose();
   row('peak RSS so far', `${peakRssMb()} MB`);
   slow.dispose();
   x128.dispose();
