@@ -1,5 +1,5 @@
 // Write-ups: MDX files in ATLAS_CONTENT_DIR (default content/writeups/; astro.config.mjs makes it
-// absolute). Their embeds (<Unit>, <Circuit>, <Kernel>, <Examples>) are src/components/mdx/.
+// absolute). Their embeds (<Unit>, <Circuit>, <Kernel>, <Examples>, <Tuning>, <Stat>) are src/components/mdx/.
 import { existsSync, readdirSync } from 'node:fs';
 import { defineCollection, z } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';

@@ -4,7 +4,7 @@
 // compute. Errors name the file or the id and say what to do.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, UnitJson } from '../../generator/pipeline/schema.ts';
 
 /** The version of the generated files' format this site reads. */
@@ -289,4 +289,88 @@ export const url = {
 /** A unit's page, or null when it has none (ungenerated units, the image's channels). */
 export function unitUrlIfAny(modelId: string, layerName: string, unitIndex: number): string | null {
   return hasUnit(modelId, layerName, unitIndex) ? url.unit(modelId, layerName, unitIndex) : null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tuning to synthetic stimuli (unit.json `tuning`, generator/stimuli/tuning.ts TuneResult)
+
+const num = z.number();
+const TuningView = z
+  .object({
+    stimulus: z.string(),
+    orientation: z.object({ angles: z.array(num), post: z.array(num), stimulus: z.record(z.string(), z.unknown()).optional() }).passthrough(),
+    aspect: z
+      .object({ aspects: z.array(num), post: z.array(num), radius: num, width: num, ellipseSize: z.string() })
+      .passthrough()
+      .optional(),
+    summary: z
+      .object({
+        preferred: z.record(z.string(), z.unknown()).optional(),
+        response: z.object({ pre: num, post: num }).optional(),
+        preferredOrientation: num.nullable(),
+        orientationPeriod: z.union([z.literal(180), z.literal(360)]).optional(),
+        orientationSelectivity: num.nullable(),
+        rotationInvariance: num.nullable(),
+        circleVsEllipse: num.nullable().optional(),
+        circleVsArc: num.nullable().optional(),
+        ringVsDisc: num.nullable().optional(),
+        curveVsLine: num.nullable().optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+/** The parts of a tuning result the site draws (the generated file holds more: grids, discs, probe). */
+export type Tuning = z.infer<typeof TuningView>;
+
+/** The unit's tuning results by stimulus, in the file's order (empty when none were generated). */
+export function tunings(u: UnitJson): [string, Tuning][] {
+  return Object.entries(u.tuning ?? {}).map(([stimulus, t]) => {
+    const parsed = TuningView.safeParse(t);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new AtlasDataError(`Unit ${u.id}: tuning.${stimulus} is not a tuning result (${i.path.join('.')}: ${i.message}). Regenerate it with the current generator.`);
+    }
+    return [stimulus, parsed.data];
+  });
+}
+
+/** One stimulus' tuning of a unit named by id, or an error listing what was generated. */
+export function tuningById(id: string, stimulus: string): Tuning {
+  const u = unitById(id);
+  const all = tunings(u);
+  const found = all.find(([s]) => s === stimulus);
+  if (!found) {
+    throw new AtlasDataError(
+      all.length
+        ? `Unit ${id} has no tuning for stimulus "${stimulus}" (generated: ${all.map(([s]) => s).join(', ')}).`
+        : `Unit ${id} has no generated tuning (add it to the atlas config's tuning and regenerate).`,
+    );
+  }
+  return found[1];
+}
+
+/**
+ * The number at a dotted path of a unit's unit.json ("tuning.circle.summary.rotationInvariance",
+ * "examples.firing_rate", "circuit.inputs.0.l2"), for citing it in prose; an error names where the path
+ * stops when it does not lead to a number.
+ */
+export function unitNumber(id: string, dotted: string): number {
+  const u = unitById(id);
+  const parts = dotted.split('.').filter(Boolean);
+  if (!parts.length) throw new AtlasDataError(`Unit ${id}: empty path.`);
+  let v: unknown = u;
+  for (let i = 0; i < parts.length; i++) {
+    const key = parts[i];
+    const here = parts.slice(0, i).join('.') || '(unit.json)';
+    if (v === null || typeof v !== 'object') throw new AtlasDataError(`Unit ${id}: path "${dotted}" stops at ${here}, which is ${v === null ? 'null' : typeof v}.`);
+    if (!Object.prototype.hasOwnProperty.call(v, key)) {
+      const keys = Array.isArray(v) ? `indices 0..${v.length - 1}` : `keys ${Object.keys(v).slice(0, 12).join(', ')}`;
+      throw new AtlasDataError(`Unit ${id}: path "${dotted}": ${here} has no "${key}" (${keys}).`);
+    }
+    v = (v as Record<string, unknown>)[key];
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new AtlasDataError(`Unit ${id}: path "${dotted}" is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not a number.`);
+  }
+  return v;
 }
