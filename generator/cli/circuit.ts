@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { datasetExampleSource, inputAttribution } from '../circuit/attribution.ts';
 import { checkExpandable } from '../circuit/expanded.ts';
 import { type Circuit, circuitJson, unitCircuit } from '../circuit/index.ts';
@@ -6,7 +6,7 @@ import { type Connection, checkUnit, convStep } from '../circuit/weights.ts';
 import { readKerasWeights } from '../model/keras-h5.ts';
 import { getSpec, locateWeights } from '../model/load.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
-import { nonNegativeInt, positiveInt } from './parse.ts';
+import { countOrAll, nonNegativeInt, positiveInt } from './parse.ts';
 
 interface Flags extends ModelFlags {
   layer: string;
@@ -21,16 +21,6 @@ interface Flags extends ModelFlags {
   json?: boolean;
 }
 
-/** --top k or --top all. */
-function topK(value: string): number {
-  if (value === 'all') return Infinity;
-  try {
-    return positiveInt(value);
-  } catch {
-    throw new InvalidArgumentError(`'${value}' is not a positive integer or 'all'.`);
-  }
-}
-
 export function register(program: Command): void {
   addModelOptions(
     program
@@ -38,7 +28,7 @@ export function register(program: Command): void {
       .description("the weights that wire a conv unit to the units before and after it: top inputs (by L2 norm, excitatory, inhibitory), outputs, expanded weights, circuit graph")
       .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
       .requiredOption('--unit <n>', 'unit (channel) of the layer', nonNegativeInt)
-      .option('--top <k>', "connections per list and per graph node, or 'all'", topK, 10)
+      .option('--top <k>', "connections per list and per graph node, or 'all'", countOrAll, 10)
       .option('--depth <d>', 'graph depth: levels of inputs below the unit', nonNegativeInt, 2)
       .addOption(new Option('--rank <how>', 'rank inputs by kernel norm, or by mean contribution on the unit\'s top dataset examples').choices(['weight', 'attribution']).default('weight'))
       .option('--expanded', 'also the expanded weights from the conv two layers back (ReLU as identity, max pool as average pool)')

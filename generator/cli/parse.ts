@@ -32,3 +32,13 @@ export function unitList(value: string): number[] {
   }
   return [...out].sort((x, y) => x - y);
 }
+
+/** --top k or --top all (Infinity). */
+export function countOrAll(value: string): number {
+  if (value === 'all') return Infinity;
+  try {
+    return positiveInt(value);
+  } catch {
+    throw new InvalidArgumentError(`'${value}' is not a positive integer or 'all'.`);
+  }
+}

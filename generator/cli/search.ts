@@ -1,7 +1,7 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FAMILIES, type Family, type SearchResult, searchLayer } from '../stimuli/search.ts';
 import { addModelOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
-import { positiveInt } from './parse.ts';
+import { countOrAll } from './parse.ts';
 import { progressBar } from './progress.ts';
 import { addStimulusOptions, contrastArg } from './tune.ts';
 
@@ -19,16 +19,6 @@ interface Flags extends ModelFlags {
   json?: boolean;
 }
 
-/** --top k or --top all. */
-function topK(value: string): number {
-  if (value === 'all') return Infinity;
-  try {
-    return positiveInt(value);
-  } catch {
-    throw new InvalidArgumentError(`'${value}' is not a positive integer or 'all'.`);
-  }
-}
-
 export function register(program: Command): void {
   addModelOptions(
     addStimulusOptions(
@@ -38,7 +28,7 @@ export function register(program: Command): void {
         .requiredOption('--layer <name>', 'conv or pool layer, e.g. block3_conv4 (all units in one batched pass)')
         .addOption(new Option('--family <name>', 'stimulus family vs lines').choices([...FAMILIES]).makeOptionMandatory()),
     )
-      .option('--top <k>', "units to list, or 'all'", topK, 20)
+      .option('--top <k>', "units to list, or 'all'", countOrAll, 20)
       .option('--min-response <f>', "units whose best family response is below this fraction of the layer's largest are flagged weak and ranked last", contrastArg, 0.1)
       .option('--json', 'print {"model","layer","family","probe","stimuli","minResponse","units","ranking":[{"rank","unit","index","target","line","disc","weak","bestTarget","bestLine"}],"all":{"index","target","line","disc"}}'),
   ).action(async (flags: Flags) => {

@@ -15,7 +15,7 @@ import { getSpec, loadModel, locateWeights, type LoadOptions, resolveEngine } fr
 import type { ModelSpec } from '../model/spec.ts';
 import { DIVERSITY_GROUP } from '../optvis/objectives.ts';
 import { visualize, type UnitVisualization } from '../optvis/visualize.ts';
-import { assemble, type DatasetInfo } from './assemble.ts';
+import { assemble, type AssembleContext, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { inShard, isFresh, type Job, makeJob, writeRecord } from './jobs.ts';
 import { type FvTask, type Plan, planAtlas } from './plan.ts';
@@ -44,16 +44,9 @@ export interface GenerateSummary {
   out: string;
 }
 
-interface Context {
-  config: AtlasConfig;
-  spec: ModelSpec;
-  weights: KerasWeights;
-  available: string[];
-  out: string;
-  engineName: string;
+/** What every stage needs: the assembly context without the plan, plus how to load the engine. */
+interface Context extends Omit<AssembleContext, 'plan' | 'backend'> {
   load: LoadOptions;
-  dataset: DatasetInfo | null;
-  versions: Record<string, string>;
 }
 
 export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
