@@ -1,7 +1,6 @@
 // `atlas generate`: turns a config into jobs, skips the ones whose outputs exist with the same content
 // hash, runs the rest stage by stage (dataset examples, circuits, feature visualizations, model check),
 // writing every output atomically and each job's record last, then assembles the files the site reads.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { circuitJson, unitCircuit } from '../circuit/index.ts';
 import { datasetExampleSource } from '../circuit/attribution.ts';
@@ -371,12 +370,3 @@ async function runModelCheck(ctx: Context, jobs: PlannedJob[], finish: (j: Plann
   writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, ...body, provenance: provenance(ctx, 'model', j.job.hash, {}, true) });
   finish(j, (performance.now() - t) / 1000);
 }
-
-export function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
