@@ -15,8 +15,12 @@ export interface ActivationOptions {
   preRelu?: boolean;
 }
 
-/** Per-image objective values [N] of one layer's activation [N, h, w, c] (or [N, units]). */
-export type Objective = (activation: tf.Tensor) => tf.Tensor1D;
+/**
+ * Per-image objective values [N] of one layer's activation [N, h, w, c] (or [N, units]). An objective
+ * that is linear in the activation may say so with `linear`, its (constant) gradient for an activation
+ * shape: an engine can then run forward and backward in one go, without handing the activation out.
+ */
+export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & { linear?: (shape: number[]) => Float32Array };
 
 export interface InputGradient {
   /** d(sum of objective values) / d(input image), same shape as the input. */

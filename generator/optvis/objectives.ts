@@ -13,30 +13,51 @@ function unitMask(units: number[], channels: number): tf.Tensor4D {
   return tf.tensor4d(mask, [units.length, 1, 1, channels]);
 }
 
+/**
+ * The gradient of sum_i weight * act[i, y, x, units[i]] over the given positions: the constant gradient
+ * of a linear objective, for engines that run forward and backward in one go.
+ */
+function unitGradient(units: number[], weight: number, positions: (h: number, w: number) => number[]): (shape: number[]) => Float32Array {
+  return ([n, h, w, c]) => {
+    if (n !== units.length) throw new Error(`objective for ${units.length} images applied to a batch of ${n}`);
+    const g = new Float32Array(n * h * w * c);
+    const ps = positions(h, w);
+    for (let i = 0; i < n; i++) for (const p of ps) g[(i * h * w + p) * c + units[i]] = weight;
+    return g;
+  };
+}
+
+const allPositions = (h: number, w: number) => Array.from({ length: h * w }, (_, p) => p);
+const centre = (h: number, w: number) => [Math.floor(h / 2) * w + Math.floor(w / 2)];
+
 /** Mean of each image's unit over all positions. */
-export function channel(units: number[], opts: { relu?: boolean } = {}): Objective {
-  return (act) =>
+export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1): Objective {
+  const f: Objective = (act) =>
     tf.tidy(() => {
       const a = opts.relu ? tf.relu(act) : act;
-      return tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]) as tf.Tensor1D;
+      const mean = tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]);
+      return (sign === 1 ? mean : tf.mul(mean, sign)) as tf.Tensor1D;
     });
+  if (!opts.relu) f.linear = (shape) => unitGradient(units, sign / (shape[1] * shape[2]), allPositions)(shape);
+  return f;
 }
 
 /** Each image's unit at the centre position (floor(h/2), floor(w/2)). */
 export function neuron(units: number[], opts: { relu?: boolean } = {}): Objective {
-  return (act) =>
+  const f: Objective = (act) =>
     tf.tidy(() => {
       const [, h, w, c] = act.shape as number[];
-      const centre = tf.slice(act, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [-1, 1, 1, c]);
-      const a = opts.relu ? tf.relu(centre) : centre;
+      const middle = tf.slice(act, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [-1, 1, 1, c]);
+      const a = opts.relu ? tf.relu(middle) : middle;
       return tf.reshape(tf.sum(tf.mul(a, unitMask(units, c)), [1, 2, 3]), [-1]) as tf.Tensor1D;
     });
+  if (!opts.relu) f.linear = unitGradient(units, 1, centre);
+  return f;
 }
 
 /** What the unit dislikes: minimize its channel mean. */
 export function negative(units: number[], opts: { relu?: boolean } = {}): Objective {
-  const ch = channel(units, opts);
-  return (act) => tf.tidy(() => tf.neg(ch(act)) as tf.Tensor1D);
+  return channel(units, opts, -1);
 }
 
 /**
@@ -58,9 +79,17 @@ export function diversityPenalty(group: number): Objective {
     });
 }
 
-/** Weighted sum of objectives, image by image. */
+/** Weighted sum of objectives, image by image (linear when every term is). */
 export function sum(terms: Array<{ objective: Objective; weight: number }>): Objective {
-  return (act) => tf.tidy(() => tf.addN(terms.map((t) => tf.mul(t.objective(act), t.weight))) as tf.Tensor1D);
+  const f: Objective = (act) => tf.tidy(() => tf.addN(terms.map((t) => tf.mul(t.objective(act), t.weight))) as tf.Tensor1D);
+  if (terms.every((t) => t.objective.linear)) {
+    f.linear = (shape) => {
+      const total = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      for (const t of terms) t.objective.linear!(shape).forEach((v, i) => (total[i] += t.weight * v));
+      return total;
+    };
+  }
+  return f;
 }
 
 export interface ObjectiveOptions {

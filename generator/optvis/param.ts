@@ -1,7 +1,7 @@
 // Fourier parametrization (Lucid's fft_image): the optimizer moves a real and an imaginary spectrum per
 // channel, scaled by 1/f^decay so that low frequencies dominate; the image is their inverse real DFT.
-// tfjs has no IRFFT kernel on wasm, so the inverse DFT is two real matrix products (separable), which
-// run fast on every backend and are differentiated by tfjs like any matMul.
+// The inverse DFT is written as real matrix products (separable), which every backend runs fast and
+// whose adjoints are the transposed products; tfjs has no IRFFT kernel on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { gaussian } from './random.ts';
 
@@ -25,13 +25,13 @@ export function spectrumScale(h: number, w: number, decay = 1): Float32Array {
   return rfft2dFreqs(h, w).map((f) => 1 / Math.max(f, floor) ** decay);
 }
 
-export interface IdftMatrices {
-  /** cos/sin(2 pi k y / h), [k, y]: the column (complex) inverse DFT. */
-  ch: tf.Tensor2D;
-  sh: tf.Tensor2D;
+export interface IdftMatrices<T> {
+  /** cos/sin(2 pi k y / h), [k, y] (symmetric): the column (complex) inverse DFT. */
+  ch: T;
+  sh: T;
   /** c_l cos/sin(2 pi l x / w) / sqrt(h w), [l, x]: the row inverse real DFT with Hermitian weights. */
-  cw: tf.Tensor2D;
-  sw: tf.Tensor2D;
+  cw: T;
+  sw: T;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface IdftMatrices {
  * l in 1..ceil(w/2)-1 count twice, DC (and Nyquist for even w) once, and their imaginary parts drop out
  * as in irfft.
  */
-export function idftMatrices(h: number, w: number): IdftMatrices {
+export function idftMatrixData(h: number, w: number): IdftMatrices<Float32Array> {
   const wl = Math.floor(w / 2) + 1;
   const ch = new Float32Array(h * h);
   const sh = new Float32Array(h * h);
@@ -60,19 +60,21 @@ export function idftMatrices(h: number, w: number): IdftMatrices {
       sw[l * w + x] = weight * Math.sin(a) * norm;
     }
   }
-  return {
-    ch: tf.tensor2d(ch, [h, h]),
-    sh: tf.tensor2d(sh, [h, h]),
-    cw: tf.tensor2d(cw, [wl, w]),
-    sw: tf.tensor2d(sw, [wl, w]),
-  };
+  return { ch, sh, cw, sw };
+}
+
+/** The same matrices as tfjs tensors. */
+export function idftMatrices(h: number, w: number): IdftMatrices<tf.Tensor2D> {
+  const d = idftMatrixData(h, w);
+  const wl = Math.floor(w / 2) + 1;
+  return { ch: tf.tensor2d(d.ch, [h, h]), sh: tf.tensor2d(d.sh, [h, h]), cw: tf.tensor2d(d.cw, [wl, w]), sw: tf.tensor2d(d.sw, [wl, w]) };
 }
 
 /**
  * Inverse real 2-D DFT of spectra [b, h, wl] (real, imag) -> images [b, h, w], orthonormal.
  * Step 1 along y (complex): Z = X e^{+2 pi i k y / h}; step 2 along x (real part, Hermitian weights).
  */
-export function irfft2d(re: tf.Tensor3D, im: tf.Tensor3D, m: IdftMatrices): tf.Tensor3D {
+export function irfft2d(re: tf.Tensor3D, im: tf.Tensor3D, m: IdftMatrices<tf.Tensor2D>): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, h, wl] = re.shape;
     const w = m.cw.shape[1];
@@ -89,54 +91,23 @@ export function irfft2d(re: tf.Tensor3D, im: tf.Tensor3D, m: IdftMatrices): tf.T
   });
 }
 
-export interface FourierParam {
-  /** Trainable spectra, [n * 3, h, w/2+1] each. */
-  variables: tf.Variable[];
-  /** The decorrelated-space image [n, h, w, 3] (before colour and sigmoid). */
-  image: () => tf.Tensor4D;
-  dispose: () => void;
+/** [2, n * 3, h, w/2+1]: the real parts of every image's three channel spectra, then the imaginary parts. */
+export function spectrumShape(n: number, h: number, w: number): [number, number, number, number] {
+  return [2, n * 3, h, Math.floor(w / 2) + 1];
 }
 
 /**
- * n images of size h x w; `init(i)` gives image i's random source, so that each image's start depends
- * only on its own seed (not on what else shares the batch).
+ * Initial spectra of n images of size h x w, N(0, sd); `init(i)` gives image i's random source, so that
+ * each image's start depends only on its own seed (not on what else shares the batch).
  */
-export function fourierParam(n: number, h: number, w: number, init: (i: number) => () => number, opts: { sd?: number; decay?: number } = {}): FourierParam {
-  const wl = Math.floor(w / 2) + 1;
-  const per = 3 * h * wl;
-  const reInit = new Float32Array(n * per);
-  const imInit = new Float32Array(n * per);
+export function initSpectrum(n: number, h: number, w: number, init: (i: number) => () => number, sd = 0.01): Float32Array {
+  const per = 3 * h * (Math.floor(w / 2) + 1);
+  const out = new Float32Array(2 * n * per);
   for (let i = 0; i < n; i++) {
-    const rand = init(i);
     // Lucid draws [2, ch, h, wl]: all real parts, then all imaginary parts.
-    const g = gaussian(rand, 2 * per, opts.sd ?? 0.01);
-    reInit.set(g.subarray(0, per), i * per);
-    imInit.set(g.subarray(per), i * per);
+    const g = gaussian(init(i), 2 * per, sd);
+    out.set(g.subarray(0, per), i * per);
+    out.set(g.subarray(per), n * per + i * per);
   }
-  const toVariable = (values: Float32Array) => {
-    const t = tf.tensor3d(values, [n * 3, h, wl]);
-    const v = tf.variable(t);
-    t.dispose();
-    return v;
-  };
-  const re = toVariable(reInit);
-  const im = toVariable(imInit);
-  const scale = tf.keep(tf.tensor3d(spectrumScale(h, w, opts.decay ?? 1), [1, h, wl]));
-  const m = idftMatrices(h, w);
-  const image = () =>
-    tf.tidy(() => {
-      const planes = irfft2d(tf.mul(re, scale) as tf.Tensor3D, tf.mul(im, scale) as tf.Tensor3D, m); // [n*3, h, w]
-      // Lucid divides the image by 4 so that the sigmoid starts near its linear part.
-      return tf.div(tf.transpose(tf.reshape(planes, [n, 3, h, w]), [0, 2, 3, 1]), 4) as tf.Tensor4D;
-    });
-  return {
-    variables: [re, im],
-    image,
-    dispose: () => {
-      re.dispose();
-      im.dispose();
-      scale.dispose();
-      for (const t of Object.values(m)) t.dispose();
-    },
-  };
+  return out;
 }

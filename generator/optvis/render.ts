@@ -1,15 +1,15 @@
 // The optimization loop (Lucent's render_vis): Fourier parameters -> decorrelated colour -> sigmoid ->
 // random transforms -> x255 -> network; Adam ascends the objective. The network is only reached through
-// the Engine interface: it returns d(objective)/d(input), and tfjs differentiates the image side
-// (spectrum, colour, transforms) against that gradient.
-import * as tf from '@tensorflow/tfjs';
+// the Engine interface, which returns d(objective)/d(input); the image model (image-model.ts) and the
+// warp's adjoint carry that gradient back to the spectra. Everything between them is typed arrays.
 import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
-import { toValidRgb } from './color.ts';
+import { Adam } from './adam.ts';
+import { createImageModel, type ImageModelChoice } from './image-model.ts';
 import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
-import { fourierParam } from './param.ts';
+import { initSpectrum } from './param.ts';
 import { prng, seedOf } from './random.ts';
-import { planWarp, sampleTransform, STANDARD_TRANSFORMS, type TransformConfig, warp } from './transform.ts';
+import { planWarp, sampleTransform, STANDARD_TRANSFORMS, type TransformConfig, warpAdjoint, warpForward } from './transform.ts';
 
 export interface RenderSettings {
   size: number;
@@ -21,6 +21,8 @@ export interface RenderSettings {
   /** Record the curve every this many steps (and after the last). */
   curveEvery?: number;
   objectiveOptions?: ObjectiveOptions;
+  /** Where the image side runs (default auto: onnxruntime when it loads, else tfjs). */
+  imageModel?: ImageModelChoice;
 }
 
 export interface RenderRequest extends RenderSettings {
@@ -46,8 +48,10 @@ export interface RenderedImage {
 export interface RenderResult {
   images: RenderedImage[];
   seconds: number;
-  /** Where the time went, in seconds: image side forward, network (objective included), image side backward + Adam, curve measurements. */
+  /** Where the time went, in seconds: image side forward (spectra to the transformed input), network (objective included), image side backward + Adam, curve measurements. */
   timings: { image: number; network: number; update: number; measure: number };
+  /** The image model that ran ('onnxruntime' or 'tfjs'). */
+  imageModel: string;
 }
 
 /** Each image starts from its own seed, so its result does not depend on what shares the batch. */
@@ -92,72 +96,60 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   const { size } = req;
   const transforms = req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms;
   const curveEvery = req.curveEvery ?? 16;
-  const param = fourierParam(n, size, size, (i) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i])));
+  const spectrum = initSpectrum(n, size, size, (i) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i])));
+  const model = await createImageModel(n, size, { use: req.imageModel });
   // Transforms are drawn from the seed alone: every image of the batch sees the same sequence.
   const rand = prng(seedOf('transforms', req.seed));
   const objective = objectiveFor(req.objective, req.units, req.objectiveOptions);
   // Adam as in Lucid (TF defaults: beta1 0.9, beta2 0.999, epsilon 1e-8).
-  const optimizer = tf.train.adam(req.lr, 0.9, 0.999, 1e-8);
+  const adam = new Adam(spectrum.length, req.lr, 0.9, 0.999, 1e-8);
   const curves: number[][] = req.units.map(() => []);
-  const rgb = () => tf.tidy(() => toValidRgb(param.image()));
-  const snapshot = async (): Promise<NdArray> => {
-    const img = rgb();
-    const data = (await img.data()) as Float32Array;
-    img.dispose();
-    return { data, shape: [n, size, size, 3] };
-  };
   const timings = { image: 0, network: 0, update: 0, measure: 0 };
-  const record = async () => {
+  const record = async (rgb: Float32Array) => {
     const t = performance.now();
-    const m = await measureUnits(engine, await snapshot(), req.layer, req.units);
+    const m = await measureUnits(engine, { data: rgb, shape: [n, size, size, 3] }, req.layer, req.units);
     m.forEach((v, i) => curves[i].push(v.mean));
     timings.measure += (performance.now() - t) / 1000;
+    return m;
   };
   try {
     for (let step = 0; step < req.steps; step++) {
-      if (step % curveEvery === 0) await record();
-      const plan = transforms ? planWarp(size, sampleTransform(rand, transforms), transforms) : null;
-      const input = (): tf.Tensor4D => {
-        const img = rgb();
-        return tf.mul(plan ? warp(img, plan) : img, 255) as tf.Tensor4D;
-      };
       let t = performance.now();
-      const x = tf.tidy(input);
-      const xData = (await x.data()) as Float32Array;
-      const shape = x.shape;
-      x.dispose();
+      const rgb = await model.forward(spectrum);
+      timings.image += (performance.now() - t) / 1000;
+      if (step % curveEvery === 0) await record(rgb);
+      t = performance.now();
+      const plan = transforms ? planWarp(size, sampleTransform(rand, transforms), transforms) : null;
+      const x = plan ? warpForward(plan, rgb, n) : Float32Array.from(rgb);
+      for (let i = 0; i < x.length; i++) x[i] *= 255;
+      const side = plan ? plan.outSize : size;
       timings.image += (performance.now() - t) / 1000;
       t = performance.now();
-      const { grad } = await engine.inputGradient({ data: xData, shape }, req.layer, objective, { preRelu: true });
+      const { grad } = await engine.inputGradient({ data: x, shape: [n, side, side, 3] }, req.layer, objective, { preRelu: true });
       timings.network += (performance.now() - t) / 1000;
       t = performance.now();
-      tf.tidy(() => {
-        const g = tf.tensor4d(grad.data, grad.shape as [number, number, number, number]);
-        // Surrogate loss whose gradient w.r.t. the spectra is -d(objective)/d(spectra).
-        const { value, grads } = tf.variableGrads(() => tf.neg(tf.sum(tf.mul(input(), g))) as tf.Scalar, param.variables as tf.Variable[]);
-        value.dispose();
-        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-      });
+      const dRgb = plan ? warpAdjoint(plan, grad.data, n) : Float32Array.from(grad.data);
+      for (let i = 0; i < dRgb.length; i++) dRgb[i] *= 255;
+      adam.ascend(spectrum, await model.backward(spectrum, rgb, dRgb));
       timings.update += (performance.now() - t) / 1000;
       onStep?.(step + 1);
     }
-    await record();
-    const final = await snapshot();
-    const activation = await measureUnits(engine, final, req.layer, req.units);
+    const final = await model.forward(spectrum);
+    const activation = await record(final);
     const per = size * size * 3;
     return {
       images: req.units.map((unit, i) => ({
         unit,
         index: req.imageIndex[i],
-        pixels: final.data.slice(i * per, (i + 1) * per),
+        pixels: final.slice(i * per, (i + 1) * per),
         curve: curves[i],
         activation: activation[i],
       })),
       seconds: (performance.now() - t0) / 1000,
       timings,
+      imageModel: model.name,
     };
   } finally {
-    optimizer.dispose();
-    param.dispose();
+    model.dispose();
   }
 }

@@ -5,9 +5,8 @@
 // output to input pixels and sampled once, bilinearly; taps that fall outside the image read the pad
 // colour 0.5. That equals the sequential chain except that the image is interpolated once instead of
 // twice (less blur) and corners uncovered by the rotation are 0.5 rather than black. Forward and adjoint
-// are plain loops over a precomputed tap table (4 taps per output pixel): exact, cheap, and the same on
-// every tfjs backend.
-import * as tf from '@tensorflow/tfjs';
+// are plain loops over a precomputed tap table (4 taps per output pixel): exact, cheap, and independent
+// of any backend.
 import { choice } from './random.ts';
 
 export interface TransformConfig {
@@ -159,17 +158,4 @@ export function warpAdjoint(plan: WarpPlan, gradOut: Float32Array, n: number): F
     }
   }
   return gin;
-}
-
-/** The warp as a differentiable tfjs op. */
-export function warp(x: tf.Tensor4D, plan: WarpPlan): tf.Tensor4D {
-  const n = x.shape[0];
-  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => {
-    const data = (input as tf.Tensor4D).dataSync() as Float32Array;
-    return {
-      value: tf.tensor4d(warpForward(plan, data, n), [n, plan.outSize, plan.outSize, 3]),
-      gradFunc: (dy: tf.Tensor) => tf.tensor4d(warpAdjoint(plan, dy.dataSync() as Float32Array, n), [n, plan.inSize, plan.inSize, 3]),
-    };
-  });
-  return op(x) as tf.Tensor4D;
 }

@@ -63,6 +63,7 @@ export function planBatches(opts: Pick<VisualizeOptions, 'layer' | 'units' | 'ob
       transforms: opts.transforms,
       curveEvery: opts.curveEvery,
       objectiveOptions: opts.objectiveOptions,
+      imageModel: opts.imageModel,
       layer: opts.layer,
       objective: opts.objective,
       units: chunk.flatMap((u) => Array(per).fill(u)),

@@ -12,6 +12,7 @@ import { encodePng, loadImage } from '../model/image.ts';
 import { availableLayers, readKerasWeights, type KerasWeights } from '../model/keras-h5.ts';
 import { getSpec, loadModel, locateWeights, type LoadOptions, resolveEngine } from '../model/load.ts';
 import type { ModelSpec } from '../model/spec.ts';
+import { resolveImageModel } from '../optvis/image-model.ts';
 import { DIVERSITY_GROUP } from '../optvis/objectives.ts';
 import { visualize, type UnitVisualization } from '../optvis/visualize.ts';
 import { assemble, type AssembleContext, type DatasetInfo } from './assemble.ts';
@@ -46,6 +47,8 @@ export interface GenerateSummary {
 /** What every stage needs: the assembly context without the plan, plus how to load the engine. */
 interface Context extends Omit<AssembleContext, 'plan' | 'backend'> {
   load: LoadOptions;
+  /** Where feature visualization's image side runs (part of the fv jobs' identity). */
+  imageModel: 'onnxruntime' | 'tfjs';
 }
 
 export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
@@ -91,7 +94,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const engineName = engineKind === 'onnxruntime' ? 'onnxruntime' : `tfjs-${backend.name}`;
   const out = path.resolve(config.out);
   const dataset = plan.layers.length ? await openDatasetInfo(config, log) : null;
-  const ctx: Context = { config, spec, weights, available, out, engineName, load, dataset, versions: codeVersions() };
+  const imageModel = await resolveImageModel();
+  const ctx: Context = { config, spec, weights, available, out, engineName, load, dataset, versions: codeVersions(), imageModel };
   log(`${spec.id}: ${plan.layers.length} layer(s) with examples, ${plan.fv.length} feature visualization(s), ${plan.circuits.length} circuit(s); engine ${engineName}`);
 
   const jobs = planJobs(ctx, plan);
@@ -189,7 +193,7 @@ function planJobs(ctx: Context, plan: Plan): PlannedJob[] {
       layer: t.layer,
       unit: t.unit,
       fv: t,
-      job: makeJob('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine: engineName, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
+      job: makeJob('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine: engineName, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
     });
   }
   for (const t of plan.tuning) {
@@ -307,6 +311,7 @@ async function runFv(ctx: Context, jobs: PlannedJob[], finish: (j: PlannedJob, s
       lr: t.settings.lr,
       seed: t.settings.seed,
       batch: t.settings.batch,
+      imageModel: ctx.imageModel,
       onProgress: (d, total) => progress(d, total, `fv ${t.layer} ${t.objective}`),
       onResult: async (results: UnitVisualization[]) => {
         for (const v of results) {
@@ -320,7 +325,7 @@ async function runFv(ctx: Context, jobs: PlannedJob[], finish: (j: PlannedJob, s
             activation: v.activation,
             curve: v.curve,
             settings: { size: v.size, steps: v.steps, lr: t.settings.lr, seed: v.seed },
-            provenance: provenance(ctx, 'fv', j.job.hash, { ...j.fv!.settings, objective: v.objective }, false),
+            provenance: provenance(ctx, 'fv', j.job.hash, { ...j.fv!.settings, objective: v.objective, imageModel: ctx.imageModel }, false),
           });
           finish(j, v.seconds);
         }

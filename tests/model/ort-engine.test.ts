@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../generator/model/backend.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
-import { buildBackward } from '../../generator/model/onnx-graph.ts';
+import { buildGradient } from '../../generator/model/onnx-graph.ts';
+import { channel, neuron } from '../../generator/optvis/objectives.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -33,7 +34,8 @@ function relL2(a: Float32Array, b: Float32Array): number {
 
 describe('onnxruntime input gradients', () => {
   const objective = (a: tf.Tensor) => tf.mean(tf.slice(a, [0, 0, 0, 5], [-1, -1, -1, 1]), [1, 2, 3]) as tf.Tensor1D;
-  for (const [layer, size] of [['block1_conv2', 40], ['block2_pool', 48], ['block3_conv4', 96]] as const) {
+  // Odd sizes make the pools drop a row and a column (49 -> 24 -> 12).
+  for (const [layer, size] of [['block1_conv2', 40], ['block2_pool', 48], ['block2_pool', 49], ['block3_conv4', 96]] as const) {
     for (const preRelu of [true, false]) {
       it(`equal tfjs's on random inputs: ${layer} at ${size} px, ${preRelu ? 'pre' : 'post'}-ReLU (relative error <= 1e-3)`, async () => {
         const x = { data: randomArray(2 * size * size * 3, size + (preRelu ? 1 : 0), 127).map((v) => v + 128), shape: [2, size, size, 3] };
@@ -47,8 +49,19 @@ describe('onnxruntime input gradients', () => {
     }
   }
 
+  for (const [name, objective] of [['channel', channel([5, 9])], ['neuron', neuron([7, 5])]] as const) {
+    it(`a linear objective (${name}) takes the one-run path and gives tfjs's gradient`, async () => {
+      expect(objective.linear).toBeDefined();
+      const x = { data: randomArray(2 * 64 * 64 * 3, 17, 127).map((v) => v + 128), shape: [2, 64, 64, 3] };
+      const a = await ort.inputGradient(x, 'block3_conv1', objective, { preRelu: true });
+      const b = await tfe.inputGradient(x, 'block3_conv1', objective, { preRelu: true });
+      expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
+      a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+    });
+  }
+
   it('refuses gradients through dense layers, with a hint', () => {
-    expect(() => buildBackward(tiny, new Map(), 'fc1', false)).toThrow(/conv and pool layers only.*flatten/);
+    expect(() => buildGradient(tiny, new Map(), 'fc1', false)).toThrow(/conv and pool layers only.*flatten/);
   });
 });
 

@@ -30,4 +30,16 @@ describe('objectives', () => {
     const ch = channel([0, 0, 0, 0])(same).dataSync();
     total.forEach((v, i) => expect(v).toBeCloseTo(ch[i] - 100 * 0.75, 2));
   });
+
+  it('a linear objective\'s declared gradient equals its autodiff gradient; ReLU and diversity are not linear', () => {
+    const cases = { channel: channel([1, 3]), negative: negative([2, 0]), neuron: neuron([0, 3]), both: objectiveFor('channel', [3, 1]) };
+    for (const [name, f] of Object.entries(cases)) {
+      const auto = tf.grad((a: tf.Tensor) => tf.sum(f(a)))(act).dataSync();
+      const declared = f.linear!(act.shape);
+      expect(Array.from(declared, (v) => v + 0), name).toEqual(Array.from(auto, (v) => v + 0)); // + 0: -0 equals 0
+    }
+    expect(channel([1, 3], { relu: true }).linear).toBeUndefined();
+    expect(objectiveFor('diversity', [0, 0, 0, 0]).linear).toBeUndefined();
+    expect(() => channel([1]).linear!(act.shape)).toThrow(/1 images applied to a batch of 2/);
+  });
 });
