@@ -71,6 +71,7 @@ export function register(program: Command): void {
         curve: v.curve,
         seconds: v.seconds,
         batch: v.batch,
+        imageModel: v.imageModel,
         files: files.map((f) => path.relative(flags.out, f)),
         images: v.images.map((im) => ({ index: im.index, activation: im.activation })),
       });

@@ -15,12 +15,23 @@ export interface ActivationOptions {
   preRelu?: boolean;
 }
 
+/** Per-image objective values and the gradient of their sum w.r.t. the activation. */
+export interface ObjectiveGradient {
+  values: Float32Array;
+  grad: Float32Array;
+}
+
 /**
- * Per-image objective values [N] of one layer's activation [N, h, w, c] (or [N, units]). An objective
- * that is linear in the activation may say so with `linear`, its (constant) gradient for an activation
- * shape: an engine can then run forward and backward in one go, without handing the activation out.
+ * Per-image objective values [N] of one layer's activation [N, h, w, c] (or [N, units]), as a tfjs
+ * function (differentiated by tfjs). Two optional shortcuts an engine may take instead:
+ * - `linear`: the objective is linear in the activation, with this (constant) gradient for an activation
+ *   shape; an engine can then run forward and backward in one go, without handing the activation out;
+ * - `evaluate`: values and gradient computed on typed arrays, faster than tfjs's autodiff.
  */
-export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & { linear?: (shape: number[]) => Float32Array };
+export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
+  linear?: (shape: number[]) => Float32Array;
+  evaluate?: (activation: NdArray) => Promise<ObjectiveGradient>;
+};
 
 export interface InputGradient {
   /** d(sum of objective values) / d(input image), same shape as the input. */

@@ -8,7 +8,8 @@ import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts'
 import type { Engine } from './engine.ts';
 import { type KerasWeights, readKerasWeights } from './keras-h5.ts';
 import { type ModelSpec, models } from './spec.ts';
-import { loadOrt, OrtEngine, type OrtEngineOptions } from './ort-engine.ts';
+import { OrtEngine, type OrtEngineOptions } from './ort-engine.ts';
+import { loadOrt } from './ort.ts';
 import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine.ts';
 
 export function getSpec(id: string): ModelSpec {

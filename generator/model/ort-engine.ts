@@ -1,51 +1,21 @@
 // The Engine interface on onnxruntime-node (native CPU kernels, all cores): the forward and the
 // input-gradient graphs are built in memory from the spec and the Keras weights (onnx-graph.ts), each
-// session once per (layers, pre/post-ReLU) and reused. Objectives stay tfjs functions: the engine hands
-// them the activation and takes their gradient back.
+// session once per (layers, pre/post-ReLU) and reused. A linear objective's declared gradient goes
+// straight into the gradient graph; any other objective gets the activation first and returns its
+// gradient (its own `evaluate`, else tfjs's autodiff).
 import { availableParallelism } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { AtlasError } from '../errors.ts';
+import { autodiff, linearValues } from './objective-eval.ts';
+import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
 import { buildForward, buildGradient } from './onnx-graph.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
 
-type OrtModule = typeof Ort;
-
-let ortModule: OrtModule | null = null;
-
-/** Loads onnxruntime-node, or says why not (its native binary may be missing on this platform). */
-export async function loadOrt(): Promise<OrtModule> {
-  if (ortModule) return ortModule;
-  try {
-    const mod = (await import('onnxruntime-node')) as OrtModule & { default?: OrtModule };
-    ortModule = (mod.InferenceSession ? mod : mod.default) as OrtModule;
-    return ortModule;
-  } catch (e) {
-    throw new AtlasError(`onnxruntime-node cannot be loaded: ${(e as Error).message}`, 'use --engine tfjs', 1);
-  }
-}
-
 interface ForwardSession {
   session: Ort.InferenceSession;
   outputs: Map<string, string>;
-}
-
-/**
- * Sessions run one after another on the same cores, each with its own thread pool: pool threads must
- * not spin after a run (onnxruntime's default), or they steal the cores from the next session and from
- * JavaScript (measured: a feature-visualization step took 98 ms with spinning, 62 without).
- */
-export function ortSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
-  return {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  };
 }
 
 export interface OrtEngineOptions {
@@ -133,24 +103,22 @@ export class OrtEngine implements Engine {
     const preRelu = !!opts.preRelu;
     const session = await this.gradient(layer, preRelu);
     // A linear objective's gradient is known before the forward pass: one session run does it all.
-    // Otherwise the activation comes first, and the objective's gradient is taken in tfjs.
-    let dAct: NdArray;
-    let act: NdArray | null = null;
+    // Otherwise the activation comes first, then the objective's gradient (its own shortcut, or tfjs).
+    let dAct: Float32Array;
+    let values: Float32Array | null = null;
+    let shape: number[];
     if (objective.linear) {
       const c = layerShapes(this.spec).get(layer)![2];
-      const shape = [images.shape[0], ...this.outputSize(images.shape, layer), c];
-      dAct = { data: objective.linear(shape), shape };
+      shape = [images.shape[0], ...this.outputSize(images.shape, layer), c];
+      dAct = objective.linear(shape);
     } else {
-      act = (await this.activations(images, [layer], opts)).get(layer)!;
-      dAct = tf.tidy(() => {
-        const grad = tf.grad((t: tf.Tensor) => tf.sum(objective(t)))(tf.tensor(act!.data, act!.shape));
-        return { data: grad.dataSync() as Float32Array, shape: grad.shape };
-      });
+      const act = (await this.activations(images, [layer], opts)).get(layer)!;
+      shape = act.shape;
+      ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act) : autodiff(objective, act));
     }
-    const res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct.data, dAct.shape) });
+    const res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct, shape) });
     const out = res.input_grad;
-    const a = res.activation;
-    const values = tf.tidy(() => objective(tf.tensor(a.data as Float32Array, a.dims.map(Number))).dataSync() as Float32Array);
+    if (!values) values = linearValues({ data: res.activation.data as Float32Array, shape }, dAct);
     return { grad: { data: out.data as Float32Array, shape: out.dims.map(Number) }, values };
   }
 

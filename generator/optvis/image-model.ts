@@ -5,7 +5,7 @@
 // so the optimizer and the transforms are plain loops.
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors.ts';
-import { loadOrt } from '../model/ort-engine.ts';
+import { loadOrt } from '../model/ort.ts';
 import { decorrelatedToRgb } from './color.ts';
 import { idftMatrices, irfft2d, spectrumScale, spectrumShape } from './param.ts';
 

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { FLOAT, GraphBuilder } from '../model/onnx-builder.ts';
-import { ortSessionOptions } from '../model/ort-engine.ts';
+import { ortSessionOptions } from '../model/ort.ts';
 import { COLOR_CORRELATION_SVD_SQRT, MAX_COLUMN_NORM } from './color.ts';
 import type { ImageModel } from './image-model.ts';
 import { idftMatrixData, spectrumScale, spectrumShape } from './param.ts';

@@ -2,7 +2,9 @@
 // belongs to unit units[i]. They receive the layer's pre-ReLU activation [N, h, w, C] and return one
 // value per image, so that many units can be optimized in one batch.
 import * as tf from '@tensorflow/tfjs';
-import type { Objective } from '../model/engine.ts';
+import type { Objective, ObjectiveGradient } from '../model/engine.ts';
+import { autodiff, linearValues } from '../model/objective-eval.ts';
+import { diversityOrt } from './diversity-ort.ts';
 
 export const OBJECTIVES = ['channel', 'neuron', 'negative', 'diversity'] as const;
 export type ObjectiveName = (typeof OBJECTIVES)[number];
@@ -66,7 +68,7 @@ export function negative(units: number[], opts: { relu?: boolean } = {}): Object
  * batch total is Lucid's diversity term.
  */
 export function diversityPenalty(group: number): Objective {
-  return (act) =>
+  const f: Objective = (act) =>
     tf.tidy(() => {
       const [n, h, w, c] = act.shape as number[];
       if (n % group !== 0) throw new Error(`diversity needs a batch that is a multiple of ${group}, got ${n}`);
@@ -77,6 +79,16 @@ export function diversityPenalty(group: number): Objective {
       const offDiagonal = tf.sub(tf.sum(sims, 2), tf.sum(tf.mul(sims, tf.eye(group).expandDims(0)), 2));
       return tf.reshape(tf.div(tf.neg(offDiagonal), group), [n]) as tf.Tensor1D;
     });
+  // On onnxruntime when it loads (15x faster than tfjs-wasm here), else by tfjs's autodiff.
+  f.evaluate = async (act) => {
+    if (act.shape[0] % group !== 0) throw new Error(`diversity needs a batch that is a multiple of ${group}, got ${act.shape[0]}`);
+    try {
+      return await diversityOrt(group, act);
+    } catch {
+      return autodiff(f, act);
+    }
+  };
+  return f;
 }
 
 /** Weighted sum of objectives, image by image (linear when every term is). */
@@ -87,6 +99,23 @@ export function sum(terms: Array<{ objective: Objective; weight: number }>): Obj
       const total = new Float32Array(shape.reduce((a, b) => a * b, 1));
       for (const t of terms) t.objective.linear!(shape).forEach((v, i) => (total[i] += t.weight * v));
       return total;
+    };
+  } else if (terms.every((t) => t.objective.linear || t.objective.evaluate)) {
+    f.evaluate = async (act) => {
+      const values = new Float32Array(act.shape[0]);
+      const grad = new Float32Array(act.data.length);
+      for (const t of terms) {
+        let r: ObjectiveGradient;
+        if (t.objective.linear) {
+          const g = t.objective.linear(act.shape);
+          r = { values: linearValues(act, g), grad: g };
+        } else {
+          r = await t.objective.evaluate!(act);
+        }
+        r.values.forEach((v, i) => (values[i] += t.weight * v));
+        r.grad.forEach((v, i) => (grad[i] += t.weight * v));
+      }
+      return { values, grad };
     };
   }
   return f;

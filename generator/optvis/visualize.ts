@@ -43,6 +43,8 @@ export interface UnitVisualization {
   /** Wall time of the batch that rendered this unit, and how many images shared it. */
   seconds: number;
   batch: number;
+  /** Where the image side ran ('onnxruntime' or 'tfjs'). */
+  imageModel: string;
   images: UnitImage[];
 }
 
@@ -92,6 +94,7 @@ function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
     curve: images[0].curve.map((_, k) => avg(images.map((i) => i.curve[k]))),
     seconds: res.seconds,
     batch: req.units.length,
+    imageModel: res.imageModel,
     images,
   }));
 }

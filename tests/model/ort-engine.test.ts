@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../generator/model/backend.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { buildGradient } from '../../generator/model/onnx-graph.ts';
-import { channel, neuron } from '../../generator/optvis/objectives.ts';
+import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -59,6 +59,17 @@ describe('onnxruntime input gradients', () => {
       a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
     });
   }
+
+  it('a non-linear objective with its own gradient (diversity) gives tfjs\'s input gradient', async () => {
+    const objective = objectiveFor('diversity', [3, 3, 3, 3]);
+    expect(objective.linear).toBeUndefined();
+    expect(objective.evaluate).toBeDefined();
+    const x = { data: randomArray(4 * 48 * 48 * 3, 23, 127).map((v) => v + 128), shape: [4, 48, 48, 3] };
+    const a = await ort.inputGradient(x, 'block2_conv2', objective, { preRelu: true });
+    const b = await tfe.inputGradient(x, 'block2_conv2', objective, { preRelu: true });
+    expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
+    a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+  });
 
   it('refuses gradients through dense layers, with a hint', () => {
     expect(() => buildGradient(tiny, new Map(), 'fc1', false)).toThrow(/conv and pool layers only.*flatten/);

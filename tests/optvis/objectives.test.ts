@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { channel, diversityPenalty, negative, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import { randomArray } from '../helpers/h5.ts';
+import { autodiff } from '../../generator/model/objective-eval.ts';
 
 describe('objectives', () => {
   const act = tf.tensor4d(randomArray(2 * 5 * 5 * 4, 3), [2, 5, 5, 4]);
@@ -41,5 +42,21 @@ describe('objectives', () => {
     expect(channel([1, 3], { relu: true }).linear).toBeUndefined();
     expect(objectiveFor('diversity', [0, 0, 0, 0]).linear).toBeUndefined();
     expect(() => channel([1]).linear!(act.shape)).toThrow(/1 images applied to a batch of 2/);
+  });
+
+  it('diversity on onnxruntime gives the values and gradient of tfjs\'s autodiff', async () => {
+    const shape = [8, 6, 5, 16];
+    const data = randomArray(8 * 6 * 5 * 16, 41, 1);
+    const act = { data, shape };
+    for (const f of [diversityPenalty(4), objectiveFor('diversity', [1, 1, 1, 1, 7, 7, 7, 7])]) {
+      expect(f.evaluate).toBeDefined();
+      const fast = await f.evaluate!(act);
+      const ref = autodiff(f, act);
+      const scale = Math.max(...ref.grad.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      fast.grad.forEach((v, i) => expect(Math.abs(v - ref.grad[i]) / scale).toBeLessThan(1e-4));
+      fast.values.forEach((v, i) => expect(v).toBeCloseTo(ref.values[i], 4));
+    }
+    await expect(diversityPenalty(4).evaluate!({ data: new Float32Array(3 * 16), shape: [3, 1, 1, 16] })).rejects.toThrow(/multiple of 4, got 3/);
   });
 });
