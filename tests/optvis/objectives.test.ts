@@ -30,7 +30,7 @@ describe('objectives', () => {
     const total = objectiveFor('diversity', [0, 0, 0, 0])(same).dataSync();
     const ch = channel([0, 0, 0, 0])(same).dataSync();
     // The penalty is weighted by DIVERSITY_WEIGHT x the group's mean |channel value|.
-    const scale = (DIVERSITY_WEIGHT * ch.reduce((a, b) => a + Math.abs(b), 0)) / 4;
+    const scale = (DIVERSITY_WEIGHT * Array.from(ch).reduce((a, b) => a + Math.abs(b), 0)) / 4;
     total.forEach((v, i) => expect(v).toBeCloseTo(ch[i] - scale * 0.75, 3));
   });
 
