@@ -4,6 +4,7 @@ import { initBackend } from '../../generator/model/backend.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { buildGradient } from '../../generator/model/onnx-graph.ts';
 import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
+import type { Objective } from '../../generator/model/engine.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -32,19 +33,26 @@ function relL2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(d / n);
 }
 
+/** Both engines' input gradients of `objective` at `layer`: relative L2 <= 1e-3, values within 1e-4. */
+async function expectSameGradient(x: { data: Float32Array; shape: number[] }, layer: string, objective: Objective, preRelu: boolean) {
+  const a = await ort.inputGradient(x, layer, objective, { preRelu });
+  const b = await tfe.inputGradient(x, layer, objective, { preRelu });
+  expect(a.grad.shape).toEqual(x.shape);
+  expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+  expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
+  a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+}
+
+/** A batch of n random images of side `size` in [1, 255]. */
+const randomImages = (n: number, size: number, seed: number) => ({ data: randomArray(n * size * size * 3, seed, 127).map((v) => v + 128), shape: [n, size, size, 3] });
+
 describe('onnxruntime input gradients', () => {
   const objective = (a: tf.Tensor) => tf.mean(tf.slice(a, [0, 0, 0, 5], [-1, -1, -1, 1]), [1, 2, 3]) as tf.Tensor1D;
   // Odd sizes make the pools drop a row and a column (49 -> 24 -> 12).
   for (const [layer, size] of [['block1_conv2', 40], ['block2_pool', 48], ['block2_pool', 49], ['block3_conv4', 96]] as const) {
     for (const preRelu of [true, false]) {
       it(`equal tfjs's on random inputs: ${layer} at ${size} px, ${preRelu ? 'pre' : 'post'}-ReLU (relative error <= 1e-3)`, async () => {
-        const x = { data: randomArray(2 * size * size * 3, size + (preRelu ? 1 : 0), 127).map((v) => v + 128), shape: [2, size, size, 3] };
-        const a = await ort.inputGradient(x, layer, objective, { preRelu });
-        const b = await tfe.inputGradient(x, layer, objective, { preRelu });
-        expect(a.grad.shape).toEqual(x.shape);
-        expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
-        expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
-        a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+        await expectSameGradient(randomImages(2, size, size + (preRelu ? 1 : 0)), layer, objective, preRelu);
       });
     }
   }
@@ -52,11 +60,7 @@ describe('onnxruntime input gradients', () => {
   for (const [name, objective] of [['channel', channel([5, 9])], ['neuron', neuron([7, 5])]] as const) {
     it(`a linear objective (${name}) takes the one-run path and gives tfjs's gradient`, async () => {
       expect(objective.linear).toBeDefined();
-      const x = { data: randomArray(2 * 64 * 64 * 3, 17, 127).map((v) => v + 128), shape: [2, 64, 64, 3] };
-      const a = await ort.inputGradient(x, 'block3_conv1', objective, { preRelu: true });
-      const b = await tfe.inputGradient(x, 'block3_conv1', objective, { preRelu: true });
-      expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
-      a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+      await expectSameGradient(randomImages(2, 64, 17), 'block3_conv1', objective, true);
     });
   }
 
@@ -64,11 +68,7 @@ describe('onnxruntime input gradients', () => {
     const objective = objectiveFor('diversity', [3, 3, 3, 3]);
     expect(objective.linear).toBeUndefined();
     expect(objective.evaluate).toBeDefined();
-    const x = { data: randomArray(4 * 48 * 48 * 3, 23, 127).map((v) => v + 128), shape: [4, 48, 48, 3] };
-    const a = await ort.inputGradient(x, 'block2_conv2', objective, { preRelu: true });
-    const b = await tfe.inputGradient(x, 'block2_conv2', objective, { preRelu: true });
-    expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
-    a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+    await expectSameGradient(randomImages(4, 48, 23), 'block2_conv2', objective, true);
   });
 
   it('refuses gradients through dense layers, with a hint', () => {
