@@ -2,7 +2,7 @@
 // belongs to unit units[i]. They receive the layer's pre-ReLU activation [N, h, w, C] and return one
 // value per image, so that many units can be optimized in one batch.
 import * as tf from '@tensorflow/tfjs';
-import type { Objective, ObjectiveGradient } from '../model/engine.ts';
+import type { Objective } from '../model/engine.ts';
 import { autodiff, linearValues } from '../model/objective-eval.ts';
 import { diversityOrt } from './diversity-ort.ts';
 
@@ -88,36 +88,6 @@ export function diversityPenalty(group: number): Objective {
       return autodiff(f, act);
     }
   };
-  return f;
-}
-
-/** Weighted sum of objectives, image by image (linear when every term is). */
-export function sum(terms: Array<{ objective: Objective; weight: number }>): Objective {
-  const f: Objective = (act) => tf.tidy(() => tf.addN(terms.map((t) => tf.mul(t.objective(act), t.weight))) as tf.Tensor1D);
-  if (terms.every((t) => t.objective.linear)) {
-    f.linear = (shape) => {
-      const total = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      for (const t of terms) t.objective.linear!(shape).forEach((v, i) => (total[i] += t.weight * v));
-      return total;
-    };
-  } else if (terms.every((t) => t.objective.linear || t.objective.evaluate)) {
-    f.evaluate = async (act) => {
-      const values = new Float32Array(act.shape[0]);
-      const grad = new Float32Array(act.data.length);
-      for (const t of terms) {
-        let r: ObjectiveGradient;
-        if (t.objective.linear) {
-          const g = t.objective.linear(act.shape);
-          r = { values: linearValues(act, g), grad: g };
-        } else {
-          r = await t.objective.evaluate!(act);
-        }
-        r.values.forEach((v, i) => (values[i] += t.weight * v));
-        r.grad.forEach((v, i) => (grad[i] += t.weight * v));
-      }
-      return { values, grad };
-    };
-  }
   return f;
 }
 
