@@ -5,8 +5,8 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
-export const INT64 = onnx.TensorProto.DataType.INT64;
-export const OPSET = 17;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const OPSET = 17;
 
 type Attr = number | number[] | string;
 

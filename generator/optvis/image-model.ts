@@ -18,8 +18,7 @@ export interface ImageModel {
   dispose(): void;
 }
 
-export const IMAGE_MODELS = ['auto', 'onnxruntime', 'tfjs'] as const;
-export type ImageModelChoice = (typeof IMAGE_MODELS)[number];
+export type ImageModelChoice = 'auto' | 'onnxruntime' | 'tfjs';
 
 export interface ImageModelOptions {
   /** Spectrum decay exponent (Lucid: 1). */
