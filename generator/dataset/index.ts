@@ -80,6 +80,7 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
       k,
       workers: opts.workers,
       quiet: opts.quiet,
+      onImage: opts.onImage,
       onSkip: (s) => say(`warning: skipped ${s.file}: ${s.reason}`),
     });
     const skipped = [...ds.skipped, ...pass.skipped];

@@ -18,6 +18,8 @@ export interface ExamplesOptions {
   quiet?: boolean;
   /** Only the first N images in sorted order (small profiles, tests). */
   imageLimit?: number;
+  /** Called after each image of the dataset pass with the count so far (progress for logs). */
+  onImage?: (done: number) => void;
 }
 
 export interface Example {
