@@ -1,0 +1,32 @@
+// The circuits stage: every unit's input and output connections of a layer (weights only: milliseconds
+// per unit).
+import path from 'node:path';
+import { circuitJson, unitCircuit } from '../../circuit/index.ts';
+import { writeJsonAtomic } from '../../fsutil.ts';
+import type { KerasWeights } from '../../model/keras-h5.ts';
+import { SCHEMA } from '../schema.ts';
+import { type Finish, type PlannedJob, provenance, type StageContext } from './context.ts';
+
+export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], finish: Finish): Promise<void> {
+  for (const j of jobs) {
+    const t = performance.now();
+    const layer = ctx.spec.layers.find((l) => l.name === j.layer);
+    const units = layer?.kind === 'conv' ? layer.filters : 0;
+    const all = Array.from({ length: units }, (_, u) => {
+      const c = unitCircuit(ctx.spec, ctx.weights, j.layer, u, { top: 10, depth: 0 });
+      const json = circuitJson(c);
+      return { unit: u, source: c.source, target: c.target, rank: c.rank, inputs: json.inputs, excitatory: json.excitatory, inhibitory: json.inhibitory, outputs: json.outputs, ...(c.outputsNote ? { outputsNote: c.outputsNote } : {}), maxAbs: inputMaxAbs(ctx.weights, j.layer, u) };
+    });
+    writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, layer: j.layer, units: all, provenance: provenance(ctx, 'circuits', j.job.hash, { top: 10 }, false) });
+    finish(j, (performance.now() - t) / 1000);
+  }
+}
+
+/** Largest |w| over all of a unit's input kernels: one colour scale for all its kernel pictures. */
+export function inputMaxAbs(weights: Pick<KerasWeights, 'layers'>, layer: string, unit: number): number {
+  const w = weights.layers.get(layer)!;
+  const cout = w.kernelShape[3];
+  let m = 0;
+  for (let i = unit; i < w.kernel.length; i += cout) m = Math.max(m, Math.abs(w.kernel[i]));
+  return m;
+}

@@ -1,0 +1,54 @@
+// What every stage runner gets: the assembly context, how to load the engine, and helpers for the
+// provenance each output carries. Kept apart from generate.ts so that a stage's module graph (its code
+// version, see stage-versions.ts) holds the stage's own code, not the whole pipeline's.
+import path from 'node:path';
+import type { LoadOptions } from '../../model/load.ts';
+import type { ModelSpec } from '../../model/spec.ts';
+import { DIVERSITY_GROUP } from '../../optvis/objectives.ts';
+import type { AssembleContext } from '../assemble.ts';
+import type { Job } from '../jobs.ts';
+import type { FvTask, Plan } from '../plan.ts';
+import type { Provenance } from '../schema.ts';
+
+/** What every stage needs: the assembly context without the plan, plus how to load the engine. */
+export interface StageContext extends Omit<AssembleContext, 'plan' | 'backend'> {
+  load: LoadOptions;
+  /** Where feature visualization's image side runs (part of the fv jobs' identity). */
+  imageModel: 'onnxruntime' | 'tfjs';
+}
+
+export interface PlannedJob {
+  job: Job;
+  layer: string;
+  unit?: number;
+  fv?: FvTask;
+  tuning?: Plan['tuning'][number];
+  circuit?: Plan['circuits'][number];
+}
+
+/** Called by a runner when a job's outputs are written: records the job (last) and counts it. */
+export type Finish = (j: PlannedJob, seconds: number) => void;
+
+/** Progress inside a stage: `done` of `total` in the stage's own unit (images, steps), and what runs. */
+export type InnerProgress = (done: number, total: number, label: string) => void;
+
+export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
+  const dir = `${spec.id}/${t.layer}/${t.unit}`;
+  const n = t.objective === 'diversity' ? DIVERSITY_GROUP : 1;
+  return {
+    json: `${dir}/fv-${t.objective}.json`,
+    images: Array.from({ length: n }, (_, i) => `${dir}/fv-${t.objective}${n > 1 ? `-${i}` : ''}.png`),
+  };
+}
+
+export function provenance(ctx: StageContext, stage: string, hash: string, settings: Record<string, unknown>, withDataset: boolean): Provenance {
+  return {
+    stage,
+    hash,
+    weights: { file: path.basename(ctx.weights.path), sha256: ctx.weights.sha256 },
+    ...(withDataset && ctx.dataset ? { dataset: { root: path.basename(ctx.dataset.root), digest: ctx.dataset.digest, images: ctx.dataset.images } } : {}),
+    engine: ctx.engineName,
+    settings,
+    versions: ctx.versions,
+  };
+}

@@ -1,0 +1,51 @@
+// The feature-visualization stage: jobs batched by identical settings; each batch is saved as soon as
+// it is done, so an interrupted run keeps every finished batch.
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsutil.ts';
+import { encodePng } from '../../model/image.ts';
+import { visualize, type UnitVisualization } from '../../optvis/visualize.ts';
+import { SCHEMA } from '../schema.ts';
+import { type Finish, fvFiles, type InnerProgress, type PlannedJob, provenance, type StageContext } from './context.ts';
+
+export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finish, progress: InnerProgress): Promise<void> {
+  const groups = new Map<string, PlannedJob[]>();
+  for (const j of jobs) {
+    const t = j.fv!;
+    const key = JSON.stringify([t.layer, t.objective, t.settings]);
+    groups.set(key, [...(groups.get(key) ?? []), j]);
+  }
+  for (const group of groups.values()) {
+    const t = group[0].fv!;
+    const byUnit = new Map(group.map((j) => [j.fv!.unit, j]));
+    await visualize({
+      model: ctx.load,
+      layer: t.layer,
+      units: group.map((j) => j.fv!.unit),
+      objective: t.objective,
+      size: t.settings.size,
+      steps: t.settings.steps,
+      lr: t.settings.lr,
+      seed: t.settings.seed,
+      batch: t.settings.batch,
+      imageModel: ctx.imageModel,
+      onProgress: (d, total) => progress(d, total, `fv ${t.layer} ${t.objective}`),
+      onResult: async (results: UnitVisualization[]) => {
+        for (const v of results) {
+          const j = byUnit.get(v.unit)!;
+          const files = fvFiles(j.fv!, ctx.spec);
+          for (const [i, im] of v.images.entries()) writeFileAtomic(path.join(ctx.out, files.images[i]), await encodePng(im.pixels, v.size, v.size));
+          writeJsonAtomic(path.join(ctx.out, files.json), {
+            schema: SCHEMA,
+            objective: v.objective,
+            images: v.images.map((im, i) => ({ file: files.images[i], activation: im.activation })),
+            activation: v.activation,
+            curve: v.curve,
+            settings: { size: v.size, steps: v.steps, lr: t.settings.lr, seed: v.seed },
+            provenance: provenance(ctx, 'fv', j.job.hash, { ...j.fv!.settings, objective: v.objective, imageModel: ctx.imageModel }, false),
+          });
+          finish(j, v.seconds);
+        }
+      },
+    });
+  }
+}

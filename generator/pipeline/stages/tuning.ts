@@ -1,0 +1,22 @@
+// The tuning stage: synthetic-stimulus tuning curves (atlas tune) of featured units.
+import path from 'node:path';
+import { writeJsonAtomic } from '../../fsutil.ts';
+import { loadModel } from '../../model/load.ts';
+import { SCHEMA } from '../schema.ts';
+import { type Finish, type PlannedJob, provenance, type StageContext } from './context.ts';
+
+export async function runTuning(ctx: StageContext, jobs: PlannedJob[], finish: Finish): Promise<void> {
+  const { tuneUnit } = await import('../../stimuli/tuning.ts');
+  const { engine } = await loadModel(ctx.load);
+  try {
+    for (const j of jobs) {
+      const t = performance.now();
+      const { layer, unit, stimulus } = j.tuning!;
+      const result = await tuneUnit(engine, ctx.spec, { layer, unit, stimulus });
+      writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, ...result, provenance: provenance(ctx, 'tuning', j.job.hash, { stimulus }, false) });
+      finish(j, (performance.now() - t) / 1000);
+    }
+  } finally {
+    engine.dispose();
+  }
+}
