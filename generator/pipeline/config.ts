@@ -2,7 +2,6 @@
 // that an unknown layer, a unit out of range or a layer the weights lack fails before any work.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { AtlasError } from '../errors.ts';
 import { BACKEND_CHOICES } from '../model/backend.ts';
@@ -105,18 +104,12 @@ export function parseConfig(raw: unknown, file = 'config'): AtlasConfig {
   return r.data;
 }
 
-/** Reads atlas.config.ts/.mjs/.js (default export) or .json; relative paths in it are relative to the file. */
+/** Reads a config file anywhere on disk (see config-file.ts); relative paths in it are relative to the file. */
 export async function loadConfig(file: string): Promise<{ config: AtlasConfig; file: string }> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new AtlasError(`config file not found: ${file}`, 'pass --config FILE (atlas.config.ts ships with the project)');
-  let raw: unknown;
-  try {
-    if (abs.endsWith('.json')) raw = JSON.parse((await import('node:fs')).readFileSync(abs, 'utf8'));
-    else raw = ((await import(pathToFileURL(abs).href)) as { default?: unknown }).default;
-  } catch (e) {
-    throw new AtlasError(`cannot read config ${file}: ${(e as Error).message}`);
-  }
-  const config = parseConfig(raw, path.basename(abs));
+  const { readConfigFile } = await import('./config-file.ts');
+  const config = parseConfig(await readConfigFile(abs), path.basename(abs));
   const dir = path.dirname(abs);
   const rel = (p?: string) => (p && !path.isAbsolute(p) ? path.resolve(dir, p) : p);
   return { config: { ...config, weights: rel(config.weights), dataset: rel(config.dataset), out: rel(config.out)! }, file: abs };
