@@ -1,10 +1,12 @@
 // The dataset stage's cache: one record per layer under <out>/.cache/, keyed by everything the result
-// depends on (weights sha256, dataset digest, layer, preprocessing, k, and the stage's own code). Records
+// depends on (engine, weights sha256, dataset digest, layer, preprocessing, k, and the stage's code: a
+// hash of every module examplesForLayers reaches, engines and graph builders included). Records
 // carry a schema number and are validated when read; a stale, foreign or corrupt record is a miss.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { codeGraphs } from '../code-version.ts';
 import { RESIZE_SHORT_SIDE } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { writeFileAtomic } from './crops.ts';
@@ -12,24 +14,14 @@ import type { LayerExamples } from './types.ts';
 
 export const CACHE_SCHEMA = 1;
 
-/** Files whose code decides the numbers this stage produces; their text is the stage's code version. */
-const STAGE_FILES = ['./accumulate.ts', './pass.ts', './worker.ts', './crops.ts', './results.ts', './source.ts', '../model/image.ts'];
-
-let codeVersion: string | null = null;
-
-/** sha256 of the stage's source: any edit to how results are computed invalidates old records. */
+/** Hash of the stage's module graph (see code-version.ts): any edit to how results are computed invalidates old records. */
 export function stageCodeVersion(): string {
-  if (!codeVersion) {
-    const h = createHash('sha256');
-    for (const f of STAGE_FILES) h.update(readFileSync(new URL(f, import.meta.url)));
-    codeVersion = h.digest('hex');
-  }
-  return codeVersion;
+  return codeGraphs({ dataset: ['generator/dataset/index.ts'] }).dataset.version;
 }
 
 export interface CacheKeyParts {
   spec: ModelSpec;
-  /** The engine that computes (tfjs, onnxruntime): their activations agree to ~1e-5, not to the bit. */
+  /** The engine that computes (onnxruntime, tfjs-<backend>): their activations agree to ~1e-5, not to the bit. */
   engine: string;
   weightsSha256: string;
   datasetDigest: string;

@@ -10,7 +10,7 @@ import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
-import { inShard, isFresh, writeRecord } from './jobs.ts';
+import { inShard, isFresh, type Stage, writeRecord } from './jobs.ts';
 import { planAtlas } from './plan.ts';
 import { SCHEMA } from './schema.ts';
 import type { PlannedJob, StageContext } from './stages/context.ts';
@@ -20,6 +20,7 @@ import { runFv } from './stages/fv.ts';
 import { runGraphs } from './stages/graph.ts';
 import { runModelCheck } from './stages/model-check.ts';
 import { runTuning } from './stages/tuning.ts';
+import { stageVersions } from './stage-versions.ts';
 import { codeVersions } from './versions.ts';
 
 export interface GenerateOptions {
@@ -33,6 +34,8 @@ export interface GenerateOptions {
   log?: (msg: string) => void;
   verbose?: (msg: string) => void;
   progress?: (done: number, total: number, current: string) => void;
+  /** Each stage's code version; default: hashed from the project's sources (tests inject their own). */
+  stageVersions?: Record<Stage, string>;
 }
 
 export interface GenerateSummary {
@@ -70,7 +73,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const ctx: StageContext = { config, spec, weights, available, out, engineName, load, dataset, versions: codeVersions(), imageModel };
   log(`${spec.id}: ${plan.layers.length} layer(s) with examples, ${plan.fv.length} feature visualization(s), ${plan.circuits.length} circuit(s); engine ${engineName}`);
 
-  const jobs = planJobs(ctx, plan);
+  const jobs = planJobs(ctx, plan, opts.stageVersions ?? stageVersions());
   const selected = jobs.filter((j) => matchesOnly(j.job, opts.only) && inShard(j.job.id, opts.shard));
   const pending = selected.filter((j) => opts.force || !isFresh(out, j.job));
   for (const j of selected) verbose(`${pending.includes(j) ? 'run ' : 'skip'} ${j.job.id} (${j.job.hash.slice(0, 12)})`);

@@ -1,8 +1,9 @@
 // From the plan to jobs: each job's id, content hash inputs and output files. What goes into a hash
 // decides what reruns, so every input a job's outputs depend on must be listed here.
-import { type Job, makeJob } from './jobs.ts';
+import { type Job, makeJob, type Stage } from './jobs.ts';
 import type { Plan } from './plan.ts';
-import { fvFiles, type PlannedJob, type StageContext } from './stages/context.ts';
+import type { PlannedJob, StageContext } from './stages/context.ts';
+import { fvFiles } from './stages/fv.ts';
 
 export function matchesOnly(job: Job, only: { layer: string; unit?: number } | undefined): boolean {
   if (!only) return true;
@@ -11,26 +12,30 @@ export function matchesOnly(job: Job, only: { layer: string; unit?: number } | u
   return only.unit === undefined || unit === undefined || Number(unit) === only.unit;
 }
 
-export function planJobs(ctx: StageContext, plan: Plan): PlannedJob[] {
-  const { spec, weights, dataset, config, engineName } = ctx;
+/**
+ * `code`: each stage's code version. The engine (onnxruntime or tfjs-<backend>: their numbers agree to
+ * about 1e-5, not to the bit) is in every job that runs the network: examples, fv, tuning, graphs ranked
+ * by attribution, the model check. Circuits and weight-ranked graphs read the weights alone.
+ */
+export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, string>): PlannedJob[] {
+  const { spec, weights, dataset, config, engineName: engine } = ctx;
   const w = weights.sha256;
+  const job = (stage: Stage, id: string, inputs: Record<string, unknown>, outputs: string[]) => makeJob(stage, code[stage], id, inputs, outputs);
   const jobs: PlannedJob[] = [];
   for (const layer of plan.layers) {
-    jobs.push({
-      layer,
-      job: makeJob('examples', `examples:${layer}`, { weights: w, dataset: dataset?.digest, layer, top: config.examples.top }, [`${spec.id}/${layer}/examples.json`]),
-    });
-    jobs.push({ layer, job: makeJob('circuits', `circuits:${layer}`, { weights: w, layer }, [`${spec.id}/${layer}/circuits.json`]) });
+    jobs.push({ layer, job: job('examples', `examples:${layer}`, { weights: w, engine, dataset: dataset?.digest, layer, top: config.examples.top }, [`${spec.id}/${layer}/examples.json`]) });
+    jobs.push({ layer, job: job('circuits', `circuits:${layer}`, { weights: w, layer }, [`${spec.id}/${layer}/circuits.json`]) });
   }
   for (const c of plan.circuits) {
+    const attribution = c.rank === 'attribution';
     jobs.push({
       layer: c.layer,
       unit: c.unit,
       circuit: c,
-      job: makeJob(
+      job: job(
         'graph',
         `graph:${c.layer}:${c.unit}`,
-        { weights: w, layer: c.layer, unit: c.unit, depth: c.depth, top: c.top, rank: c.rank, dataset: c.rank === 'attribution' ? dataset?.digest : undefined },
+        { weights: w, layer: c.layer, unit: c.unit, depth: c.depth, top: c.top, rank: c.rank, dataset: attribution ? dataset?.digest : undefined, engine: attribution ? engine : undefined },
         [`${spec.id}/${c.layer}/${c.unit}/graph.json`],
       ),
     });
@@ -41,7 +46,7 @@ export function planJobs(ctx: StageContext, plan: Plan): PlannedJob[] {
       layer: t.layer,
       unit: t.unit,
       fv: t,
-      job: makeJob('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine: engineName, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
+      job: job('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
     });
   }
   for (const t of plan.tuning) {
@@ -49,11 +54,9 @@ export function planJobs(ctx: StageContext, plan: Plan): PlannedJob[] {
       layer: t.layer,
       unit: t.unit,
       tuning: t,
-      job: makeJob('tuning', `tuning:${t.layer}:${t.unit}:${t.stimulus}`, { weights: w, engine: engineName, layer: t.layer, unit: t.unit, stimulus: t.stimulus }, [
-        `${spec.id}/${t.layer}/${t.unit}/tuning-${t.stimulus}.json`,
-      ]),
+      job: job('tuning', `tuning:${t.layer}:${t.unit}:${t.stimulus}`, { weights: w, engine, layer: t.layer, unit: t.unit, stimulus: t.stimulus }, [`${spec.id}/${t.layer}/${t.unit}/tuning-${t.stimulus}.json`]),
     });
   }
-  jobs.push({ layer: '', job: makeJob('model', 'model', { weights: w, dataset: dataset?.digest }, [`${spec.id}/model-check.json`]) });
+  jobs.push({ layer: '', job: job('model', 'model', { weights: w, engine, dataset: dataset?.digest }, [`${spec.id}/model-check.json`]) });
   return jobs;
 }

@@ -1,14 +1,14 @@
 // Jobs and their content hashes. A job's hash covers everything its outputs depend on (weights sha256,
-// dataset digest, settings, engine, and the code version of its stage); a job whose record has the same
-// hash and whose outputs all exist is skipped. Records live in <out>/.cache/jobs/.
+// dataset digest, settings, engine, and the code version of its stage, a hash of the stage's source: see
+// stage-versions.ts); a job whose record has the same hash and whose outputs all exist is skipped.
+// Records live in <out>/.cache/jobs/.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil.ts';
 
-/** Bump a stage's version when its code changes what it writes: its jobs then rerun. */
-export const STAGE_VERSIONS = { examples: 1, fv: 3, circuits: 1, graph: 1, model: 1, tuning: 1 } as const;
-export type Stage = keyof typeof STAGE_VERSIONS;
+export const STAGES = ['examples', 'circuits', 'graph', 'fv', 'tuning', 'model'] as const;
+export type Stage = (typeof STAGES)[number];
 
 export interface Job {
   id: string;
@@ -31,12 +31,13 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function jobHash(stage: Stage, inputs: Record<string, unknown>): string {
-  return createHash('sha256').update(canonical({ stage, version: STAGE_VERSIONS[stage], inputs })).digest('hex').slice(0, 32);
+/** `code`: the stage's code version (any change to the stage's source changes every one of its hashes). */
+export function jobHash(stage: Stage, code: string, inputs: Record<string, unknown>): string {
+  return createHash('sha256').update(canonical({ stage, code, inputs })).digest('hex').slice(0, 32);
 }
 
-export function makeJob(stage: Stage, id: string, inputs: Record<string, unknown>, outputs: string[]): Job {
-  return { id, stage, hash: jobHash(stage, inputs), outputs };
+export function makeJob(stage: Stage, code: string, id: string, inputs: Record<string, unknown>, outputs: string[]): Job {
+  return { id, stage, hash: jobHash(stage, code, inputs), outputs };
 }
 
 interface JobRecord {

@@ -3,8 +3,6 @@
 // version, see stage-versions.ts) holds the stage's own code, not the whole pipeline's.
 import path from 'node:path';
 import type { LoadOptions } from '../../model/load.ts';
-import type { ModelSpec } from '../../model/spec.ts';
-import { DIVERSITY_GROUP } from '../../optvis/objectives.ts';
 import type { AssembleContext } from '../assemble.ts';
 import type { Job } from '../jobs.ts';
 import type { FvTask, Plan } from '../plan.ts';
@@ -31,15 +29,6 @@ export type Finish = (j: PlannedJob, seconds: number) => void;
 
 /** Progress inside a stage: `done` of `total` in the stage's own unit (images, steps), and what runs. */
 export type InnerProgress = (done: number, total: number, label: string) => void;
-
-export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
-  const dir = `${spec.id}/${t.layer}/${t.unit}`;
-  const n = t.objective === 'diversity' ? DIVERSITY_GROUP : 1;
-  return {
-    json: `${dir}/fv-${t.objective}.json`,
-    images: Array.from({ length: n }, (_, i) => `${dir}/fv-${t.objective}${n > 1 ? `-${i}` : ''}.png`),
-  };
-}
 
 export function provenance(ctx: StageContext, stage: string, hash: string, settings: Record<string, unknown>, withDataset: boolean): Provenance {
   return {

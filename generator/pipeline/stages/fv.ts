@@ -3,9 +3,22 @@
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsutil.ts';
 import { encodePng } from '../../model/image.ts';
+import type { ModelSpec } from '../../model/spec.ts';
+import { DIVERSITY_GROUP } from '../../optvis/objectives.ts';
 import { visualize, type UnitVisualization } from '../../optvis/visualize.ts';
+import type { FvTask } from '../plan.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, fvFiles, type InnerProgress, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type Finish, type InnerProgress, type PlannedJob, provenance, type StageContext } from './context.ts';
+
+/** The files of one feature visualization: its JSON and its PNG(s). */
+export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
+  const dir = `${spec.id}/${t.layer}/${t.unit}`;
+  const n = t.objective === 'diversity' ? DIVERSITY_GROUP : 1;
+  return {
+    json: `${dir}/fv-${t.objective}.json`,
+    images: Array.from({ length: n }, (_, i) => `${dir}/fv-${t.objective}${n > 1 ? `-${i}` : ''}.png`),
+  };
+}
 
 export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finish, progress: InnerProgress): Promise<void> {
   const groups = new Map<string, PlannedJob[]>();
