@@ -44,6 +44,9 @@ export function register(program: Command): void {
       const shard = parseShard(flags.shard);
       const { config, file } = await loadConfig(flags.config);
       if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
+      // A bar on a terminal; off one (CI, nohup, a cluster job's log) plain lines: job start and finish,
+      // and a status line inside long jobs every ATLAS_PROGRESS_INTERVAL seconds (30).
+      const tty = process.stderr.isTTY === true;
       const bar = progressBar('jobs');
       const t0 = performance.now();
       const summary = await generate({
@@ -54,7 +57,8 @@ export function register(program: Command): void {
         shard,
         log: (m) => log(m),
         verbose: flags.verbose ? (m) => log(m) : undefined,
-        progress: (d, t) => bar.update(Math.floor(d * 10) / 10, t),
+        progress: tty ? (d, t) => bar.update(Math.floor(d * 10) / 10, t) : undefined,
+        progressLine: tty ? undefined : (line) => log(line),
       });
       bar.stop();
       const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');

@@ -10,10 +10,11 @@ import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
-import { inShard, isFresh, type Stage, writeRecord } from './jobs.ts';
+import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
 import { planAtlas } from './plan.ts';
+import { openRunLog, type ProgressEvent, progressInterval, ProgressTracker } from './progress.ts';
 import { SCHEMA } from './schema.ts';
-import type { PlannedJob, StageContext } from './stages/context.ts';
+import type { PlannedJob, StageContext, StageHooks } from './stages/context.ts';
 import { runCircuits } from './stages/circuits.ts';
 import { runExamples } from './stages/examples.ts';
 import { runFv } from './stages/fv.ts';
@@ -33,7 +34,12 @@ export interface GenerateOptions {
   shard?: { index: number; count: number };
   log?: (msg: string) => void;
   verbose?: (msg: string) => void;
+  /** Jobs done (fractional inside running jobs) of total: for a progress bar. */
   progress?: (done: number, total: number, current: string) => void;
+  /** Plain progress lines (job start and finish, a status line inside long jobs): for logs. */
+  progressLine?: (line: string) => void;
+  /** Seconds of silence before a status line inside long jobs; default $ATLAS_PROGRESS_INTERVAL or 30. */
+  progressInterval?: number;
   /** Each stage's code version; default: hashed from the project's sources (tests inject their own). */
   stageVersions?: Record<Stage, string>;
 }
@@ -54,7 +60,11 @@ async function openDatasetInfo(config: AtlasConfig, log: (m: string) => void): P
 }
 
 export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
-  const log = opts.log ?? (() => {});
+  let runLog: ((line: string) => void) | null = null;
+  const log = (m: string) => {
+    opts.log?.(m);
+    runLog?.(m);
+  };
   const verbose = opts.verbose ?? (() => {});
   const { config } = opts;
   const spec = getSpec(config.model);
@@ -64,10 +74,12 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const weights = await readKerasWeights(weightsFile, spec);
   const available = availableLayers(spec, weights);
   checkConfig(config, spec, available, path.basename(opts.configFile));
+  const interval = opts.progressInterval ?? progressInterval();
   const plan = planAtlas(config, spec, weights);
   const engineKind = await resolveEngine(load);
   const engineName = engineKind === 'onnxruntime' ? 'onnxruntime' : `tfjs-${backend.name}`;
   const out = path.resolve(config.out);
+  runLog = openRunLog(out, `atlas generate --config ${opts.configFile}${opts.only ? ` --only ${opts.only.layer}${opts.only.unit === undefined ? '' : `:${opts.only.unit}`}` : ''}${opts.shard ? ` --shard ${opts.shard.index + 1}/${opts.shard.count}` : ''}${opts.force ? ' --force' : ''}`);
   const dataset = plan.layers.length ? await openDatasetInfo(config, log) : null;
   const imageModel = await resolveImageModel();
   const ctx: StageContext = { config, spec, weights, available, out, engineName, load, dataset, versions: codeVersions(), imageModel };
@@ -79,37 +91,64 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   for (const j of selected) verbose(`${pending.includes(j) ? 'run ' : 'skip'} ${j.job.id} (${j.job.hash.slice(0, 12)})`);
   log(`jobs: ${pending.length} to run, ${selected.length - pending.length} up to date${opts.shard ? ` (shard ${opts.shard.index + 1}/${opts.shard.count} of ${jobs.length})` : ''}`);
 
+  // Progress: plain lines to the caller (off a terminal) and to run.log; a position for a bar.
+  const tracker = new ProgressTracker(
+    pending.map((j) => ({ id: j.job.id, stage: j.job.stage, weight: readRecord(out, j.job.id)?.seconds })),
+    interval,
+  );
+  const print = (line: string | null) => {
+    if (!line) return;
+    opts.progressLine?.(line);
+    runLog?.(line);
+  };
+  const emit = (e: ProgressEvent, label: string) => {
+    print(tracker.update(e));
+    opts.progress?.(tracker.position, tracker.total, label);
+  };
+  const heartbeat = setInterval(() => print(tracker.heartbeat()), (interval * 1000) / 4);
+  heartbeat.unref();
+
   const stages: Record<string, number> = {};
-  let done = 0;
-  const tick = (label: string) => opts.progress?.(done, pending.length, label);
-  const timed = async (stage: string, fn: () => Promise<void>) => {
+  const t0 = performance.now();
+  const timed = async (stage: Stage, run: (hooks: StageHooks) => Promise<void>) => {
     const t = performance.now();
-    await fn();
+    await run({
+      start: (js) => emit({ kind: 'start', stage, jobs: js.map((j) => j.job.id) }, js[0].job.id),
+      finish: (j, seconds) => {
+        writeRecord(out, j.job, seconds);
+        emit({ kind: 'finish', stage, job: j.job.id, seconds }, j.job.id);
+      },
+      progress: (done, total, label, unit) => emit({ kind: 'inner', stage, label, done, total, unit }, label),
+      log,
+    });
     stages[stage] = (stages[stage] ?? 0) + (performance.now() - t) / 1000;
   };
-  const finish = (j: PlannedJob, seconds: number) => {
-    writeRecord(out, j.job, seconds);
-    done++;
-    tick(j.job.id);
-  };
-  tick('starting');
+  opts.progress?.(0, pending.length, 'starting');
 
-  const byStage = (s: string) => pending.filter((j) => j.job.stage === s);
-  const examples = byStage('examples');
-  if (examples.length) await timed('examples', () => runExamples(ctx, examples, finish, log));
-  const circuits = byStage('circuits');
-  if (circuits.length) await timed('circuits', () => runCircuits(ctx, circuits, finish));
-  const graphs = byStage('graph');
-  if (graphs.length) await timed('graph', () => runGraphs(ctx, graphs, finish));
-  const fv = byStage('fv');
-  if (fv.length) await timed('fv', () => runFv(ctx, fv, finish, (d, t, label) => opts.progress?.(done + d / Math.max(t, 1), pending.length, label)));
-  const tuning = byStage('tuning');
-  if (tuning.length) await timed('tuning', () => runTuning(ctx, tuning, finish));
-  const model = byStage('model');
-  if (model.length) await timed('model', () => runModelCheck(ctx, model, finish));
-
-  if (!opts.shard) await timed('assemble', () => assemble({ ...ctx, plan, backend: backend.name }));
+  const runners: Array<[Stage, (ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks) => Promise<void>]> = [
+    ['examples', runExamples],
+    ['circuits', runCircuits],
+    ['graph', runGraphs],
+    ['fv', runFv],
+    ['tuning', runTuning],
+    ['model', runModelCheck],
+  ];
+  try {
+    for (const [stage, runner] of runners) {
+      const these = pending.filter((j) => j.job.stage === stage);
+      if (these.length) await timed(stage, (hooks) => runner(ctx, these, hooks));
+    }
+    if (!opts.shard) {
+      print(tracker.phase('assemble', 'assembling the files the site reads'));
+      const t = performance.now();
+      await assemble({ ...ctx, plan, backend: backend.name });
+      stages.assemble = (performance.now() - t) / 1000;
+    }
+  } finally {
+    clearInterval(heartbeat);
+  }
   const summary = { run: pending.length, skipped: selected.length - pending.length, stages, engine: engineName, backend: backend.name, out };
+  runLog(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date`);
   writeJsonAtomic(path.join(out, 'run.json'), {
     schema: SCHEMA,
     startedAt: new Date(Date.now() - Object.values(stages).reduce((a, b) => a + b, 0) * 1000).toISOString(),

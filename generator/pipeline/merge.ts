@@ -19,7 +19,7 @@ export function mergeShards(shards: string[], out: string): number {
   for (const shard of shards) {
     if (!existsSync(shard) || !statSync(shard).isDirectory()) throw new AtlasError(`shard folder not found: ${shard}`);
     for (const rel of walk(shard)) {
-      if (rel === 'run.json' || /(^|\/)\.[^/]+\.tmp$/.test(rel)) continue; // per-run facts and interrupted temp files
+      if (rel === 'run.json' || rel === 'run.log' || /(^|\/)\.[^/]+\.tmp$/.test(rel)) continue; // per-run facts and interrupted temp files
       const src = path.join(shard, rel);
       const dst = path.join(out, rel);
       if (existsSync(dst)) {

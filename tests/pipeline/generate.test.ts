@@ -28,7 +28,7 @@ function config(dir: string, extra: Record<string, unknown> = {}): string {
   return file;
 }
 
-/** Every output file (relative path -> bytes), without per-run facts (run.json, job records' times). */
+/** Every output file (relative path -> bytes), without per-run facts (run.json, run.log, job records' times). */
 function snapshot(out: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const walk = (rel: string) => {
@@ -36,7 +36,7 @@ function snapshot(out: string): Map<string, Buffer> {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (r !== '.cache' && !r.startsWith('shard-')) walk(r);
-      } else if (r !== 'run.json') files.set(r, readFileSync(path.join(out, r)));
+      } else if (r !== 'run.json' && r !== 'run.log') files.set(r, readFileSync(path.join(out, r)));
     }
   };
   walk('');

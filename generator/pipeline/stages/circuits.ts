@@ -5,10 +5,11 @@ import { circuitJson, unitCircuit } from '../../circuit/index.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import type { KerasWeights } from '../../model/keras-h5.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
-export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], finish: Finish): Promise<void> {
+export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {
   for (const j of jobs) {
+    hooks.start([j]);
     const t = performance.now();
     const layer = ctx.spec.layers.find((l) => l.name === j.layer);
     const units = layer?.kind === 'conv' ? layer.filters : 0;
@@ -18,7 +19,7 @@ export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], finish:
       return { unit: u, source: c.source, target: c.target, rank: c.rank, inputs: json.inputs, excitatory: json.excitatory, inhibitory: json.inhibitory, outputs: json.outputs, ...(c.outputsNote ? { outputsNote: c.outputsNote } : {}), maxAbs: inputMaxAbs(ctx.weights, j.layer, u) };
     });
     writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, layer: j.layer, units: all, provenance: provenance(ctx, 'circuits', j.job.hash, { top: 10 }, false) });
-    finish(j, (performance.now() - t) / 1000);
+    hooks.finish(j, (performance.now() - t) / 1000);
   }
 }
 

@@ -24,11 +24,15 @@ export interface PlannedJob {
   circuit?: Plan['circuits'][number];
 }
 
-/** Called by a runner when a job's outputs are written: records the job (last) and counts it. */
-export type Finish = (j: PlannedJob, seconds: number) => void;
-
-/** Progress inside a stage: `done` of `total` in the stage's own unit (images, steps), and what runs. */
-export type InnerProgress = (done: number, total: number, label: string) => void;
+/** How a runner reports: before work on jobs starts, inside it, and as each job's outputs are written. */
+export interface StageHooks {
+  start(jobs: PlannedJob[]): void;
+  /** Records the job (last, after its outputs) and counts it. */
+  finish(j: PlannedJob, seconds: number): void;
+  /** `done` of `total` (in `unit`: images, steps) of the jobs started last; `label` says what runs. */
+  progress(done: number, total: number, label: string, unit: string): void;
+  log(msg: string): void;
+}
 
 export function provenance(ctx: StageContext, stage: string, hash: string, settings: Record<string, unknown>, withDataset: boolean): Provenance {
   return {

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { AtlasError } from '../../errors.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, type InnerProgress, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
-export async function runExamples(ctx: StageContext, jobs: PlannedJob[], finish: Finish, log: (m: string) => void, progress?: InnerProgress): Promise<void> {
+export async function runExamples(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {
   if (!ctx.dataset) throw new AtlasError('dataset examples need a dataset', 'set "dataset" in the config or ATLAS_DATASET_DIR');
   const { examplesForLayers } = await import('../../dataset/index.ts');
+  hooks.start(jobs);
   const t = performance.now();
   const images = ctx.dataset.images;
   const result = await examplesForLayers({
@@ -18,17 +19,17 @@ export async function runExamples(ctx: StageContext, jobs: PlannedJob[], finish:
     top: ctx.config.examples.top,
     out: ctx.out,
     quiet: true,
-    onImage: progress && ((done) => progress(done, images, `dataset pass ${jobs.map((j) => j.layer).join(', ')}`)),
+    onImage: (done) => hooks.progress(done, images, 'dataset pass', 'images'),
   });
   const seconds = (performance.now() - t) / 1000 / jobs.length;
   for (const j of jobs) {
     const r = result.get(j.layer)!;
-    if (r.skipped.length) log(`${j.layer}: ${r.skipped.length} dataset file(s) skipped (${r.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')})`);
+    if (r.skipped.length) hooks.log(`${j.layer}: ${r.skipped.length} dataset file(s) skipped (${r.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')})`);
     writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), {
       schema: SCHEMA,
       ...r,
       provenance: provenance(ctx, 'examples', j.job.hash, { top: ctx.config.examples.top, limit: ctx.config.datasetLimit ?? null }, true),
     });
-    finish(j, seconds);
+    hooks.finish(j, seconds);
   }
 }

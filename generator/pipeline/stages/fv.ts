@@ -8,7 +8,7 @@ import { DIVERSITY_GROUP } from '../../optvis/objectives.ts';
 import { visualize, type UnitVisualization } from '../../optvis/visualize.ts';
 import type { FvTask } from '../plan.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, type InnerProgress, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 /** The files of one feature visualization: its JSON and its PNG(s). */
 export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: ModelSpec): { json: string; images: string[] } {
@@ -20,7 +20,7 @@ export function fvFiles(t: Pick<FvTask, 'layer' | 'unit' | 'objective'>, spec: M
   };
 }
 
-export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finish, progress: InnerProgress): Promise<void> {
+export async function runFv(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {
   const groups = new Map<string, PlannedJob[]>();
   for (const j of jobs) {
     const t = j.fv!;
@@ -30,6 +30,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finis
   for (const group of groups.values()) {
     const t = group[0].fv!;
     const byUnit = new Map(group.map((j) => [j.fv!.unit, j]));
+    hooks.start(group);
     await visualize({
       model: ctx.load,
       layer: t.layer,
@@ -41,7 +42,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finis
       seed: t.settings.seed,
       batch: t.settings.batch,
       imageModel: ctx.imageModel,
-      onProgress: (d, total) => progress(d, total, `fv ${t.layer} ${t.objective}`),
+      onProgress: (d, total) => hooks.progress(d, total, `fv ${t.layer} ${t.objective}`, 'steps'),
       onResult: async (results: UnitVisualization[]) => {
         for (const v of results) {
           const j = byUnit.get(v.unit)!;
@@ -56,7 +57,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], finish: Finis
             settings: { size: v.size, steps: v.steps, lr: t.settings.lr, seed: v.seed },
             provenance: provenance(ctx, 'fv', j.job.hash, { ...j.fv!.settings, objective: v.objective, imageModel: ctx.imageModel }, false),
           });
-          finish(j, v.seconds);
+          hooks.finish(j, v.seconds);
         }
       },
     });

@@ -6,10 +6,11 @@ import { circuitJson, unitCircuit } from '../../circuit/index.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import { loadModel } from '../../model/load.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
-export async function runGraphs(ctx: StageContext, jobs: PlannedJob[], finish: Finish): Promise<void> {
+export async function runGraphs(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {
   for (const j of jobs) {
+    hooks.start([j]);
     const t = performance.now();
     const c = j.circuit!;
     let attribution: Float64Array | undefined;
@@ -33,6 +34,6 @@ export async function runGraphs(ctx: StageContext, jobs: PlannedJob[], finish: F
       graph: json.graph,
       provenance: provenance(ctx, 'graph', j.job.hash, { depth: c.depth, top: c.top, rank: c.rank }, c.rank === 'attribution'),
     });
-    finish(j, (performance.now() - t) / 1000);
+    hooks.finish(j, (performance.now() - t) / 1000);
   }
 }

@@ -5,11 +5,12 @@ import { classify } from '../../model/classify.ts';
 import { loadImage } from '../../model/image.ts';
 import { loadModel } from '../../model/load.ts';
 import { SCHEMA } from '../schema.ts';
-import { type Finish, type PlannedJob, provenance, type StageContext } from './context.ts';
+import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
-export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], finish: Finish): Promise<void> {
+export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {
   const t = performance.now();
   const j = jobs[0];
+  hooks.start([j]);
   let body: Record<string, unknown>;
   if (!ctx.available.includes('predictions')) {
     const missing = ctx.spec.layers.map((l) => l.name).filter((n) => !ctx.available.includes(n));
@@ -28,5 +29,5 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], finis
     body = { available: true, results: sample.map((im, i) => ({ image: im.rel, full: '', top: preds[i].map((p) => ({ wnid: p.wnid, label: p.label, probability: p.probability })) })) };
   }
   writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, ...body, provenance: provenance(ctx, 'model', j.job.hash, {}, true) });
-  finish(j, (performance.now() - t) / 1000);
+  hooks.finish(j, (performance.now() - t) / 1000);
 }

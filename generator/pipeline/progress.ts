@@ -1,0 +1,147 @@
+// Progress of a generate run as plain lines, for logs (CI, nohup, cluster jobs) where no bar can be drawn:
+// one line when jobs start, one when each finishes, and a status line inside long jobs when nothing
+// was printed for `interval` seconds. Each line names the stage, the job, done/total, elapsed and ETA.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AtlasError } from '../errors.ts';
+import type { Stage } from './jobs.ts';
+
+export type ProgressEvent =
+  | { kind: 'start'; stage: Stage; jobs: string[] }
+  | { kind: 'finish'; stage: Stage; job: string; seconds: number }
+  /** Inside the running jobs: `done` of `total` (images, steps) of what `label` says. */
+  | { kind: 'inner'; stage: Stage; label: string; done: number; total: number; unit: string };
+
+export interface TrackedJob {
+  id: string;
+  stage: Stage;
+  /** Expected cost (seconds of its last run, when known): the ETA weighs jobs by it. */
+  weight?: number;
+}
+
+/** `1:02:03`, `4:05`, `0:07`. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export class ProgressTracker {
+  private readonly weights = new Map<string, number>();
+  private readonly totalWeight: number;
+  private readonly t0: number;
+  private done = 0;
+  private doneWeight = 0;
+  private stage = '';
+  /** The jobs started last (one group), how many of them finished, and how far inside them we are (0..1 of the group). */
+  private group: { ids: string[]; weight: number; finished: number; finishedWeight: number; fraction: number; label: string } | null = null;
+  private lastLine = -Infinity;
+  /** What runs outside any job group (see phase()). */
+  private activity = 'working';
+
+  constructor(
+    jobs: TrackedJob[],
+    private readonly interval = 30,
+    private readonly now = () => performance.now() / 1000,
+  ) {
+    // A job without a known cost counts as the mean known cost of its stage, else of all (else 1).
+    const mean = (xs: TrackedJob[]) => {
+      const known = xs.map((j) => j.weight).filter((w): w is number => w !== undefined && w > 0);
+      return known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
+    };
+    const all = mean(jobs) ?? 1;
+    const byStage = new Map<Stage, number>();
+    for (const j of jobs) if (!byStage.has(j.stage)) byStage.set(j.stage, mean(jobs.filter((x) => x.stage === j.stage)) ?? all);
+    for (const j of jobs) this.weights.set(j.id, j.weight !== undefined && j.weight > 0 ? j.weight : byStage.get(j.stage)!);
+    this.totalWeight = [...this.weights.values()].reduce((a, b) => a + b, 0);
+    this.t0 = now();
+  }
+
+  get total(): number {
+    return this.weights.size;
+  }
+
+  /** Jobs done, counting the running group's fraction: for a bar. */
+  get position(): number {
+    const g = this.group;
+    return this.done + (g ? Math.max(0, g.fraction * g.ids.length - g.finished) : 0);
+  }
+
+  private eta(): string {
+    const g = this.group;
+    const w = this.doneWeight + (g ? Math.max(0, g.fraction * g.weight - g.finishedWeight) : 0);
+    if (w <= 0) return '?';
+    return clock(((this.now() - this.t0) * (this.totalWeight - w)) / w);
+  }
+
+  private line(what: string): string {
+    this.lastLine = this.now();
+    const pct = this.total ? Math.floor((100 * this.position) / this.total) : 100;
+    return `progress: ${this.stage} | ${this.done}/${this.total} jobs (${pct}%) | ${what} | elapsed ${clock(this.now() - this.t0)} | ETA ${this.eta()}`;
+  }
+
+  /** Applies an event; returns the line to print, if any (inner events only after `interval` s of silence). */
+  update(e: ProgressEvent): string | null {
+    this.stage = e.stage;
+    if (e.kind === 'start') {
+      const weight = e.jobs.reduce((a, id) => a + (this.weights.get(id) ?? 0), 0);
+      this.group = { ids: e.jobs, weight, finished: 0, finishedWeight: 0, fraction: 0, label: '' };
+      return this.line(`start ${e.jobs[0]}${e.jobs.length > 1 ? ` + ${e.jobs.length - 1} more` : ''}`);
+    }
+    if (e.kind === 'finish') {
+      const w = this.weights.get(e.job) ?? 0;
+      this.done++;
+      this.doneWeight += w;
+      const g = this.group;
+      if (g?.ids.includes(e.job)) {
+        g.finished++;
+        g.finishedWeight += w;
+        if (g.finished === g.ids.length) this.group = null;
+      }
+      return this.line(`finished ${e.job} in ${e.seconds.toFixed(1)} s`);
+    }
+    if (this.group) {
+      this.group.fraction = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
+      this.group.label = `${e.label}: ${e.done}/${e.total} ${e.unit}`;
+    }
+    return this.heartbeat();
+  }
+
+  /** Work after the jobs (assembling): said once, then in status lines. */
+  phase(stage: string, what: string): string {
+    this.stage = stage;
+    this.group = null;
+    this.activity = what;
+    return this.line(what);
+  }
+
+  /** A status line if nothing was printed for `interval` seconds (call it from a timer too). */
+  heartbeat(): string | null {
+    if (this.now() - this.lastLine < this.interval) return null;
+    const g = this.group;
+    const running = g ? `running ${g.ids.length > 1 ? `${g.ids.length - g.finished} of ${g.ids.length} jobs from ${g.ids[0]}` : g.ids[0]}` : this.activity;
+    return this.line(g?.label ? `${running}, ${g.label}` : running);
+  }
+}
+
+/** $ATLAS_PROGRESS_INTERVAL (seconds, e.g. 1 in tests), else 30. */
+export function progressInterval(env = process.env.ATLAS_PROGRESS_INTERVAL): number {
+  if (env === undefined || env === '') return 30;
+  const v = Number(env);
+  if (!Number.isFinite(v) || v <= 0) throw new AtlasError(`ATLAS_PROGRESS_INTERVAL='${env}' is not a positive number of seconds`, 'e.g. ATLAS_PROGRESS_INTERVAL=30 (the default)');
+  return v;
+}
+
+/**
+ * Appends timestamped lines to <out>/run.log (the run's messages and progress lines, whatever the
+ * terminal shows): the record of a long run, beside run.json. Starts with a header naming the command.
+ */
+export function openRunLog(out: string, command: string): (line: string) => void {
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, 'run.log');
+  const write = (line: string) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+  write(`=== ${command}`);
+  return write;
+}

@@ -1,0 +1,55 @@
+// Progress lines for logs: what each line says, when inner lines appear, and how the ETA is weighed.
+import { describe, expect, it } from 'vitest';
+import { clock, progressInterval, ProgressTracker } from '../../generator/pipeline/progress.ts';
+
+function tracker(jobs: Array<{ id: string; stage: 'examples' | 'fv'; weight?: number }>, interval = 30) {
+  let t = 1000;
+  const p = new ProgressTracker(jobs, interval, () => t);
+  return { p, advance: (s: number) => (t += s) };
+}
+
+describe('progress lines', () => {
+  it('name the stage, the job, done/total, elapsed and ETA at each start and finish', () => {
+    const { p, advance } = tracker([
+      { id: 'fv:a:1:channel', stage: 'fv' },
+      { id: 'fv:a:2:channel', stage: 'fv' },
+    ]);
+    expect(p.update({ kind: 'start', stage: 'fv', jobs: ['fv:a:1:channel'] })).toBe('progress: fv | 0/2 jobs (0%) | start fv:a:1:channel | elapsed 0:00 | ETA ?');
+    advance(65);
+    expect(p.update({ kind: 'finish', stage: 'fv', job: 'fv:a:1:channel', seconds: 65 })).toBe('progress: fv | 1/2 jobs (50%) | finished fv:a:1:channel in 65.0 s | elapsed 1:05 | ETA 1:05');
+  });
+
+  it('print inside a job only after `interval` seconds without a line, with the inner count', () => {
+    const { p, advance } = tracker([{ id: 'examples:l1', stage: 'examples' }, { id: 'examples:l2', stage: 'examples' }], 30);
+    p.update({ kind: 'start', stage: 'examples', jobs: ['examples:l1', 'examples:l2'] });
+    advance(10);
+    expect(p.update({ kind: 'inner', stage: 'examples', label: 'dataset pass', done: 100, total: 1000, unit: 'images' })).toBeNull();
+    expect(p.heartbeat()).toBeNull();
+    advance(21);
+    expect(p.update({ kind: 'inner', stage: 'examples', label: 'dataset pass', done: 250, total: 1000, unit: 'images' })).toBe(
+      'progress: examples | 0/2 jobs (25%) | running 2 of 2 jobs from examples:l1, dataset pass: 250/1000 images | elapsed 0:31 | ETA 1:33',
+    );
+    expect(p.heartbeat()).toBeNull();
+    advance(30);
+    expect(p.heartbeat()).toMatch(/^progress: examples \| 0\/2 jobs \(25%\) \| running .*dataset pass: 250\/1000 images \| elapsed 1:01 \| ETA 3:03$/);
+  });
+
+  it('weigh the ETA by what jobs cost last time (unknown ones by their stage mean)', () => {
+    const { p, advance } = tracker([
+      { id: 'examples:l1', stage: 'examples', weight: 10 },
+      { id: 'fv:a', stage: 'fv', weight: 90 },
+      { id: 'fv:b', stage: 'fv' },
+    ]);
+    p.update({ kind: 'start', stage: 'examples', jobs: ['examples:l1'] });
+    advance(10);
+    // 10 of 190 weighed seconds done in 10 s: 180 s to go (by count it would say 20 s).
+    expect(p.update({ kind: 'finish', stage: 'examples', job: 'examples:l1', seconds: 10 })).toMatch(/ETA 3:00$/);
+  });
+
+  it('format clocks and read the interval from the environment', () => {
+    expect([clock(7), clock(245), clock(3723)]).toEqual(['0:07', '4:05', '1:02:03']);
+    expect(progressInterval(undefined)).toBe(30);
+    expect(progressInterval('0.5')).toBe(0.5);
+    expect(() => progressInterval('soon')).toThrow(/ATLAS_PROGRESS_INTERVAL='soon' is not a positive number/);
+  });
+});
