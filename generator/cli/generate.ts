@@ -34,7 +34,7 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('generate the atlas data (examples, feature visualizations, circuits) from a config; skips what is up to date')
-    .option('--config <file>', 'atlas config (.ts, .mjs or .json)', 'atlas.config.ts')
+    .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--only <layer[:unit]>', 'only the jobs of this layer (and unit)')
     .option('--force', 'rerun the selected jobs even if up to date')
     .option('--shard <i/N>', 'run a deterministic 1/N of the jobs (for N machines); combine with `atlas merge`')
