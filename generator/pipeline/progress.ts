@@ -28,6 +28,12 @@ export function clock(seconds: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/**
+ * Rough seconds per job of each stage for the default profile on a 2-core CPU (only their ratios matter):
+ * on a first run they keep a thousand-image dataset pass from weighing as much as a millisecond circuit.
+ */
+const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, graph: 1, circuits: 0.2, model: 0.5 };
+
 export class ProgressTracker {
   private readonly weights = new Map<string, number>();
   private readonly totalWeight: number;
@@ -46,14 +52,13 @@ export class ProgressTracker {
     private readonly interval = 30,
     private readonly now = () => performance.now() / 1000,
   ) {
-    // A job without a known cost counts as the mean known cost of its stage, else of all (else 1).
+    // A job without a known cost counts as the mean known cost of its stage, else as its stage's prior.
     const mean = (xs: TrackedJob[]) => {
       const known = xs.map((j) => j.weight).filter((w): w is number => w !== undefined && w > 0);
       return known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
     };
-    const all = mean(jobs) ?? 1;
     const byStage = new Map<Stage, number>();
-    for (const j of jobs) if (!byStage.has(j.stage)) byStage.set(j.stage, mean(jobs.filter((x) => x.stage === j.stage)) ?? all);
+    for (const j of jobs) if (!byStage.has(j.stage)) byStage.set(j.stage, mean(jobs.filter((x) => x.stage === j.stage)) ?? STAGE_PRIORS[j.stage]);
     for (const j of jobs) this.weights.set(j.id, j.weight !== undefined && j.weight > 0 ? j.weight : byStage.get(j.stage)!);
     this.totalWeight = [...this.weights.values()].reduce((a, b) => a + b, 0);
     this.t0 = now();

@@ -1,8 +1,9 @@
 // Progress lines for logs: what each line says, when inner lines appear, and how the ETA is weighed.
 import { describe, expect, it } from 'vitest';
+import type { Stage } from '../../generator/pipeline/jobs.ts';
 import { clock, progressInterval, ProgressTracker } from '../../generator/pipeline/progress.ts';
 
-function tracker(jobs: Array<{ id: string; stage: 'examples' | 'fv'; weight?: number }>, interval = 30) {
+function tracker(jobs: Array<{ id: string; stage: Stage; weight?: number }>, interval = 30) {
   let t = 1000;
   const p = new ProgressTracker(jobs, interval, () => t);
   return { p, advance: (s: number) => (t += s) };
@@ -44,6 +45,17 @@ describe('progress lines', () => {
     advance(10);
     // 10 of 190 weighed seconds done in 10 s: 180 s to go (by count it would say 20 s).
     expect(p.update({ kind: 'finish', stage: 'examples', job: 'examples:l1', seconds: 10 })).toMatch(/ETA 3:00$/);
+  });
+
+  it('weigh jobs never run by their stage prior: a dataset pass outweighs a circuit', () => {
+    const { p, advance } = tracker([
+      { id: 'circuits:l1', stage: 'circuits' },
+      { id: 'examples:l1', stage: 'examples' },
+    ]);
+    p.update({ kind: 'start', stage: 'circuits', jobs: ['circuits:l1'] });
+    advance(1);
+    // 0.2 of 40.2 prior seconds done in 1 s: 200 s to go (by count it would say 1 s).
+    expect(p.update({ kind: 'finish', stage: 'circuits', job: 'circuits:l1', seconds: 1 })).toMatch(/ETA 3:20$/);
   });
 
   it('format clocks and read the interval from the environment', () => {
