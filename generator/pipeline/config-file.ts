@@ -71,6 +71,8 @@ async function compile(abs: string): Promise<string> {
       // Node's own resolution for packages (no "module" field or condition, which Node ignores).
       conditions: ['node'],
       mainFields: ['main'],
+      // A config beside your analyses has no node_modules: packages fall back to the tool's own.
+      nodePaths: [path.join(PROJECT_ROOT, 'node_modules')],
       logLevel: 'silent',
       // The config is evaluated from a data: URL; its import.meta still names the file.
       define: { 'import.meta.url': JSON.stringify(pathToFileURL(abs).href), 'import.meta.dirname': JSON.stringify(path.dirname(abs)), 'import.meta.filename': JSON.stringify(abs) },

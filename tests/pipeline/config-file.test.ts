@@ -29,6 +29,7 @@ describe('config files anywhere', () => {
     'common.config.cjs': `module.exports = { out: 'gen', dataset: '../data', visualization: { steps: 7 } };\n`,
     'helper.config.ts': `import { steps } from './lib/steps.ts';\nimport path from 'node:path';\nexport default { out: path.join('gen'), dataset: '../data', visualization: { steps } };\n`,
     'lib/steps.ts': `export const steps: number = 7;\n`,
+    'package.config.mts': `import { z } from 'zod';\nexport default { out: 'gen', dataset: '../data', visualization: { steps: z.number().parse(7) } };\n`,
     'plain.config.json': JSON.stringify({ out: 'gen', dataset: '../data', visualization: { steps: 7 } }),
   };
   const dir = folder(variants);
