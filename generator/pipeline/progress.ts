@@ -77,6 +77,7 @@ export class ProgressTracker {
   private eta(): string {
     const g = this.group;
     const w = this.doneWeight + (g ? Math.max(0, g.fraction * g.weight - g.finishedWeight) : 0);
+    if (w >= this.totalWeight) return '0:00';
     if (w <= 0) return '?';
     return clock(((this.now() - this.t0) * (this.totalWeight - w)) / w);
   }
