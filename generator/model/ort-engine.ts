@@ -5,13 +5,13 @@
 // gradient (its own `evaluate`, else tfjs's autodiff).
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
-import { AtlasError } from '../errors.ts';
 import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
 import { buildForward, buildGradient } from './onnx-graph.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
+import { requireLayers } from './weights-check.ts';
 
 interface ForwardSession {
   session: Ort.InferenceSession;
@@ -47,14 +47,7 @@ export class OrtEngine implements Engine {
   }
 
   private check(layers: string[]): void {
-    for (const name of layers) {
-      if (this.available.includes(name)) continue;
-      const known = this.spec.layers.some((l) => l.name === name);
-      throw new AtlasError(
-        known ? `layer ${name} is not in the loaded weights; available: ${this.available.join(', ')}` : `unknown layer '${name}' for ${this.spec.id}; available: ${this.available.join(', ')}`,
-        known ? 'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` (needs internet) or point --weights at it' : undefined,
-      );
-    }
+    requireLayers(this.spec, this.available, layers);
   }
 
   private sessionOptions(): Ort.InferenceSession.SessionOptions {
