@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RESIZE_SHORT_SIDE } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { writeFileAtomic } from './crops.ts';
+import { writeFileAtomic } from '../fsutil.ts';
 import type { LayerExamples } from './types.ts';
 
 export const CACHE_SCHEMA = 1;
