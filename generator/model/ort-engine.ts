@@ -101,8 +101,7 @@ export class OrtEngine implements Engine {
     let values: Float32Array | null = null;
     let shape: number[];
     if (objective.linear) {
-      const c = layerShapes(this.spec).get(layer)![2];
-      shape = [images.shape[0], ...this.outputSize(images.shape, layer), c];
+      shape = [images.shape[0], ...layerShapes(this.spec, [images.shape[1], images.shape[2]]).get(layer)!];
       dAct = objective.linear(shape);
     } else {
       const act = (await this.activations(images, [layer], opts)).get(layer)!;
@@ -113,16 +112,6 @@ export class OrtEngine implements Engine {
     const out = res.input_grad;
     if (!values) values = linearValues({ data: res.activation.data as Float32Array, shape }, dAct);
     return { grad: { data: out.data as Float32Array, shape: out.dims.map(Number) }, values };
-  }
-
-  /** Spatial size of a layer's output for an input of the given NHWC shape. */
-  private outputSize(inputShape: number[], layer: string): [number, number] {
-    let [h, w] = [inputShape[1], inputShape[2]];
-    for (const l of this.spec.layers) {
-      if (l.kind === 'pool') [h, w] = [Math.floor((h - l.size) / l.stride) + 1, Math.floor((w - l.size) / l.stride) + 1];
-      if (l.name === layer) break;
-    }
-    return [h, w];
   }
 
   dispose(): void {
