@@ -11,7 +11,9 @@ import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import { findLayer, layerShapes, type ModelSpec, type ReceptiveField, receptiveFields } from '../model/spec.ts';
 import { requireLayers } from '../model/weights-check.ts';
-import { type Background, renderStimulus, type Rgb, type Shape } from './render.ts';
+import type { Background } from './background.ts';
+import { renderStimulus, type Rgb } from './render.ts';
+import type { Shape } from './shapes.ts';
 
 export interface Probe {
   layer: string;

@@ -2,7 +2,7 @@
 // generator/pipeline/schema.ts TuningJson), and the helpers that round and shape its parts. No runtime
 // imports, so the schema (and through it the site) can read TUNE_STIMULI without the measuring code.
 import type { Probe } from './measure.ts';
-import type { Shape } from './render.ts';
+import type { Shape } from './shapes.ts';
 
 export const TUNE_STIMULI = ['circle', 'arc', 'line', 'edge', 'ellipse'] as const;
 export type TuneStimulus = (typeof TUNE_STIMULI)[number];

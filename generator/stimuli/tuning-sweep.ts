@@ -2,7 +2,7 @@
 // over every sweep of the tune (the total is what the tune planned, or more once it is passed).
 import type { Engine } from '../model/engine.ts';
 import { angles, measure, type MeasureOptions, type Probe, type Stimulus } from './measure.ts';
-import type { Shape } from './render.ts';
+import type { Shape } from './shapes.ts';
 import { arr, type AspectSweep } from './tuning-result.ts';
 
 /** An ellipse "of the same size" as a circle of radius r: the same semi-major axis, or the same area (semi-axes r/sqrt(k), r*sqrt(k)). */
