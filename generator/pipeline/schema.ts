@@ -185,9 +185,23 @@ export const CircuitJson = z.object({
   depth: z.number(),
   top: z.number(),
   rank: z.enum(['weight', 'attribution']),
-  nodes: z.array(z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), thumbnail: Thumbnail.nullable() }).passthrough()),
+  /** minTop: the smallest top-k whose graph holds the node (generator/circuit/graph.ts). */
+  nodes: z.array(
+    z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), minTop: z.number().int().positive(), thumbnail: Thumbnail.nullable() }).passthrough(),
+  ),
+  /** rank: the source's rank among the target's inputs by L2 (1 = strongest). */
   edges: z.array(
-    z.object({ source: z.string(), target: z.string(), l2: z.number(), sum: z.number(), sign: z.enum(['excitatory', 'inhibitory']), kernel: z.array(z.array(z.number())) }).passthrough(),
+    z
+      .object({
+        source: z.string(),
+        target: z.string(),
+        l2: z.number(),
+        sum: z.number(),
+        sign: z.enum(['excitatory', 'inhibitory']),
+        kernel: z.array(z.array(z.number())),
+        rank: z.number().int().positive(),
+      })
+      .passthrough(),
   ),
   /** Largest |w| over the edges' kernels: the scale of the kernel pictures. */
   maxAbs: z.number(),
