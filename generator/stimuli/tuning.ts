@@ -10,7 +10,7 @@ import type { Background } from './background.ts';
 import type { Rgb } from './render.ts';
 import type { Shape } from './shapes.ts';
 import { argmax, circleVsEllipse, contrastIndex, OVAL_ASPECT, orientationSummary } from './tuning-indices.ts';
-import { curveOf, gridOf, nul, round, strip, TUNE_STIMULI, type TuneResult, type TuneStimulus, arr } from './tuning-result.ts';
+import { arr, curveOf, gridOf, nul, round, strip, TUNE_STIMULI, type TuneResult, type TuneStimulus } from './tuning-result.ts';
 import { ellipseAxes, Sweeper } from './tuning-sweep.ts';
 
 export { contrastIndex, OVAL_ASPECT, orientationSelectivity, rotationInvariance } from './tuning-indices.ts';
