@@ -1,15 +1,22 @@
 // Atomic file writes: a temp file in the same folder, then rename, so that an interrupted run never
-// leaves a half-written output that a later run would take for a finished one.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// leaves a half-written output that a later run (or a reader) would take for a finished one.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  // pid, thread and counter: unique even when worker threads write the same file at once.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${threadId}.${counter++}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

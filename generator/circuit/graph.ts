@@ -14,6 +14,11 @@ export interface GraphNode {
   label?: string;
   /** Steps back from the root (the root is 0). */
   depth: number;
+  /**
+   * The smallest top-k whose graph holds this node (the root: 1): it is reached through inputs ranked
+   * <= minTop at every level. A view with fewer inputs per unit selects nodes by it, no traversal.
+   */
+  minTop: number;
 }
 
 export interface GraphEdge {
@@ -24,6 +29,8 @@ export interface GraphEdge {
   sum: number;
   sign: Sign;
   kernel: Kernel;
+  /** The source's rank among the target's inputs by L2 norm (1 = the strongest). */
+  rank: number;
 }
 
 export interface CircuitGraph {
@@ -45,6 +52,8 @@ export interface GraphOptions {
 /**
  * Breadth-first from the root. Every node is expanded once, so edges are unique; nodes are shared when
  * two units read the same earlier unit (a unit's layer fixes its depth, so no node is seen at two depths).
+ * The graph for depth d' <= depth and top k' <= top is then a selection of this one: the nodes with
+ * depth <= d' and minTop <= k', and the edges among them with rank <= k' (select.ts).
  */
 export function circuitGraph(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>, layer: string, unit: number, opts: GraphOptions = {}): CircuitGraph {
   const top = opts.top ?? 10;
@@ -57,7 +66,7 @@ export function circuitGraph(spec: ModelSpec, weights: Pick<KerasWeights, 'layer
     let n = nodes.get(id);
     if (!n) {
       const label = unitLabel(l, u);
-      n = { id, layer: l, unit: u, ...(label ? { label } : {}), depth: d };
+      n = { id, layer: l, unit: u, ...(label ? { label } : {}), depth: d, minTop: d === 0 ? 1 : Infinity };
       nodes.set(id, n);
     }
     return n;
@@ -68,12 +77,14 @@ export function circuitGraph(spec: ModelSpec, weights: Pick<KerasWeights, 'layer
     for (const t of frontier) {
       if (t.layer === INPUT_LAYER) continue; // the image has no inputs
       const step = convStep(spec, weights, t.layer);
-      for (const c of strongestInputs(step, weights.layers.get(t.layer)!, t.unit, top)) {
+      for (const [i, c] of strongestInputs(step, weights.layers.get(t.layer)!, t.unit, top).entries()) {
         const known = nodes.has(nodeId(c.layer, c.unit));
         const s = addNode(c.layer, c.unit, d);
         if (!known) next.push(s);
         const key = `${s.id}->${t.id}`;
-        if (!edges.has(key)) edges.set(key, { source: s.id, target: t.id, l2: c.l2, sum: c.sum, sign: c.sign, kernel: c.kernel });
+        if (!edges.has(key)) edges.set(key, { source: s.id, target: t.id, l2: c.l2, sum: c.sum, sign: c.sign, kernel: c.kernel, rank: i + 1 });
+        // t's minTop is final here (its own inputs came one level earlier), so one pass suffices.
+        s.minTop = Math.min(s.minTop, Math.max(t.minTop, i + 1));
       }
     }
     frontier = next;

@@ -4,6 +4,7 @@
 import { AtlasError } from '../errors.ts';
 import type { KerasWeights, LayerWeights } from '../model/keras-h5.ts';
 import type { ModelSpec } from '../model/spec.ts';
+import { requireLayers } from '../model/weights-check.ts';
 
 /** Name of the network's input (the preprocessed image) when it is the source of a connection. */
 export const INPUT_LAYER = 'input';
@@ -83,12 +84,7 @@ export function convStep(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>,
   if (!step) {
     throw new AtlasError(`unknown conv layer '${layer}' for ${spec.id}`, `circuits exist for the conv layers: ${loaded.join(', ')}`);
   }
-  if (!weights.layers.has(layer)) {
-    throw new AtlasError(
-      `layer ${layer} is not in the loaded weights; available conv layers: ${loaded.join(', ')}`,
-      'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` (needs internet) or point --weights at it',
-    );
-  }
+  requireLayers(spec, [...weights.layers.keys()], [layer], { choices: loaded, choicesLabel: 'available conv layers' });
   return step;
 }
 

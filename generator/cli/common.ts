@@ -1,6 +1,7 @@
 // Options every model-using command shares, and how the CLI turns them into a loaded model.
 import { type Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../model/backend.ts';
+import { log } from '../log.ts';
 import { ENGINE_CHOICES, type LoadedModel, type LoadOptions, loadModel, parseEngineChoice } from '../model/load.ts';
 
 export interface ModelFlags {
@@ -34,15 +35,7 @@ export async function openModel(flags: ModelFlags): Promise<LoadedModel> {
   return loaded;
 }
 
-let quiet = false;
-export function setQuiet(q: boolean): void {
-  quiet = q;
-}
-
-/** Diagnostics go to stderr so that stdout stays machine-readable. */
-export function log(msg: string): void {
-  if (!quiet) process.stderr.write(`${msg}\n`);
-}
+export { log, setQuiet } from '../log.ts';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AtlasError } from '../errors.ts';
-import { writeFileAtomic } from '../dataset/crops.ts';
+import { writeFileAtomic } from '../fsutil.ts';
 import { DEFAULT_TOP, examplesForLayers, spatialLayers } from '../dataset/index.ts';
 import { getSpec } from '../model/load.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';

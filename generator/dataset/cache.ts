@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { codeGraphs } from '../code-version.ts';
 import { RESIZE_SHORT_SIDE } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { writeFileAtomic } from './crops.ts';
+import { writeFileAtomic } from '../fsutil.ts';
 import type { LayerExamples } from './types.ts';
 
 export const CACHE_SCHEMA = 1;

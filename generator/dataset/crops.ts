@@ -1,9 +1,7 @@
 // Receptive-field crops of dataset examples: the part of the (224, centre-cropped) network input that
 // a unit at grid position (x, y) sees, clamped to the image, saved as WebP.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../fsutil.ts';
 import { loadImage } from '../model/image.ts';
 import type { ReceptiveField } from '../model/spec.ts';
 
@@ -28,19 +26,6 @@ export function cropBox(rf: ReceptiveField, x: number, y: number, imageSize: num
   const [left, width] = span(x);
   const [top, height] = span(y);
   return { left, top, width, height };
-}
-
-/** Writes via a temporary file and a rename, so a reader never sees half a file. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export interface CropJob {

@@ -1,10 +1,10 @@
 // Task module run by the pool's workers (generator/parallel): one engine per worker; each request is a
 // shard of images, answered with one partial accumulator per layer. A file that cannot be decoded is
 // reported back, never thrown, so one bad image does not abort the pass.
-import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import { loadImage } from '../model/image.ts';
 import { type LoadOptions, loadModel } from '../model/load.ts';
+import { requireLayers } from '../model/weights-check.ts';
 import { addImage, emptyPartial, type LayerPartial } from './accumulate.ts';
 
 export interface WorkerInit {
@@ -37,13 +37,7 @@ export async function setup(raw: unknown): Promise<(req: ShardRequest, progress:
   const loaded = await loadModel(init.model);
   engine = loaded.engine;
   const available = engine.layers();
-  const missing = init.layers.map((l) => l.name).filter((l) => !available.includes(l));
-  if (missing.length) {
-    throw new AtlasError(
-      `layer ${missing.join(', ')} is not in the loaded weights; available: ${available.join(', ')}`,
-      'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` (needs internet) or point --weights at it',
-    );
-  }
+  requireLayers(engine.spec, available, init.layers.map((l) => l.name));
   const names = init.layers.map((l) => l.name);
   const size = init.inputSize;
   return async (req, progress) => {

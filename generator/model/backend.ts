@@ -3,6 +3,7 @@
 // never dependencies, because their install script downloads libtensorflow.
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors.ts';
+import { errorLine, warnFallback } from '../log.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -17,24 +18,35 @@ export interface BackendInfo {
 
 let current: BackendInfo | null = null;
 
+/** Whether an import failed only because the package is not installed (the normal case for optional ones). */
+export function isNotInstalled(e: unknown, pkg: string): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((e as Error).message).includes(`'${pkg}'`);
+}
+
+/** Loads an optional native package; true if it registered the 'tensorflow' backend. Not installed: false, silently. */
 async function tryImport(pkg: string): Promise<boolean> {
   try {
     // A variable specifier keeps bundlers and tsc from requiring the optional package.
     const specifier = pkg;
     await import(specifier);
-    // Only useful if it registered into this copy of tfjs (same version).
-    return tf.findBackendFactory('tensorflow') != null;
-  } catch {
+  } catch (e) {
+    if (!isNotInstalled(e, pkg)) warnFallback(`${pkg} is installed but cannot be loaded (${errorLine(e)})`, 'the next tfjs backend');
     return false;
   }
+  // Only useful if it registered into this copy of tfjs (same version).
+  if (tf.findBackendFactory('tensorflow') != null) return true;
+  warnFallback(`${pkg} did not register with @tensorflow/tfjs ${tf.version.tfjs} (its version must match)`, 'the next tfjs backend');
+  return false;
 }
 
 async function use(name: string, provider: string): Promise<BackendInfo | null> {
   try {
-    if (!(await tf.setBackend(name))) return null;
+    if (!(await tf.setBackend(name))) throw new Error('setBackend returned false');
     await tf.ready();
     return { name, provider, tfjsVersion: tf.version.tfjs };
-  } catch {
+  } catch (e) {
+    warnFallback(`the tfjs backend '${name}' (${provider}) failed to start (${errorLine(e)})`, 'the next tfjs backend, if any');
     return null;
   }
 }

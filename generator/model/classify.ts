@@ -1,9 +1,11 @@
 // The model check: top-k ImageNet classes of an image. Needs the classifier head in the weights.
-import { AtlasError } from '../errors.ts';
+import type { AtlasError } from '../errors.ts';
 import { type ImageNetClass, loadClassIndex } from './classes.ts';
 import type { Engine } from './engine.ts';
 import type { RgbImage } from './image.ts';
+import type { ModelSpec } from './spec.ts';
 import { topK } from './stats.ts';
+import { missingLayersError } from './weights-check.ts';
 
 export interface Prediction {
   index: number;
@@ -14,16 +16,15 @@ export interface Prediction {
 
 export const OUTPUT_LAYER = 'predictions';
 
+/** Why these weights cannot classify (the classifier head and the layers before it are missing), or null. */
+export function classifierMissing(spec: ModelSpec, available: readonly string[]): AtlasError | null {
+  return missingLayersError(spec, available, spec.layers.map((l) => l.name), { purpose: 'classification (the classifier head)' });
+}
+
 /** Throws (exit 2) naming the missing layers when the weights lack the head. */
 export function assertCanClassify(engine: Engine): void {
-  const have = new Set(engine.layers());
-  if (have.has(OUTPUT_LAYER)) return;
-  const missing = engine.spec.layers.map((l) => l.name).filter((n) => !have.has(n));
-  const full = engine.spec.weights.find((w) => w.includesTop);
-  throw new AtlasError(
-    `cannot classify: the loaded weights lack the classifier head. Missing layers: ${missing.join(', ')}`,
-    `classification needs the full Keras file${full ? ` (${full.file})` : ''}: run \`npm run fetch-model\` (needs internet), or pass --weights with a local copy`,
-  );
+  const e = classifierMissing(engine.spec, engine.layers());
+  if (e) throw e;
 }
 
 export async function classify(engine: Engine, images: RgbImage[], top = 5, classes: ImageNetClass[] = loadClassIndex()): Promise<Prediction[][]> {

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
+import { errorLine, warnFallback } from '../log.ts';
 import { modelsDir } from '../paths.ts';
 import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts';
 import type { Engine } from './engine.ts';
@@ -69,7 +70,8 @@ export interface LoadOptions extends TfjsEngineOptions, OrtEngineOptions {
 /**
  * auto: tfjs when it runs on a GPU (tfjs-node-gpu), else onnxruntime when it loads (native CPU kernels,
  * all cores), else tfjs on the best backend it has.
- */export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<'tfjs' | 'onnxruntime'> {
+ */
+export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<'tfjs' | 'onnxruntime'> {
   const choice = opts.engine ?? parseEngineChoice(process.env.ATLAS_ENGINE);
   if (choice !== 'auto') return choice;
   const backend = await initBackend(opts.backend);
@@ -77,7 +79,8 @@ export interface LoadOptions extends TfjsEngineOptions, OrtEngineOptions {
   try {
     await loadOrt();
     return 'onnxruntime';
-  } catch {
+  } catch (e) {
+    warnFallback(errorLine(e), `the tfjs engine (${backend.name})`);
     return 'tfjs';
   }
 }

@@ -5,13 +5,13 @@
 // gradient (its own `evaluate`, else tfjs's autodiff).
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
-import { AtlasError } from '../errors.ts';
 import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
 import { buildForward, buildGradient } from './onnx-graph.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
+import { requireLayers } from './weights-check.ts';
 
 interface ForwardSession {
   session: Ort.InferenceSession;
@@ -47,14 +47,7 @@ export class OrtEngine implements Engine {
   }
 
   private check(layers: string[]): void {
-    for (const name of layers) {
-      if (this.available.includes(name)) continue;
-      const known = this.spec.layers.some((l) => l.name === name);
-      throw new AtlasError(
-        known ? `layer ${name} is not in the loaded weights; available: ${this.available.join(', ')}` : `unknown layer '${name}' for ${this.spec.id}; available: ${this.available.join(', ')}`,
-        known ? 'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` (needs internet) or point --weights at it' : undefined,
-      );
-    }
+    requireLayers(this.spec, this.available, layers);
   }
 
   private sessionOptions(): Ort.InferenceSession.SessionOptions {
@@ -108,8 +101,7 @@ export class OrtEngine implements Engine {
     let values: Float32Array | null = null;
     let shape: number[];
     if (objective.linear) {
-      const c = layerShapes(this.spec).get(layer)![2];
-      shape = [images.shape[0], ...this.outputSize(images.shape, layer), c];
+      shape = [images.shape[0], ...layerShapes(this.spec, [images.shape[1], images.shape[2]]).get(layer)!];
       dAct = objective.linear(shape);
     } else {
       const act = (await this.activations(images, [layer], opts)).get(layer)!;
@@ -120,16 +112,6 @@ export class OrtEngine implements Engine {
     const out = res.input_grad;
     if (!values) values = linearValues({ data: res.activation.data as Float32Array, shape }, dAct);
     return { grad: { data: out.data as Float32Array, shape: out.dims.map(Number) }, values };
-  }
-
-  /** Spatial size of a layer's output for an input of the given NHWC shape. */
-  private outputSize(inputShape: number[], layer: string): [number, number] {
-    let [h, w] = [inputShape[1], inputShape[2]];
-    for (const l of this.spec.layers) {
-      if (l.kind === 'pool') [h, w] = [Math.floor((h - l.size) / l.stride) + 1, Math.floor((w - l.size) / l.stride) + 1];
-      if (l.name === layer) break;
-    }
-    return [h, w];
   }
 
   dispose(): void {

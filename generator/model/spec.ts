@@ -56,10 +56,14 @@ export interface LayerInfo {
   rf: ReceptiveField | null;
 }
 
-/** Output shape of every layer for a square input of the given side; pure. */
-export function layerShapes(spec: ModelSpec, inputSize = spec.inputSize): Map<string, number[]> {
+/**
+ * Output shape of every layer for an input of the given side (square) or [height, width]; pure. The one
+ * place shapes are computed: engines, stimuli and the dataset pass read them from here.
+ */
+export function layerShapes(spec: ModelSpec, input: number | readonly [number, number] = spec.inputSize): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  let shape = [inputSize, inputSize, 3];
+  const [h, w] = typeof input === 'number' ? [input, input] : input;
+  let shape = [h, w, 3];
   for (const l of spec.layers) {
     switch (l.kind) {
       case 'conv':

@@ -4,6 +4,7 @@ import { AtlasError } from '../errors.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
 import type { LayerSpec, ModelSpec } from './spec.ts';
+import { requireLayers } from './weights-check.ts';
 
 /**
  * Conv with 'same' padding whose input-gradient is a forward conv with the spatially flipped,
@@ -107,23 +108,8 @@ export class TfjsEngine implements Engine {
   }
 
   private check(layers: string[]): number {
-    let last = -1;
-    for (const name of layers) {
-      const i = this.compiled.findIndex((c) => c.spec.name === name);
-      if (i < 0) {
-        const known = this.spec.layers.some((l) => l.name === name);
-        throw new AtlasError(
-          known
-            ? `layer ${name} is not in the loaded weights; available: ${this.available.join(', ')}`
-            : `unknown layer '${name}' for ${this.spec.id}; available: ${this.available.join(', ')}`,
-          known
-            ? 'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` (needs internet) or point --weights at it'
-            : undefined,
-        );
-      }
-      last = Math.max(last, i);
-    }
-    return last;
+    requireLayers(this.spec, this.available, layers);
+    return Math.max(-1, ...layers.map((name) => this.compiled.findIndex((c) => c.spec.name === name)));
   }
 
   /** Runs the network on RGB [0,255] NHWC input up to the deepest requested layer. */

@@ -14,12 +14,18 @@ export const MAX_COLUMN_NORM = Math.max(
   ...[0, 1, 2].map((j) => Math.hypot(...COLOR_CORRELATION_SVD_SQRT.map((row) => row[j]))),
 );
 
-/** rgb[c] = sum_k M[c][k] t[k] / maxnorm, i.e. t_flat @ M^T as in Lucid, on the last axis. */
+/**
+ * The one colour matrix both image sides use: 3x3 row-major with [k][c] = M[c][k] / maxnorm, so that
+ * rgb = t @ matrix (t's last axis holds the decorrelated components), i.e. t_flat @ M^T as in Lucid.
+ */
+export const DECORRELATED_TO_RGB: Float32Array = Float32Array.from({ length: 9 }, (_, i) => COLOR_CORRELATION_SVD_SQRT[i % 3][Math.floor(i / 3)] / MAX_COLUMN_NORM);
+
+/** rgb = t @ DECORRELATED_TO_RGB on the last axis. */
 export function decorrelatedToRgb(t: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const m = tf.tensor2d(COLOR_CORRELATION_SVD_SQRT.flat().map((v) => v / MAX_COLUMN_NORM), [3, 3]);
+    const m = tf.tensor2d(DECORRELATED_TO_RGB, [3, 3]);
     const [n, h, w] = t.shape;
-    return tf.reshape(tf.matMul(tf.reshape(t, [-1, 3]), m, false, true), [n, h, w, 3]);
+    return tf.reshape(tf.matMul(tf.reshape(t, [-1, 3]), m), [n, h, w, 3]);
   });
 }
 

@@ -5,6 +5,7 @@
 // so the optimizer and the transforms are plain loops.
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors.ts';
+import { errorLine, warnFallback } from '../log.ts';
 import { loadOrt } from '../model/ort.ts';
 import { decorrelatedToRgb } from './color.ts';
 import { idftMatrices, irfft2d, spectrumScale, spectrumShape } from './param.ts';
@@ -33,7 +34,8 @@ export async function resolveImageModel(use: ImageModelChoice = 'auto'): Promise
   try {
     await loadOrt();
     return 'onnxruntime';
-  } catch {
+  } catch (e) {
+    warnFallback(`the onnxruntime image side cannot be used (${errorLine(e)})`, 'the tfjs image side of feature visualization');
     return 'tfjs';
   }
 }
@@ -46,6 +48,7 @@ export async function createImageModel(n: number, size: number, opts: ImageModel
       return await OrtImageModel.create(await loadOrt(), n, size, opts.decay ?? 1);
     } catch (e) {
       if (use === 'onnxruntime') throw e instanceof AtlasError ? e : new AtlasError(`the onnxruntime image model failed: ${(e as Error).message}`);
+      warnFallback(`the onnxruntime image side cannot be used (${errorLine(e)})`, 'the tfjs image side of feature visualization');
     }
   }
   return new TfjsImageModel(n, size, opts.decay ?? 1);

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { FLOAT, GraphBuilder } from '../model/onnx-builder.ts';
 import { ortSessionOptions } from '../model/ort.ts';
-import { COLOR_CORRELATION_SVD_SQRT, MAX_COLUMN_NORM } from './color.ts';
+import { DECORRELATED_TO_RGB } from './color.ts';
 import type { ImageModel } from './image-model.ts';
 import { idftMatrixData, spectrumScale, spectrumShape } from './param.ts';
 
@@ -19,11 +19,9 @@ function transpose(m: Float32Array, r: number, c: number): Float32Array {
   return out;
 }
 
-/** colour[k][c] = M[c][k] / maxnorm / 4, so that rgb = t_planes @ colour (Lucid's /4 folded in). */
+/** The colour matrix with Lucid's /4 folded in (exact: a power of two), so that rgb = t_planes @ colour. */
 function colourMatrix(): Float32Array {
-  const out = new Float32Array(9);
-  for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[k * 3 + c] = COLOR_CORRELATION_SVD_SQRT[c][k] / MAX_COLUMN_NORM / 4;
-  return out;
+  return DECORRELATED_TO_RGB.map((v) => v / 4);
 }
 
 function buildForward(size: number, decay: number): Uint8Array {

@@ -2,6 +2,7 @@
 // belongs to unit units[i]. They receive the layer's pre-ReLU activation [N, h, w, C] and return one
 // value per image, so that many units can be optimized in one batch.
 import * as tf from '@tensorflow/tfjs';
+import { errorLine, warnFallback } from '../log.ts';
 import type { Objective } from '../model/engine.ts';
 import { autodiff, linearValues } from '../model/objective-eval.ts';
 import { diversityOrt } from './diversity-ort.ts';
@@ -84,7 +85,8 @@ export function diversityPenalty(group: number): Objective {
     if (act.shape[0] % group !== 0) throw new Error(`diversity needs a batch that is a multiple of ${group}, got ${act.shape[0]}`);
     try {
       return await diversityOrt(group, act);
-    } catch {
+    } catch (e) {
+      warnFallback(`the onnxruntime diversity graph failed (${errorLine(e)})`, "tfjs's autodiff for the diversity objective");
       return autodiff(f, act);
     }
   };

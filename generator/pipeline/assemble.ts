@@ -143,7 +143,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
 
   // Circuit graphs, with each node's thumbnail.
   for (const c of plan.circuits) {
-    const g = readJson<{ rank: 'weight' | 'attribution'; graph: { nodes: Array<{ id: string; layer: string; unit: number; depth: number; label?: string }>; edges: CircuitJson['edges'] } }>(
+    const g = readJson<{ rank: 'weight' | 'attribution'; graph: { nodes: Array<{ id: string; layer: string; unit: number; depth: number; minTop: number; label?: string }>; edges: CircuitJson['edges'] } }>(
       path.join(out, spec.id, c.layer, String(c.unit), 'graph.json'),
     );
     if (!g) continue;

@@ -7,6 +7,7 @@ import { AtlasError } from '../errors.ts';
 import { BACKEND_CHOICES } from '../model/backend.ts';
 import { ENGINE_CHOICES } from '../model/load.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
+import { missingLayersError } from '../model/weights-check.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
 import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 
@@ -118,10 +119,15 @@ export async function loadConfig(file: string): Promise<{ config: AtlasConfig; f
 /** Checks every layer and unit against the model and the layers the weights hold. */
 export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: string[], file = 'config'): void {
   const problems: string[] = [];
+  let hint: string | undefined;
   const unit = (where: string, layer: string, u?: number) => {
     const l = findLayer(spec, layer);
     if (!l) return problems.push(`${where}: unknown layer '${layer}' (${spec.id} has ${spec.layers.filter((x) => x.kind === 'conv').map((x) => x.name).join(', ')})`);
-    if (!available.includes(layer)) return problems.push(`${where}: layer ${layer} is not in the weights (available: ${available.join(', ')})`);
+    const missing = missingLayersError(spec, available, [layer]);
+    if (missing) {
+      hint = missing.hint;
+      return problems.push(`${where}: ${missing.message}`);
+    }
     if (l.kind !== 'conv') return problems.push(`${where}: ${layer} is a ${l.kind} layer; the atlas shows conv layers`);
     if (u !== undefined && u >= l.filters) problems.push(`${where}: unit ${u} out of range for ${layer} (units 0..${l.filters - 1})`);
   };
@@ -138,5 +144,5 @@ export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: str
   if (config.circuits.some((c) => c.rank === 'attribution') && !config.dataset && !process.env.ATLAS_DATASET_DIR) {
     problems.push('circuits: rank "attribution" needs a dataset (set "dataset" or ATLAS_DATASET_DIR)');
   }
-  if (problems.length) throw new AtlasError(`invalid configuration ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length) throw new AtlasError(`invalid configuration ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`, hint);
 }

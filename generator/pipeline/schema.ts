@@ -2,6 +2,7 @@
 // and anyone building on the published /data JSON read them. Every file carries "schema": SCHEMA and is
 // validated when read, so an old or foreign file fails loudly. Paths inside are relative to generated/.
 import { z } from 'zod';
+import { TUNE_STIMULI } from '../stimuli/tuning-result.ts';
 
 export const SCHEMA = 1;
 
@@ -72,13 +73,37 @@ export const UnitCircuitJson = z
   })
   .passthrough();
 
+const num = z.number();
+const index = num.nullable().optional();
+
+/**
+ * A tuning result (generator/stimuli/tuning.ts TuneResult; the site reads it through this schema too).
+ * What the site draws is required; the grids, discs and probe pass through.
+ */
 export const TuningJson = z
   .object({
     layer: z.string(),
-    unit: z.number(),
-    stimulus: z.string(),
-    orientation: z.object({ angles: z.array(z.number()), pre: z.array(z.number()), post: z.array(z.number()) }).passthrough(),
-    summary: z.object({ preferredOrientation: z.number().nullable(), orientationSelectivity: z.number().nullable(), rotationInvariance: z.number().nullable() }).passthrough(),
+    unit: num,
+    stimulus: z.enum(TUNE_STIMULI),
+    orientation: z.object({ angles: z.array(num), pre: z.array(num), post: z.array(num), stimulus: z.record(z.string(), z.unknown()) }).passthrough(),
+    aspect: z
+      .object({ radius: num, width: num, ellipseSize: z.enum(['major', 'area']), aspects: z.array(num), angles: z.array(num), pre: z.array(num), post: z.array(num) })
+      .passthrough()
+      .optional(),
+    summary: z
+      .object({
+        preferred: z.record(z.string(), z.unknown()),
+        response: z.object({ pre: num, post: num }),
+        preferredOrientation: num.nullable(),
+        orientationPeriod: z.union([z.literal(180), z.literal(360)]),
+        orientationSelectivity: num.nullable(),
+        rotationInvariance: num.nullable(),
+        circleVsEllipse: index,
+        circleVsArc: index,
+        ringVsDisc: index,
+        curveVsLine: index,
+      })
+      .passthrough(),
   })
   .passthrough();
 
@@ -160,9 +185,23 @@ export const CircuitJson = z.object({
   depth: z.number(),
   top: z.number(),
   rank: z.enum(['weight', 'attribution']),
-  nodes: z.array(z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), thumbnail: Thumbnail.nullable() }).passthrough()),
+  /** minTop: the smallest top-k whose graph holds the node (generator/circuit/graph.ts). */
+  nodes: z.array(
+    z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), minTop: z.number().int().positive(), thumbnail: Thumbnail.nullable() }).passthrough(),
+  ),
+  /** rank: the source's rank among the target's inputs by L2 (1 = strongest). */
   edges: z.array(
-    z.object({ source: z.string(), target: z.string(), l2: z.number(), sum: z.number(), sign: z.enum(['excitatory', 'inhibitory']), kernel: z.array(z.array(z.number())) }).passthrough(),
+    z
+      .object({
+        source: z.string(),
+        target: z.string(),
+        l2: z.number(),
+        sum: z.number(),
+        sign: z.enum(['excitatory', 'inhibitory']),
+        kernel: z.array(z.array(z.number())),
+        rank: z.number().int().positive(),
+      })
+      .passthrough(),
   ),
   /** Largest |w| over the edges' kernels: the scale of the kernel pictures. */
   maxAbs: z.number(),

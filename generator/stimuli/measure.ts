@@ -10,7 +10,10 @@
 import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import { findLayer, layerShapes, type ModelSpec, type ReceptiveField, receptiveFields } from '../model/spec.ts';
-import { type Background, renderStimulus, type Rgb, type Shape } from './render.ts';
+import { requireLayers } from '../model/weights-check.ts';
+import type { Background } from './background.ts';
+import { renderStimulus, type Rgb } from './render.ts';
+import type { Shape } from './shapes.ts';
 
 export interface Probe {
   layer: string;
@@ -47,12 +50,7 @@ export function probeFor(spec: ModelSpec, layer: string, size: CanvasSize = 'aut
       `stimuli probe conv and pool layers: ${spatial.join(', ')}`,
     );
   }
-  if (available && !available.includes(layer)) {
-    throw new AtlasError(
-      `layer ${layer} is not in the loaded weights; available: ${available.join(', ')}`,
-      'the weights file holds only a prefix of the network: get the full Keras file with `npm run fetch-model` or point --weights at it',
-    );
-  }
+  if (available) requireLayers(spec, available, [layer]);
   const side = size === 'auto' ? autoSize(rf) : size;
   if (!Number.isInteger(side) || side <= 0) throw new AtlasError(`canvas size must be a positive integer or 'auto', got ${size}`);
   const shape = layerShapes(spec, side).get(layer)!;

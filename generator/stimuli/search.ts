@@ -24,7 +24,9 @@ import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { angles, baseWidth, type CanvasSize, defaultRadii, measure, type Probe, probeFor, type Responses, type Stimulus } from './measure.ts';
-import type { Background, Rgb, Shape } from './render.ts';
+import type { Background } from './background.ts';
+import type { Rgb } from './render.ts';
+import type { Shape } from './shapes.ts';
 
 export const FAMILIES = ['circles-vs-lines', 'curves-vs-lines'] as const;
 export type Family = (typeof FAMILIES)[number];

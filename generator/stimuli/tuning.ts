@@ -1,52 +1,24 @@
 // Tuning curves of one unit to synthetic stimuli (circle, arc, line, edge, ellipse), measured at the
 // position whose receptive-field centre the stimuli are centred on (measure.ts), pre- and post-ReLU,
-// with the summary numbers the atlas reports. Definitions (see also the README):
-//
-// - preferred stimulus: the grid cell with the largest pre-ReLU response (the same cell as post-ReLU
-//   whenever the unit fires at all; pre-ReLU still ranks stimuli of a silent unit).
-// - orientation curve: the preferred stimulus turned through the orientation sweep.
-// - preferredOrientation: the angle of the orientation curve's maximum (degrees).
-// - orientationSelectivity: 1 - circular variance of the post-ReLU orientation curve r_k over angles
-//   t_k, |sum r_k e^{i 2 pi t_k / P}| / sum r_k, with period P = 360 for arcs, edges and circle pieces
-//   (single angle) and P = 180 for lines and ellipses (doubled angle). 0 = the same response at every
-//   angle, 1 = a response at one angle only; null when the unit never fires on the curve.
-// - rotationInvariance: min / max of the post-ReLU orientation curve; null when its max is 0. For a
-//   circle, whose rotations are all the same image, the curve turns a 90-degree piece of the preferred
-//   circle around its centre instead.
-// - circleVsEllipse: (c - e) / (c + e), post-ReLU, c = the preferred circle, e = the best ellipse of the
-//   same semi-major axis (ellipseSize 'major') or the same area ('area') with aspect <= 0.7, over the
-//   aspect sweep's angles. +1: only circles drive it; -1: only ovals do; null when neither does.
-// - circleVsArc (circle): (c - a) / (c + a), a = the best 90-degree piece of the preferred circle.
-// - ringVsDisc (circle): (c - d) / (c + d), d = the best filled disc of the grid's radii: a unit that
-//   answers blobs rather than contours has ringVsDisc <= 0. The preferred circle is chosen among rings
-//   with radius >= width (with a hole); thicker cells stay in the grid.
-// - curveVsLine (arc): (a - l) / (a + l), a = the best arc (curvature > 0), l = the best straight
-//   segment (curvature 0) of the same length, width and centre.
+// with the summary numbers the atlas reports (their definitions: tuning-indices.ts). This file holds the
+// sweeps of each stimulus family; tuning-sweep.ts runs them, tuning-result.ts is what they return.
 import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import {
-  angles,
-  baseWidth,
-  type CanvasSize,
-  checkUnit,
-  defaultRadii,
-  measure,
-  type MeasureOptions,
-  type Probe,
-  probeFor,
-  type Stimulus,
-} from './measure.ts';
-import type { Background, Rgb, Shape } from './render.ts';
+import { angles, baseWidth, type CanvasSize, checkUnit, defaultRadii, type MeasureOptions, probeFor } from './measure.ts';
+import type { Background } from './background.ts';
+import type { Rgb } from './render.ts';
+import type { Shape } from './shapes.ts';
+import { argmax, circleVsEllipse, contrastIndex, OVAL_ASPECT, orientationSummary } from './tuning-indices.ts';
+import { arr, curveOf, gridOf, nul, round, strip, TUNE_STIMULI, type TuneResult, type TuneStimulus } from './tuning-result.ts';
+import { ellipseAxes, Sweeper } from './tuning-sweep.ts';
 
-export const TUNE_STIMULI = ['circle', 'arc', 'line', 'edge', 'ellipse'] as const;
-export type TuneStimulus = (typeof TUNE_STIMULI)[number];
+export { contrastIndex, OVAL_ASPECT, orientationSelectivity, rotationInvariance } from './tuning-indices.ts';
+export { TUNE_STIMULI, type TuneResult, type TuneStimulus } from './tuning-result.ts';
 
 export const DEFAULT_ASPECTS = [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3];
 /** Arc spans (degrees of a circle) of the default curvature grid, at the arc's fixed length. */
 export const DEFAULT_ARC_SPANS = [45, 90, 135, 180, 270];
-/** Aspects at or below this count as ellipses ("ovals") for circleVsEllipse. */
-export const OVAL_ASPECT = 0.7;
 
 export interface TuneOptions {
   layer: string;
@@ -74,116 +46,9 @@ export interface TuneOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface Curve {
-  angles: number[];
-  pre: number[];
-  post: number[];
-  /** The stimulus being turned (orientation left out), relative to the receptive-field centre. */
-  stimulus: Record<string, unknown>;
-}
-
-export interface Grid {
-  rows: string;
-  rowValues: number[];
-  cols: string;
-  colValues: number[];
-  /** [row][col]. */
-  pre: number[][];
-  post: number[][];
-}
-
-export interface AspectSweep {
-  radius: number;
-  width: number;
-  ellipseSize: 'major' | 'area';
-  aspects: number[];
-  angles: number[];
-  /** Max over the angles, per aspect. */
-  pre: number[];
-  post: number[];
-  /** [angle][aspect]. */
-  preByAngle: number[][];
-  postByAngle: number[][];
-}
-
-export interface TuneSummary {
-  preferred: Record<string, unknown>;
-  response: { pre: number; post: number };
-  preferredOrientation: number;
-  orientationPeriod: 180 | 360;
-  orientationSelectivity: number | null;
-  rotationInvariance: number | null;
-  circleVsEllipse?: number | null;
-  circleVsArc?: number | null;
-  ringVsDisc?: number | null;
-  curveVsLine?: number | null;
-}
-
-export interface TuneResult {
-  model: string;
-  layer: string;
-  unit: number;
-  stimulus: TuneStimulus;
-  probe: { size: number; position: [number, number]; centre: [number, number]; rf: Probe['rf']; rfInside: boolean };
-  params: Record<string, unknown>;
-  orientation: Curve;
-  grid?: Grid;
-  /** circle: filled discs of the grid's radii (the blob control). */
-  disc?: { radii: number[]; pre: number[]; post: number[] };
-  aspect?: AspectSweep;
-  summary: TuneSummary;
-}
-
-const round = (v: number, d = 4) => Math.round(v * 10 ** d) / 10 ** d;
-const arr = (a: ArrayLike<number>) => Array.from(a, (v) => round(v, 5));
-
-/** 1 - circular variance of non-negative responses r over angles (degrees) with the given period; null if sum r = 0. */
-export function orientationSelectivity(anglesDeg: number[], r: number[], period: number): number | null {
-  let sx = 0;
-  let sy = 0;
-  let sum = 0;
-  anglesDeg.forEach((a, i) => {
-    const v = Math.max(0, r[i]);
-    const t = (2 * Math.PI * a) / period;
-    sx += v * Math.cos(t);
-    sy += v * Math.sin(t);
-    sum += v;
-  });
-  return sum > 0 ? Math.hypot(sx, sy) / sum : null;
-}
-
-/** min / max of non-negative responses; null if the max is 0. */
-export function rotationInvariance(r: number[]): number | null {
-  const max = Math.max(...r);
-  return max > 0 ? Math.max(0, Math.min(...r)) / max : null;
-}
-
-/** (a - b) / (a + b) for non-negative a, b; null if both are 0. */
-export function contrastIndex(a: number, b: number): number | null {
-  return a + b > 0 ? (a - b) / (a + b) : null;
-}
-
-function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
-}
-
 function checkList(name: string, v: number[] | undefined, lo = 0): void {
   if (v === undefined) return;
   if (v.length === 0 || v.some((x) => !Number.isFinite(x) || x <= lo)) throw new AtlasError(`${name} must be a non-empty list of numbers > ${lo}, got ${v.join(',')}`);
-}
-
-function strip(s: Shape): Record<string, unknown> {
-  const { cx, cy, ...rest } = s as Shape & { cx?: number; cy?: number };
-  const out: Record<string, unknown> = { ...rest };
-  if (cx) out.cx = cx;
-  if (cy) out.cy = cy;
-  return out;
-}
-
-function ellipseAxes(radius: number, aspect: number, how: 'major' | 'area'): { radius: number; aspect: number } {
-  return how === 'area' ? { radius: radius / Math.sqrt(aspect), aspect } : { radius, aspect };
 }
 
 /** Tuning curves of one unit to one stimulus family; everything through `engine.activations`, batched. */
@@ -208,24 +73,11 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
   const aspects = opts.aspects ?? DEFAULT_ASPECTS;
   const ellipseSize = opts.ellipseSize ?? 'major';
   const mopts: MeasureOptions = { background: opts.background, color: opts.color, contrast: opts.contrast, batch: opts.batch };
-
   // All stimuli of a tune go through one progress count.
-  let done = 0;
-  let planned = 0;
-  const run = async (stimuli: Stimulus[]) => {
-    const r = await measure(engine, probe, stimuli, [opts.unit], {
-      ...mopts,
-      onProgress: (d) => opts.onProgress?.(done + d, Math.max(planned, done + stimuli.length)),
-    });
-    done += stimuli.length;
-    return { pre: Array.from(r.pre), post: Array.from(r.post) };
-  };
-  const sweepGrid = async (rows: number[], cols: number[], make: (row: number, col: number) => Shape) => {
-    const stimuli = rows.flatMap((r) => cols.map((c) => ({ shapes: make(r, c) })));
-    const r = await run(stimuli);
-    const cut = (v: number[]) => rows.map((_, i) => v.slice(i * cols.length, (i + 1) * cols.length));
-    return { pre: cut(r.pre), post: cut(r.post), flatPre: r.pre, flatPost: r.post };
-  };
+  const sweeper = new Sweeper(engine, probe, opts.unit, mopts, opts.onProgress);
+  const run = sweeper.run.bind(sweeper);
+  const sweepGrid = sweeper.grid.bind(sweeper);
+  const aspectSweep = (radius: number, w: number, nAngles: number) => sweeper.aspectSweep(radius, w, nAngles, aspects, ellipseSize);
 
   const base: Omit<TuneResult, 'orientation' | 'summary' | 'params'> = {
     model: spec.id,
@@ -240,57 +92,13 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
     background: opts.background ?? { kind: 'grey', level: 0.5 },
     steps,
   };
-  const curveOf = (anglesDeg: number[], pre: number[], post: number[], stim: Shape): Curve => ({
-    angles: anglesDeg.map((a) => round(a)),
-    pre: arr(pre),
-    post: arr(post),
-    stimulus: Object.fromEntries(Object.entries(strip(stim)).filter(([k]) => k !== 'orientation' && k !== 'angle')),
-  });
-  const orientationSummary = (c: Curve, period: 180 | 360) => {
-    const k = argmax(c.pre);
-    return {
-      preferredOrientation: c.angles[k],
-      orientationPeriod: period,
-      orientationSelectivity: nul(orientationSelectivity(c.angles, c.post, period)),
-      rotationInvariance: nul(rotationInvariance(c.post)),
-    };
-  };
-  const gridOf = (rows: string, rowValues: number[], cols: string, colValues: number[], g: { pre: number[][]; post: number[][] }): Grid => ({
-    rows,
-    rowValues: rowValues.map((v) => round(v, 6)),
-    cols,
-    colValues: colValues.map((v) => round(v, 4)),
-    pre: g.pre.map(arr),
-    post: g.post.map(arr),
-  });
-  const aspectSweep = async (radius: number, w: number, nAngles: number): Promise<AspectSweep> => {
-    const angs = angles(nAngles, 180);
-    const g = await sweepGrid(angs, aspects, (a, k) => ({ kind: 'ellipse', ...ellipseAxes(radius, k, ellipseSize), angle: a, width: w }));
-    const maxOver = (m: number[][]) => aspects.map((_, j) => Math.max(...m.map((row) => row[j])));
-    return {
-      radius,
-      width: w,
-      ellipseSize,
-      aspects,
-      angles: angs,
-      pre: arr(maxOver(g.pre)),
-      post: arr(maxOver(g.post)),
-      preByAngle: g.pre.map(arr),
-      postByAngle: g.post.map(arr),
-    };
-  };
-  const circleVsEllipse = (sweep: AspectSweep, circlePost: number): number | null => {
-    const ovals = sweep.aspects.map((a, j) => (a <= OVAL_ASPECT + 1e-9 ? sweep.post[j] : -Infinity));
-    const e = Math.max(...ovals);
-    return e === -Infinity ? null : nul(contrastIndex(circlePost, e));
-  };
 
   switch (opts.stimulus) {
     case 'arc': {
       const length = opts.length ?? s / 2;
       const curvatures = opts.radii ? [0, ...opts.radii.map((r) => 1 / r)] : [0, ...DEFAULT_ARC_SPANS.map((d) => (d * Math.PI) / 180 / length)];
       const angs = angles(steps, 360);
-      planned = curvatures.length * angs.length;
+      sweeper.planned = curvatures.length * angs.length;
       const shape = (k: number, a: number): Shape => ({ kind: 'arc', orientation: a, curvature: k, length, width });
       const g = await sweepGrid(curvatures, angs, shape);
       // The preferred arc: curved rows only (row 0 is the straight segment, kept for curveVsLine).
@@ -320,7 +128,7 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
       const angs = angles(steps, period);
       const length = opts.length ?? 2 * s;
       const rows = isLine ? widths : [0];
-      planned = rows.length * angs.length;
+      sweeper.planned = rows.length * angs.length;
       const shape = (w: number, a: number): Shape =>
         isLine ? { kind: 'line', orientation: a, length, width: w } : { kind: 'edge', orientation: a, ...(opts.length ? { length } : {}) };
       const g = await sweepGrid(rows, angs, shape);
@@ -342,7 +150,7 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
     case 'circle': {
       const angs = angles(steps, 360);
       const nAsp = opts.aspectAngles ?? 4;
-      planned = widths.length * radii.length + radii.length + angs.length + nAsp * aspects.length;
+      sweeper.planned = widths.length * radii.length + radii.length + angs.length + nAsp * aspects.length;
       const ring = (w: number, r: number): Shape => ({ kind: 'circle', radius: r, width: w });
       const g = await sweepGrid(widths, radii, ring);
       // The preferred ring among rings with a hole (radius >= width): a thicker "ring" is a blob.
@@ -385,7 +193,7 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
     }
     case 'ellipse': {
       const angs = angles(steps, 180);
-      planned = (radii.length > 1 ? radii.length : 0) + aspects.length * angs.length;
+      sweeper.planned = (radii.length > 1 ? radii.length : 0) + aspects.length * angs.length;
       let r = radii[0];
       if (radii.length > 1) {
         const scan = await run(radii.map((rad) => ({ shapes: { kind: 'circle', radius: rad, width } as Shape })));
@@ -421,6 +229,3 @@ export async function tuneUnit(engine: Engine, spec: ModelSpec, opts: TuneOption
   }
 }
 
-function nul(v: number | null): number | null {
-  return v === null ? null : round(v);
-}

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, UnitJson } from '../../generator/pipeline/schema.ts';
+import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, TuningJson, UnitJson } from '../../generator/pipeline/schema.ts';
 
 /** The version of the generated files' format this site reads. */
 export { SCHEMA };
@@ -294,33 +294,10 @@ export function unitUrlIfAny(modelId: string, layerName: string, unitIndex: numb
 // ---------------------------------------------------------------------------------------------------
 // Tuning to synthetic stimuli (unit.json `tuning`, generator/stimuli/tuning.ts TuneResult)
 
-const num = z.number();
-const TuningView = z
-  .object({
-    stimulus: z.string(),
-    orientation: z.object({ angles: z.array(num), post: z.array(num), stimulus: z.record(z.string(), z.unknown()).optional() }).passthrough(),
-    aspect: z
-      .object({ aspects: z.array(num), post: z.array(num), radius: num, width: num, ellipseSize: z.string() })
-      .passthrough()
-      .optional(),
-    summary: z
-      .object({
-        preferred: z.record(z.string(), z.unknown()).optional(),
-        response: z.object({ pre: num, post: num }).optional(),
-        preferredOrientation: num.nullable(),
-        orientationPeriod: z.union([z.literal(180), z.literal(360)]).optional(),
-        orientationSelectivity: num.nullable(),
-        rotationInvariance: num.nullable(),
-        circleVsEllipse: num.nullable().optional(),
-        circleVsArc: num.nullable().optional(),
-        ringVsDisc: num.nullable().optional(),
-        curveVsLine: num.nullable().optional(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
-/** The parts of a tuning result the site draws (the generated file holds more: grids, discs, probe). */
-export type Tuning = z.infer<typeof TuningView>;
+// One schema for tuning data: the generator's (unit.json already validates it; parsed again for the message).
+const TuningView = TuningJson;
+/** A tuning result as the site reads it (the generated file holds more: grids, discs, probe). */
+export type Tuning = TuningJson;
 
 /** The unit's tuning results by stimulus, in the file's order (empty when none were generated). */
 export function tunings(u: UnitJson): [string, Tuning][] {

@@ -17,6 +17,7 @@ export function circuitView(c: CircuitJson): { nodes: GraphNode[]; edges: GraphE
       layer: n.layer,
       unit: n.unit,
       depth: n.depth,
+      minTop: n.minTop,
       label: nodeLabel(n),
       channel: n.layer === INPUT_LAYER && typeof n.label === 'string' ? n.label : null,
       thumb: thumb ? url.asset(thumb.file) : null,
@@ -25,7 +26,7 @@ export function circuitView(c: CircuitJson): { nodes: GraphNode[]; edges: GraphE
       column: n.layer === INPUT_LAYER ? -1 : order.indexOf(n.layer),
     };
   });
-  const edges = c.edges.map((e): GraphEdge => ({ source: e.source, target: e.target, l2: e.l2, sum: e.sum, sign: e.sign, kernel: e.kernel }));
+  const edges = c.edges.map((e): GraphEdge => ({ source: e.source, target: e.target, l2: e.l2, sum: e.sum, sign: e.sign, kernel: e.kernel, rank: e.rank }));
   const root = c.nodes.find((n) => n.depth === 0)?.id ?? `${c.layer}:${c.unit}`;
   return { nodes, edges, root };
 }

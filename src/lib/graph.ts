@@ -1,11 +1,15 @@
 // What the circuit graph island receives: the page maps the circuit's data to these (links, picture URLs,
-// column = the layer's position in the model), the island only draws and filters.
+// column = the layer's position in the model), the island only draws and filters. Filtering to fewer
+// levels or inputs selects by what the generator recorded (depth, minTop, rank); nothing is re-traversed.
+import { selectSubgraph } from '../../generator/circuit/select.ts';
 
 export interface GraphNode {
   id: string;
   layer: string;
   unit: number;
   depth: number;
+  /** The smallest top-k whose graph holds the node (as generated). */
+  minTop: number;
   label: string;
   /** For the image's channels: 'B', 'G' or 'R'. */
   channel: string | null;
@@ -24,33 +28,17 @@ export interface GraphEdge {
   sum: number;
   sign: 'excitatory' | 'inhibitory';
   kernel: number[][];
+  /** The source's rank among the target's inputs (1 = strongest), as generated. */
+  rank: number;
 }
 
 /**
  * The part of a circuit within `depth` levels of the root that follows each node's `top` strongest
- * inputs (by L2). Both the interactive graph and the static <Circuit> embed show this.
+ * inputs, as the generator would have written it with those settings. Both the interactive graph and the
+ * static <Circuit> embed show this.
  */
-export function visibleSubgraph(nodes: GraphNode[], edges: GraphEdge[], root: string, depth: number, top: number): { nodes: GraphNode[]; edges: GraphEdge[] } {
-  const incoming = new Map<string, GraphEdge[]>();
-  for (const e of edges) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e]);
-  for (const list of incoming.values()) list.sort((a, b) => b.l2 - a.l2);
-  const seen = new Set([root]);
-  const kept: GraphEdge[] = [];
-  let frontier = [root];
-  for (let level = 1; level <= depth && frontier.length; level++) {
-    const next: string[] = [];
-    for (const t of frontier) {
-      for (const e of (incoming.get(t) ?? []).slice(0, top)) {
-        kept.push(e);
-        if (!seen.has(e.source)) {
-          seen.add(e.source);
-          next.push(e.source);
-        }
-      }
-    }
-    frontier = next;
-  }
-  return { nodes: nodes.filter((n) => seen.has(n.id)), edges: kept };
+export function visibleSubgraph(nodes: GraphNode[], edges: GraphEdge[], depth: number, top: number): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  return selectSubgraph({ nodes, edges }, depth, top);
 }
 
 export interface Placed {

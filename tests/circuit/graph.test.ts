@@ -25,14 +25,16 @@ function expectNoDuplicates(g: CircuitGraph): void {
 describe('circuitGraph', () => {
   it('has the root alone at depth 0, and k inputs at depth 1', () => {
     const g0 = circuitGraph(vgg19, weights, 'block3_conv4', 8, { top: 5, depth: 0 });
-    expect(g0).toEqual({ nodes: [{ id: 'block3_conv4:8', layer: 'block3_conv4', unit: 8, depth: 0 }], edges: [] });
+    expect(g0).toEqual({ nodes: [{ id: 'block3_conv4:8', layer: 'block3_conv4', unit: 8, depth: 0, minTop: 1 }], edges: [] });
     const g1 = circuitGraph(vgg19, weights, 'block3_conv4', 8, { top: 5, depth: 1 });
     expectNoDuplicates(g1);
     const top5 = unitConnections(vgg19, weights, 'block3_conv4', 8, 5).inputs;
     expect(g1.nodes.slice(1).map((n) => n.id)).toEqual(top5.map((c) => `block3_conv3:${c.unit}`));
-    expect(g1.edges.map((e) => [e.source, e.target, e.l2, e.sum, e.sign, e.kernel])).toEqual(
-      top5.map((c) => [`block3_conv3:${c.unit}`, 'block3_conv4:8', c.l2, c.sum, c.sign, c.kernel]),
+    expect(g1.edges.map((e) => [e.source, e.target, e.l2, e.sum, e.sign, e.kernel, e.rank])).toEqual(
+      top5.map((c, i) => [`block3_conv3:${c.unit}`, 'block3_conv4:8', c.l2, c.sum, c.sign, c.kernel, i + 1]),
     );
+    // A level-1 node is in the top-k graph from k = its rank on.
+    expect(g1.nodes.slice(1).map((n) => n.minTop)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('at depth 2 has k + k*k edges and the union of the second-level inputs as nodes, without duplicates', () => {

@@ -42,7 +42,7 @@ describe('atlas classify', async () => {
   it('exits 2 with the notop weights, naming the missing layers and how to get them', async () => {
     const r = await atlas(['classify', path.join(FIXTURES(), 'tench_224.png')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/lack the classifier head\. Missing layers: block4_conv1, .*fc1, fc2, predictions/);
+    expect(r.stderr).toMatch(/classification \(the classifier head\) needs layers the loaded weights lack: block4_conv1, .*fc1, fc2, predictions/);
     expect(r.stderr).toMatch(/vgg19_weights_tf_dim_ordering_tf_kernels\.h5.*fetch-model/);
   });
 });

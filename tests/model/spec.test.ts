@@ -10,6 +10,8 @@ describe('VGG19 spec', () => {
     expect(shapes.get('flatten')).toEqual([25088]);
     expect(shapes.get('predictions')).toEqual([1000]);
     expect(layerShapes(vgg19, 128).get('block3_conv4')).toEqual([32, 32, 256]);
+    // [height, width]: pools floor each side on its own (130 -> 65 -> 32, 96 -> 48 -> 24).
+    expect(layerShapes(vgg19, [130, 96]).get('block3_conv4')).toEqual([32, 24, 256]);
   });
 
   it('counts 143,667,240 parameters, as Keras reports for VGG19', () => {

@@ -30,7 +30,8 @@ describe('atlas config', () => {
     const check = (raw: unknown) => () => checkConfig(parseConfig(raw), vgg19, avail, 'x.json');
     expect(check({ featured: [{ layer: 'block9_conv1', unit: 0 }] })).toThrow(/featured\[0\]: unknown layer 'block9_conv1'/);
     expect(check({ featured: [{ layer: 'block2_conv1', unit: 128 }] })).toThrow(/unit 128 out of range for block2_conv1 \(units 0\.\.127\)/);
-    expect(check({ circuits: [{ layer: 'block4_conv1', unit: 0 }] })).toThrow(/circuits\[0\]: layer block4_conv1 is not in the weights/);
+    expect(check({ circuits: [{ layer: 'block4_conv1', unit: 0 }] })).toThrow(/circuits\[0\]: layer block4_conv1 is not in the loaded weights/);
+    expect(check({ circuits: [{ layer: 'block4_conv1', unit: 0 }] })).toThrow(expect.objectContaining({ hint: expect.stringMatching(/prefix of the network.*npm run fetch-model/) }));
     expect(check({ layers: [{ layer: 'block1_pool' }] })).toThrow(/block1_pool is a pool layer/);
     expect(check({ overrides: { 'block3_conv4:999': { steps: 8 } } })).toThrow(/overrides\["block3_conv4:999"\]: unit 999 out of range/);
     expect(check({ featured: [{ layer: 'block3_conv4', unit: 8 }] })).not.toThrow();

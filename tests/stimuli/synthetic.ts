@@ -4,7 +4,7 @@
 import type { LayerWeights } from '../../generator/model/keras-h5.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import type { ModelSpec } from '../../generator/model/spec.ts';
-import { coverage } from '../../generator/stimuli/render.ts';
+import { coverage } from '../../generator/stimuli/coverage.ts';
 
 export const K = 11;
 const C = (K - 1) / 2;

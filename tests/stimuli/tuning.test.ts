@@ -3,7 +3,8 @@ import { AtlasError } from '../../generator/errors.ts';
 import type { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { receptiveFields } from '../../generator/model/spec.ts';
 import { measure, probeFor } from '../../generator/stimuli/measure.ts';
-import { orientationSelectivity, rotationInvariance, tuneUnit } from '../../generator/stimuli/tuning.ts';
+import { TuningJson } from '../../generator/pipeline/schema.ts';
+import { tuneUnit } from '../../generator/stimuli/tuning.ts';
 import { synthEngine, synthSpec, UNITS } from './synthetic.ts';
 
 let engine: OrtEngine;
@@ -16,19 +17,6 @@ const angleDiff = (a: number, b: number, period: number) => {
   const d = (((a - b) % period) + period) % period;
   return Math.min(d, period - d);
 };
-
-describe('summary indices', () => {
-  it('orientation selectivity is 1 for a single angle, 0 for a flat curve; doubled angle for period 180', () => {
-    const a = [0, 90, 180, 270];
-    expect(orientationSelectivity(a, [1, 0, 0, 0], 360)).toBeCloseTo(1, 9);
-    expect(orientationSelectivity(a, [1, 1, 1, 1], 360)).toBeCloseTo(0, 9);
-    expect(orientationSelectivity([0, 45, 90, 135], [1, 0, 1, 0], 180)).toBeCloseTo(0, 9);
-    expect(orientationSelectivity([0, 45, 90, 135], [1, 0, 0, 0], 180)).toBeCloseTo(1, 9);
-    expect(orientationSelectivity(a, [0, 0, 0, 0], 360)).toBeNull();
-    expect(rotationInvariance([2, 1, 4])).toBe(0.25);
-    expect(rotationInvariance([0, 0])).toBeNull();
-  });
-});
 
 describe('probe position', () => {
   it("centres stimuli on the receptive-field centre of the unit nearest the canvas centre", () => {
@@ -105,6 +93,9 @@ describe('tuning curves of hand-made units', () => {
     const e = await tuneUnit(engine, synthSpec, { layer: 'conv', unit: UNITS.verticalLine, stimulus: 'ellipse', radii: [5], widths: [3], steps: 12 });
     expect(angleDiff(e.summary.preferredOrientation, 90, 180)).toBeLessThanOrEqual(15);
     expect(e.grid!.rows).toBe('aspect');
+    // What the pipeline writes and the site reads: one schema (generator/pipeline/schema.ts).
+    for (const r of [t, e]) expect(TuningJson.safeParse(r).error).toBeUndefined();
+    expect(TuningJson.safeParse({ ...t, summary: { ...t.summary, response: undefined } }).success).toBe(false);
   });
 
   it('refuses unknown stimuli, layers and units with exit-code-2 errors', async () => {

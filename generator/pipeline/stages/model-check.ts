@@ -1,7 +1,7 @@
 // The model stage: top-5 classes of a few dataset images, when the weights have the classifier head.
 import path from 'node:path';
 import { writeJsonAtomic } from '../../fsutil.ts';
-import { classify } from '../../model/classify.ts';
+import { classifierMissing, classify } from '../../model/classify.ts';
 import { loadImage } from '../../model/image.ts';
 import { loadModel } from '../../model/load.ts';
 import { SCHEMA } from '../schema.ts';
@@ -12,12 +12,9 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
   const j = jobs[0];
   hooks.start([j]);
   let body: Record<string, unknown>;
-  if (!ctx.available.includes('predictions')) {
-    const missing = ctx.spec.layers.map((l) => l.name).filter((n) => !ctx.available.includes(n));
-    body = {
-      available: false,
-      reason: `The weights (${path.basename(ctx.weights.path)}) hold only ${ctx.available.filter((l) => !l.includes('pool')).join(', ')}; classification needs ${missing.join(', ')}. Get the full Keras file with \`npm run fetch-model\` and regenerate.`,
-    };
+  const missing = classifierMissing(ctx.spec, ctx.available);
+  if (missing) {
+    body = { available: false, reason: `${missing.message} (weights: ${path.basename(ctx.weights.path)}). Hint: ${missing.hint}, then regenerate.` };
   } else if (!ctx.dataset) {
     body = { available: false, reason: 'No dataset configured: nothing to classify.' };
   } else {

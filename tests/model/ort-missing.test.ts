@@ -1,0 +1,56 @@
+// What happens on a machine where onnxruntime-node cannot load (its native binary missing): every
+// 'auto' choice falls back to tfjs, and each says so in one warning line on stderr.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AtlasError } from '../../generator/errors.ts';
+
+vi.mock('../../generator/model/ort.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../generator/model/ort.ts')>()),
+  loadOrt: async () => {
+    throw new AtlasError('onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file\n  at dlopen', 'use --engine tfjs', 1);
+  },
+}));
+
+const { resolveEngine } = await import('../../generator/model/load.ts');
+const { createImageModel, resolveImageModel } = await import('../../generator/optvis/image-model.ts');
+const { diversityPenalty } = await import('../../generator/optvis/objectives.ts');
+
+let lines: string[] = [];
+beforeEach(() => {
+  lines = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('without onnxruntime', () => {
+  it('the engine falls back to tfjs, with one warning however often it is asked', async () => {
+    expect(await resolveEngine({ engine: 'auto', backend: 'wasm' })).toBe('tfjs');
+    expect(await resolveEngine({ engine: 'auto', backend: 'wasm' })).toBe('tfjs');
+    expect(lines).toEqual(['warning: onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file; using the tfjs engine (wasm)']);
+  });
+
+  it('the image side falls back to tfjs, with one warning', async () => {
+    expect(await resolveImageModel('auto')).toBe('tfjs');
+    const model = await createImageModel(1, 8);
+    expect(model.name).toBe('tfjs');
+    model.dispose();
+    await expect(createImageModel(1, 8, { use: 'onnxruntime' })).rejects.toThrow(/onnxruntime-node cannot be loaded/);
+    expect(lines).toEqual([
+      'warning: the onnxruntime image side cannot be used (onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file); using the tfjs image side of feature visualization',
+    ]);
+  });
+
+  it('the diversity objective falls back to autodiff, with one warning over many steps', async () => {
+    const f = diversityPenalty(4);
+    const act = { data: Float32Array.from({ length: 4 * 2 * 2 * 3 }, (_, i) => Math.sin(i)), shape: [4, 2, 2, 3] };
+    for (let step = 0; step < 3; step++) {
+      const r = await f.evaluate!(act);
+      expect(r.grad).toHaveLength(act.data.length);
+    }
+    expect(lines).toEqual([
+      "warning: the onnxruntime diversity graph failed (onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file); using tfjs's autodiff for the diversity objective",
+    ]);
+  });
+});
