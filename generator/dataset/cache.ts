@@ -10,7 +10,7 @@ import type { ModelSpec } from '../model/spec.ts';
 import { writeFileAtomic } from './crops.ts';
 import type { LayerExamples } from './types.ts';
 
-export const CACHE_SCHEMA = 1;
+export const CACHE_SCHEMA = 2;
 
 /** Files whose code decides the numbers this stage produces; their text is the stage's code version. */
 const STAGE_FILES = ['./accumulate.ts', './pass.ts', './worker.ts', './crops.ts', './results.ts', './source.ts', '../model/image.ts'];
@@ -74,9 +74,11 @@ const Unit = z.object({
   unit: z.number().int(),
   top: z.array(Example),
   bottom: z.array(Example),
+  negative: z.array(Example),
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }),
   firing_rate: z.number(),
+  silent: z.number().int(),
   images: z.number().int(),
   skipped: z.array(Skipped),
 });

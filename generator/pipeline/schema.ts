@@ -44,11 +44,17 @@ const example = z.object({
 });
 
 export const UnitExamplesJson = z.object({
+  /** By the post-ReLU max over positions, highest first; only images the unit fires on. */
   top: z.array(example),
+  /** By the post-ReLU max over positions, lowest first; only images the unit fires on (silent ones: `silent`). */
   bottom: z.array(example),
+  /** By the pre-ReLU min over positions, lowest first, at the min's position; empty for a pool layer. */
+  negative: z.array(example),
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }),
   firing_rate: z.number(),
+  /** Images on which the unit is silent (post-ReLU max 0): in no list, since their max has no position. */
+  silent: z.number(),
   images: z.number(),
   skipped: z.number(),
 });
