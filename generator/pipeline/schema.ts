@@ -19,11 +19,20 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
+/**
+ * Pre-ReLU values of the unit on a result (what the objectives optimize): channel mean, min, max, and the
+ * centre position. Optional only so that files of an older generator (fv stage version < 4) still read.
+ */
+const pre = z.object({ mean: z.number(), min: z.number(), max: z.number(), centre: z.number() });
+
 export const FvEntry = z.object({
   objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
-  images: z.array(z.object({ file: z.string(), activation: stats })),
-  /** Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set. */
-  activation: stats,
+  images: z.array(z.object({ file: z.string(), activation: stats.extend({ pre: pre.optional() }) })),
+  /**
+   * Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set; `pre` the
+   * pre-ReLU values, with `pre.curve` the pre-ReLU channel mean every 16 steps (as `curve`).
+   */
+  activation: stats.extend({ pre: pre.extend({ curve: z.array(z.number()) }).optional() }),
   /** Post-ReLU channel mean on the untransformed image every 16 steps. */
   curve: z.array(z.number()),
   settings: z.object({ size: z.number(), steps: z.number(), lr: z.number(), seed: z.number() }),
