@@ -24,7 +24,7 @@ async function rate(dir: string, images: number, workers: number, engine: Engine
   await runPass(ds, {
     model: { engine },
     inputSize: vgg19.inputSize,
-    layers: [{ name: LAYER, units: c, grid: [h, w] }],
+    layers: [{ name: LAYER, units: c, grid: [h, w], signed: true }],
     k: 16,
     workers,
     quiet: true,

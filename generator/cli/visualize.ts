@@ -78,7 +78,10 @@ export function register(program: Command): void {
     }
     if (flags.json) return printJson(out);
     for (const o of out) {
-      console.log(`${o.layer}:${o.unit} ${o.objective}: mean ${o.activation.mean.toFixed(2)}, max ${o.activation.max.toFixed(2)} -> ${o.files.join(', ')}`);
+      const pre = o.activation.pre;
+      console.log(
+        `${o.layer}:${o.unit} ${o.objective}: mean ${o.activation.mean.toFixed(2)}, max ${o.activation.max.toFixed(2)} (pre-ReLU mean ${pre.mean.toFixed(2)}, min ${pre.min.toFixed(2)}) -> ${o.files.join(', ')}`,
+      );
     }
     log(`${results.length} unit(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   });

@@ -1,7 +1,15 @@
 // Streaming statistics of every unit of one layer over a dataset, in memory that does not grow with the
-// number of images: bounded top-k / bottom-k lists, per-class sum/max/count rows, fixed-size histograms,
-// firing counts. Everything is plain data (typed arrays, Maps), so a worker's partial crosses the thread
-// boundary by structured clone, and partials merge:
+// number of images: bounded top-k / bottom-k / negative-k lists, per-class sum/max/count rows, fixed-size
+// histograms, firing counts. The input is the pre-ReLU activation (for a conv with a ReLU), so one forward
+// gives both quantities: the post-ReLU max is max(0, pre-ReLU max) at the same position, and the negative
+// lists rank the pre-ReLU min.
+//
+// Silent images: where the post-ReLU max is 0 the unit does not fire, and "the position of the max" is
+// arbitrary (every position ties at 0). Such an image counts in the histogram and class statistics (as 0),
+// but is kept out of the top and bottom lists, so no crop is ever cut at a meaningless position.
+//
+// Everything is plain data (typed arrays, Maps), so a worker's partial crosses the thread boundary by
+// structured clone, and partials merge:
 //   - exactly and in any order for the rankings (a total order: activation, then image index, and image
 //     indices follow the sorted image paths), the maxima, the counts and the histograms (see below);
 //   - for the per-class sums, floating-point addition is not associative, so the pass merges partials in
@@ -10,8 +18,8 @@
 // Histogram: per unit, BINS equal bins over [0, 2^exp), exp the smallest integer with max < 2^exp (and at
 // least MIN_EXP). A value beyond the range doubles it, merging bins pairwise (bin i -> i >> 1). Since bin
 // widths are powers of two, floor(v / w) is exact and coarsening commutes with adding, so a histogram
-// equals the one built directly at its final range, whatever the order or sharding. Values are maxima of
-// post-ReLU activations, so >= 0; a negative (impossible after a ReLU) would be counted in bin 0.
+// equals the one built directly at its final range, whatever the order or sharding. Values are post-ReLU
+// maxima, so >= 0.
 
 export const BINS = 64;
 /** The finest range: [0, 2^-20); a unit whose values all stay below it has one populated bin. */
@@ -40,8 +48,14 @@ export interface LayerPartial {
   /** Grid [height, width] of the layer for the pass's input size. */
   grid: [number, number];
   images: number;
+  /** By post-ReLU max, highest first; only images the unit fires on (max > 0). */
   top: Ranked;
+  /** By post-ReLU max, lowest first; only images the unit fires on (max > 0). */
   bottom: Ranked;
+  /** By pre-ReLU min over positions, lowest first (pos = where the min is); empty unless `signed`. */
+  negative: Ranked;
+  /** The activations are pre-ReLU (a conv with a ReLU): the negative lists are kept. */
+  signed: boolean;
   /** Keyed by dataset class index; only classes seen. O(classes x units) at most. */
   classes: Map<number, ClassRow>;
   histExp: Int32Array;
@@ -55,7 +69,8 @@ function emptyRanked(units: number, k: number): Ranked {
   return { k, value: new Float32Array(units * k), image: new Int32Array(units * k), pos: new Int32Array(units * k), size: new Int32Array(units) };
 }
 
-export function emptyPartial(layer: string, units: number, grid: [number, number], k: number): LayerPartial {
+/** `signed`: the activations given to addImage are pre-ReLU (conv + ReLU); false for e.g. a pool's output. */
+export function emptyPartial(layer: string, units: number, grid: [number, number], k: number, signed = false): LayerPartial {
   return {
     layer,
     units,
@@ -63,6 +78,8 @@ export function emptyPartial(layer: string, units: number, grid: [number, number
     images: 0,
     top: emptyRanked(units, k),
     bottom: emptyRanked(units, k),
+    negative: emptyRanked(units, k),
+    signed,
     classes: new Map(),
     histExp: new Int32Array(units).fill(MIN_EXP),
     histCounts: new Uint32Array(units * BINS),
@@ -139,14 +156,17 @@ function histAdd(p: LayerPartial, u: number, v: number): void {
 }
 
 /**
- * Adds one image: `act` is its activation [h, w, units] (row-major, HWC) starting at `offset`.
- * The per-unit max is taken over positions; its position is the first one in row-major order.
+ * Adds one image: `act` is its activation [h, w, units] (row-major, HWC) starting at `offset`, pre-ReLU
+ * when the partial is `signed`. Max and min are taken over positions; their position is the first one in
+ * row-major order.
  */
 export function addImage(p: LayerPartial, image: number, cls: number, act: Float32Array, offset = 0): void {
   const units = p.units;
   const positions = p.grid[0] * p.grid[1];
   const max = new Float32Array(units).fill(-Infinity);
   const arg = new Int32Array(units);
+  const min = new Float32Array(units).fill(Infinity);
+  const argMin = new Int32Array(units);
   for (let q = 0; q < positions; q++) {
     const o = offset + q * units;
     for (let u = 0; u < units; u++) {
@@ -154,6 +174,10 @@ export function addImage(p: LayerPartial, image: number, cls: number, act: Float
       if (v > max[u]) {
         max[u] = v;
         arg[u] = q;
+      }
+      if (v < min[u]) {
+        min[u] = v;
+        argMin[u] = q;
       }
     }
   }
@@ -164,22 +188,26 @@ export function addImage(p: LayerPartial, image: number, cls: number, act: Float
   }
   row.count++;
   for (let u = 0; u < units; u++) {
-    const v = max[u];
-    rankInsert(p.top, true, u, v, image, arg[u]);
-    rankInsert(p.bottom, false, u, v, image, arg[u]);
+    const v = max[u] > 0 ? max[u] : 0; // the post-ReLU max
+    if (v > 0) {
+      rankInsert(p.top, true, u, v, image, arg[u]);
+      rankInsert(p.bottom, false, u, v, image, arg[u]);
+      p.firing[u]++;
+    }
+    if (p.signed) rankInsert(p.negative, false, u, min[u], image, argMin[u]);
     row.sum[u] += v;
     if (v > row.max[u]) row.max[u] = v;
     histAdd(p, u, v);
-    if (v > 0) p.firing[u]++;
   }
   p.images++;
 }
 
 /** Merges `from` into `into`. Call in shard order (see the file comment) for reproducible class means. */
 export function mergePartial(into: LayerPartial, from: LayerPartial): void {
-  if (into.layer !== from.layer || into.units !== from.units) throw new Error(`cannot merge ${from.layer} into ${into.layer}`);
+  if (into.layer !== from.layer || into.units !== from.units || into.signed !== from.signed) throw new Error(`cannot merge ${from.layer} into ${into.layer}`);
   mergeRanked(into.top, from.top, true);
   mergeRanked(into.bottom, from.bottom, false);
+  mergeRanked(into.negative, from.negative, false);
   for (const [cls, r] of from.classes) {
     const row = into.classes.get(cls);
     if (!row) {

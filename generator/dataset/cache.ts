@@ -12,7 +12,7 @@ import type { ModelSpec } from '../model/spec.ts';
 import { writeFileAtomic } from '../fsutil.ts';
 import type { LayerExamples } from './types.ts';
 
-export const CACHE_SCHEMA = 1;
+export const CACHE_SCHEMA = 2;
 
 /** Hash of the stage's module graph (see code-version.ts): any edit to how results are computed invalidates old records. */
 export function stageCodeVersion(): string {
@@ -66,9 +66,11 @@ const Unit = z.object({
   unit: z.number().int(),
   top: z.array(Example),
   bottom: z.array(Example),
+  negative: z.array(Example),
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }),
   firing_rate: z.number(),
+  silent: z.number().int(),
   images: z.number().int(),
   skipped: z.array(Skipped),
 });

@@ -10,7 +10,7 @@ import { getSpec, locateWeights, resolveEngine } from '../model/load.ts';
 import { layerShapes, type ModelSpec, receptiveFields } from '../model/spec.ts';
 import { cacheKey, cropsKey, readCache, setCropsKey, writeCache } from './cache.ts';
 import { type CropJob, writeCrops } from './crops.ts';
-import { runPass } from './pass.ts';
+import { type PassLayer, runPass } from './pass.ts';
 import { layerExamples } from './results.ts';
 import { datasetDigest, openDataset, resolveDatasetPath, type Dataset } from './source.ts';
 import type { ExamplesOptions, LayerExamples } from './types.ts';
@@ -24,7 +24,7 @@ export const DEFAULT_TOP = 16;
  * Checks that every layer exists and is spatial (has a receptive field, so crops make sense); returns
  * each layer's unit count and grid. Bad input (exit 2) otherwise.
  */
-export function spatialLayers(spec: ModelSpec, layers: string[]): Array<{ name: string; units: number; grid: [number, number] }> {
+export function spatialLayers(spec: ModelSpec, layers: string[]): PassLayer[] {
   if (layers.length === 0) throw new AtlasError('no layer given', 'name a conv or pool layer, e.g. block3_conv4');
   const rfs = receptiveFields(spec);
   const shapes = layerShapes(spec);
@@ -37,11 +37,12 @@ export function spatialLayers(spec: ModelSpec, layers: string[]): Array<{ name: 
       );
     }
     const [h, w, c] = shapes.get(name)!;
-    return { name, units: c, grid: [h, w] as [number, number] };
+    const l = spec.layers.find((x) => x.name === name)!;
+    return { name, units: c, grid: [h, w] as [number, number], signed: l.kind === 'conv' && l.activation === 'relu' };
   });
 }
 
-/** Every unit of every layer: top/bottom examples with crops, top classes, histogram, firing rate. */
+/** Every unit of every layer: top/bottom/negative examples with crops, top classes, histogram, firing rate. */
 export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<string, LayerExamples>> {
   const spec = getSpec(opts.model?.model ?? 'vgg19');
   const layers = spatialLayers(spec, [...new Set(opts.layers)]);
@@ -114,7 +115,7 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
 function cropsPresent(out: string, r: LayerExamples): boolean {
-  return r.units.every((u) => [...u.top, ...u.bottom].every((e) => existsSync(path.join(out, e.crop))));
+  return r.units.every((u) => [...u.top, ...u.bottom, ...u.negative].every((e) => existsSync(path.join(out, e.crop))));
 }
 
 /** Writes every example's crop of a layer; returns how many. */
@@ -124,7 +125,7 @@ async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, d
   const jobs: CropJob[] = [];
   for (const u of r.units) {
     const wanted = new Set<string>();
-    for (const e of [...u.top, ...u.bottom]) {
+    for (const e of [...u.top, ...u.bottom, ...u.negative]) {
       const dest = path.join(out, e.crop);
       wanted.add(path.basename(dest));
       jobs.push({ file: fileOf.get(e.image)!, x: e.x, y: e.y, dest });

@@ -27,6 +27,8 @@ export interface PassLayer {
   name: string;
   units: number;
   grid: [number, number];
+  /** A conv with a ReLU: its pre-ReLU activation is what the pass reads (negative examples need it). */
+  signed: boolean;
 }
 
 export interface PassOptions {
@@ -64,7 +66,7 @@ export async function runPass(ds: Dataset, opts: PassOptions): Promise<PassResul
   const threads = Math.max(1, Math.floor(availableParallelism() / size));
   const init: WorkerInit = { model: { threads, ...opts.model }, layers: opts.layers, k: opts.k, inputSize: opts.inputSize };
   const pool = new WorkerPool<ShardRequest, ShardResult>(WORKER_MODULE, init, size);
-  const total = opts.layers.map((l) => emptyPartial(l.name, l.units, l.grid, opts.k));
+  const total = opts.layers.map((l) => emptyPartial(l.name, l.units, l.grid, opts.k, l.signed));
   const skipped: PassResult['skipped'] = [];
   const bar = opts.quiet
     ? null

@@ -7,8 +7,10 @@ import type { ClassSummary, Example, LayerExamples, Skipped } from './types.ts';
 /** How many classes a unit's record lists, by mean. */
 export const TOP_CLASSES = 10;
 
+export type ExampleKind = 'top' | 'bottom' | 'negative';
+
 /** Crop file of example i, relative to the output folder: <model>/<layer>/<unit>/examples/top-00.webp. */
-export function cropPath(model: string, layer: string, unit: number, kind: 'top' | 'bottom', i: number, k: number): string {
+export function cropPath(model: string, layer: string, unit: number, kind: ExampleKind, i: number, k: number): string {
   const digits = Math.max(2, String(k - 1).length);
   return `${model}/${layer}/${unit}/examples/${kind}-${String(i).padStart(digits, '0')}.webp`;
 }
@@ -18,8 +20,8 @@ export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipp
   const k = p.top.k;
   const units = [];
   for (let u = 0; u < p.units; u++) {
-    const examples = (kind: 'top' | 'bottom'): Example[] => {
-      const r = kind === 'top' ? p.top : p.bottom;
+    const examples = (kind: ExampleKind): Example[] => {
+      const r = p[kind];
       return Array.from({ length: r.size[u] }, (_, i) => {
         const j = u * r.k + i;
         const im = ds.images[r.image[j]];
@@ -44,9 +46,11 @@ export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipp
       unit: u,
       top: examples('top'),
       bottom: examples('bottom'),
+      negative: examples('negative'),
       classes,
       histogram: histogramOf(p, u),
       firing_rate: p.images ? p.firing[u] / p.images : 0,
+      silent: p.images - p.firing[u],
       images: p.images,
       skipped,
     });

@@ -28,9 +28,12 @@ export interface Example {
   /** WNID, or for a class outside the class index its folder (or CSV) name. */
   class: string;
   label: string;
-  /** The unit's max activation over positions in this image. */
+  /**
+   * What the list ranks by: in `top` and `bottom` the unit's post-ReLU max over positions in this image
+   * (> 0: silent images are in no list); in `negative` its pre-ReLU min over positions.
+   */
   activation: number;
-  /** Grid position of that max in the layer's (x, y) grid. */
+  /** Grid position of that max (or min) in the layer's (x, y) grid; the first in row-major order on a tie. */
   x: number;
   y: number;
   /** Receptive-field crop (WebP), relative to the output folder. */
@@ -54,16 +57,23 @@ export interface Skipped {
 export interface UnitExamples {
   layer: string;
   unit: number;
-  /** Highest per-image max first; ties by image path. */
+  /** Highest per-image post-ReLU max first; ties by image path. Only images the unit fires on (max > 0). */
   top: Example[];
-  /** Lowest per-image max first; ties by image path. */
+  /** Lowest per-image post-ReLU max first, among the images the unit fires on (max > 0); ties by image path. */
   bottom: Example[];
+  /**
+   * Lowest per-image pre-ReLU min first (most negative), at the min's position; ties by image path. What
+   * suppresses the unit, beside the negative feature visualization. Empty for a layer without a ReLU (pool).
+   */
+  negative: Example[];
   /** The 10 classes with the highest mean. */
   classes: ClassSummary[];
   /** Of the per-image max over the dataset: edges.length === counts.length + 1, bins [edges[i], edges[i+1]). */
   histogram: { edges: number[]; counts: number[] };
   /** Fraction of images whose max is > 0. */
   firing_rate: number;
+  /** Images on which the unit is silent (post-ReLU max 0 everywhere): in the histogram, in no list. */
+  silent: number;
   images: number;
   skipped: Skipped[];
 }

@@ -6,10 +6,11 @@ import { loadImage } from '../model/image.ts';
 import { type LoadOptions, loadModel } from '../model/load.ts';
 import { requireLayers } from '../model/weights-check.ts';
 import { addImage, emptyPartial, type LayerPartial } from './accumulate.ts';
+import type { PassLayer } from './pass.ts';
 
 export interface WorkerInit {
   model: LoadOptions;
-  layers: Array<{ name: string; units: number; grid: [number, number] }>;
+  layers: PassLayer[];
   k: number;
   inputSize: number;
 }
@@ -41,7 +42,7 @@ export async function setup(raw: unknown): Promise<(req: ShardRequest, progress:
   const names = init.layers.map((l) => l.name);
   const size = init.inputSize;
   return async (req, progress) => {
-    const partials = init.layers.map((l) => emptyPartial(l.name, l.units, l.grid, init.k));
+    const partials = init.layers.map((l) => emptyPartial(l.name, l.units, l.grid, init.k, l.signed));
     const skipped: ShardResult['skipped'] = [];
     for (const im of req.images) {
       let data: Float32Array;
@@ -53,7 +54,9 @@ export async function setup(raw: unknown): Promise<(req: ShardRequest, progress:
         continue;
       }
       // One image per forward: batching is no faster on wasm and costs memory (measured: 811 vs 888 ms/image).
-      const acts = await engine!.activations({ data, shape: [1, size, size, 3] }, names);
+      // Pre-ReLU: a conv's post-ReLU max is max(0, its pre-ReLU max), and the negatives need the sign; a
+      // pool's output is the same either way.
+      const acts = await engine!.activations({ data, shape: [1, size, size, 3] }, names, { preRelu: true });
       init.layers.forEach((l, i) => addImage(partials[i], im.index, im.cls, acts.get(l.name)!.data));
       progress({ done: 1 });
     }

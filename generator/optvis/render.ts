@@ -34,6 +34,18 @@ export interface RenderRequest extends RenderSettings {
   imageIndex: number[];
 }
 
+/**
+ * The unit on an untransformed image. The objectives act on the pre-ReLU value (`pre`): the post-ReLU
+ * numbers alone read "mean 0, max 0" for an image that pushes the unit below zero (negative).
+ */
+export interface UnitActivation {
+  /** Post-ReLU channel mean and max. */
+  mean: number;
+  max: number;
+  /** Pre-ReLU: channel mean (what channel and negative optimize), min, max, and the centre position (neuron). */
+  pre: { mean: number; min: number; max: number; centre: number };
+}
+
 export interface RenderedImage {
   unit: number;
   index: number;
@@ -41,8 +53,10 @@ export interface RenderedImage {
   pixels: Float32Array;
   /** Post-ReLU channel mean of the unit on the untransformed image, every curveEvery steps. */
   curve: number[];
-  /** Post-ReLU mean and max of the unit on the final untransformed image. */
-  activation: { mean: number; max: number };
+  /** The same for the pre-ReLU channel mean. */
+  curvePre: number[];
+  /** On the final untransformed image. */
+  activation: UnitActivation;
 }
 
 export interface RenderResult {
@@ -71,21 +85,30 @@ export function checkUnits(engine: Engine, layer: string, units: number[]): void
   if (bad.length) throw new AtlasError(`unit(s) ${bad.join(', ')} out of range for ${layer}: it has units 0..${spec.filters - 1}`);
 }
 
-/** Post-ReLU mean and max of image i's unit. */
-export async function measureUnits(engine: Engine, pixels: NdArray, layer: string, units: number[]): Promise<Array<{ mean: number; max: number }>> {
+/**
+ * Image i's unit, post- and pre-ReLU, from one pre-ReLU forward (post-ReLU = max(0, pre-ReLU), exactly
+ * what the network's ReLU computes).
+ */
+export async function measureUnits(engine: Engine, pixels: NdArray, layer: string, units: number[]): Promise<UnitActivation[]> {
   const x = { data: pixels.data.map((v) => v * 255), shape: pixels.shape };
-  const act = (await engine.activations(x, [layer])).get(layer)!;
+  const act = (await engine.activations(x, [layer], { preRelu: true })).get(layer)!;
   const [n, h, w, c] = act.shape;
+  const centre = Math.floor(h / 2) * w + Math.floor(w / 2);
   return Array.from({ length: n }, (_, i) => {
     let s = 0;
-    let m = -Infinity;
+    let preSum = 0;
+    let preMin = Infinity;
+    let preMax = -Infinity;
     const base = i * h * w * c + units[i];
     for (let p = 0; p < h * w; p++) {
       const v = act.data[base + p * c];
-      s += v;
-      if (v > m) m = v;
+      s += v > 0 ? v : 0;
+      preSum += v;
+      if (v < preMin) preMin = v;
+      if (v > preMax) preMax = v;
     }
-    return { mean: s / (h * w), max: m };
+    const max = preMax > 0 ? preMax : 0;
+    return { mean: s / (h * w), max, pre: { mean: preSum / (h * w), min: preMin, max: preMax, centre: act.data[base + centre * c] } };
   });
 }
 
@@ -104,11 +127,15 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   // Adam as in Lucid (TF defaults: beta1 0.9, beta2 0.999, epsilon 1e-8).
   const adam = new Adam(spectrum.length, req.lr, 0.9, 0.999, 1e-8);
   const curves: number[][] = req.units.map(() => []);
+  const curvesPre: number[][] = req.units.map(() => []);
   const timings = { image: 0, network: 0, update: 0, measure: 0 };
   const record = async (rgb: Float32Array) => {
     const t = performance.now();
     const m = await measureUnits(engine, { data: rgb, shape: [n, size, size, 3] }, req.layer, req.units);
-    m.forEach((v, i) => curves[i].push(v.mean));
+    m.forEach((v, i) => {
+      curves[i].push(v.mean);
+      curvesPre[i].push(v.pre.mean);
+    });
     timings.measure += (performance.now() - t) / 1000;
     return m;
   };
@@ -143,6 +170,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         index: req.imageIndex[i],
         pixels: final.slice(i * per, (i + 1) * per),
         curve: curves[i],
+        curvePre: curvesPre[i],
         activation: activation[i],
       })),
       seconds: (performance.now() - t0) / 1000,

@@ -7,7 +7,7 @@ import { encodePng } from '../model/image.ts';
 import { type LoadOptions, loadModel, wantsWorkers } from '../model/load.ts';
 import { WorkerPool, defaultWorkerCount } from '../parallel/pool.ts';
 import { DIVERSITY_GROUP, type ObjectiveName } from './objectives.ts';
-import { render, type RenderRequest, type RenderResult, type RenderSettings } from './render.ts';
+import { render, type RenderRequest, type RenderResult, type RenderSettings, type UnitActivation } from './render.ts';
 
 export interface VisualizeOptions extends RenderSettings {
   model: LoadOptions;
@@ -26,8 +26,17 @@ export interface VisualizeOptions extends RenderSettings {
 export interface UnitImage {
   index: number;
   pixels: Float32Array;
-  activation: { mean: number; max: number };
+  activation: UnitActivation;
   curve: number[];
+  curvePre: number[];
+}
+
+/** A unit's activation over its images, with the pre-ReLU curve (the JSON's `activation.pre.curve`). */
+export interface UnitVisualizationActivation extends UnitActivation {
+  pre: UnitActivation['pre'] & {
+    /** Pre-ReLU channel mean on the untransformed image every curveEvery steps: what channel and negative optimize. */
+    curve: number[];
+  };
 }
 
 export interface UnitVisualization {
@@ -38,7 +47,8 @@ export interface UnitVisualization {
   steps: number;
   seed: number;
   /** Mean over the unit's images (one image except for diversity). */
-  activation: { mean: number; max: number };
+  activation: UnitVisualizationActivation;
+  /** Post-ReLU channel mean every curveEvery steps (the pre-ReLU one: activation.pre.curve). */
   curve: number[];
   /** Wall time of the batch that rendered this unit, and how many images shared it. */
   seconds: number;
@@ -79,10 +89,11 @@ function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
   const byUnit = new Map<number, UnitImage[]>();
   for (const im of res.images) {
     const list = byUnit.get(im.unit) ?? [];
-    list.push({ index: im.index, pixels: im.pixels, activation: im.activation, curve: im.curve });
+    list.push({ index: im.index, pixels: im.pixels, activation: im.activation, curve: im.curve, curvePre: im.curvePre });
     byUnit.set(im.unit, list);
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const avgCurve = (curves: number[][]) => curves[0].map((_, k) => avg(curves.map((c) => c[k])));
   return [...byUnit.entries()].map(([unit, images]) => ({
     layer: req.layer,
     unit,
@@ -90,8 +101,18 @@ function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
     size: req.size,
     steps: req.steps,
     seed: req.seed,
-    activation: { mean: avg(images.map((i) => i.activation.mean)), max: avg(images.map((i) => i.activation.max)) },
-    curve: images[0].curve.map((_, k) => avg(images.map((i) => i.curve[k]))),
+    activation: {
+      mean: avg(images.map((i) => i.activation.mean)),
+      max: avg(images.map((i) => i.activation.max)),
+      pre: {
+        mean: avg(images.map((i) => i.activation.pre.mean)),
+        min: avg(images.map((i) => i.activation.pre.min)),
+        max: avg(images.map((i) => i.activation.pre.max)),
+        centre: avg(images.map((i) => i.activation.pre.centre)),
+        curve: avgCurve(images.map((i) => i.curvePre)),
+      },
+    },
+    curve: avgCurve(images.map((i) => i.curve)),
     seconds: res.seconds,
     batch: req.units.length,
     imageModel: res.imageModel,

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { AtlasError } from '../errors.ts';
 import { writeFileAtomic } from '../fsutil.ts';
 import { loadImage } from '../model/image.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
@@ -97,7 +98,13 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         if (raw) fv[o] = FvEntry.parse(raw);
       }
       const ex = examples?.units[u];
-      if (ex) for (const e of [...ex.top, ...ex.bottom]) fullRels.add(e.image);
+      if (ex && !Array.isArray(ex.negative)) {
+        throw new AtlasError(
+          `${path.join(out, spec.id, layer, 'examples.json')} is from an older generator (no negative examples)`,
+          `rerun its examples: atlas generate --only ${layer} (or without --only)`,
+        );
+      }
+      if (ex) for (const e of [...ex.top, ...ex.bottom, ...ex.negative]) fullRels.add(e.image);
       const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
       const fvThumb = fv.channel ?? Object.values(fv)[0];
       const thumbnail: UnitJson['thumbnail'] = fvThumb
@@ -121,7 +128,17 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         thumbnail,
         fv,
         examples: ex
-          ? { top: withFull(ex.top), bottom: withFull(ex.bottom), classes: ex.classes, histogram: ex.histogram, firing_rate: ex.firing_rate, images: ex.images, skipped: ex.skipped.length }
+          ? {
+              top: withFull(ex.top),
+              bottom: withFull(ex.bottom),
+              negative: withFull(ex.negative),
+              classes: ex.classes,
+              histogram: ex.histogram,
+              firing_rate: ex.firing_rate,
+              silent: ex.silent,
+              images: ex.images,
+              skipped: ex.skipped.length,
+            }
           : null,
         circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
         ...(Object.keys(tuning).length ? { tuning } : {}),

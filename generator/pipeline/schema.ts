@@ -20,11 +20,20 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
+/**
+ * Pre-ReLU values of the unit on a result (what the objectives optimize): channel mean, min, max, and the
+ * centre position. Optional only so that files of an older generator (fv stage version < 4) still read.
+ */
+const pre = z.object({ mean: z.number(), min: z.number(), max: z.number(), centre: z.number() });
+
 export const FvEntry = z.object({
   objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
-  images: z.array(z.object({ file: z.string(), activation: stats })),
-  /** Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set. */
-  activation: stats,
+  images: z.array(z.object({ file: z.string(), activation: stats.extend({ pre: pre.optional() }) })),
+  /**
+   * Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set; `pre` the
+   * pre-ReLU values, with `pre.curve` the pre-ReLU channel mean every 16 steps (as `curve`).
+   */
+  activation: stats.extend({ pre: pre.extend({ curve: z.array(z.number()) }).optional() }),
   /** Post-ReLU channel mean on the untransformed image every 16 steps. */
   curve: z.array(z.number()),
   settings: z.object({ size: z.number(), steps: z.number(), lr: z.number(), seed: z.number() }),
@@ -45,11 +54,17 @@ const example = z.object({
 });
 
 export const UnitExamplesJson = z.object({
+  /** By the post-ReLU max over positions, highest first; only images the unit fires on. */
   top: z.array(example),
+  /** By the post-ReLU max over positions, lowest first; only images the unit fires on (silent ones: `silent`). */
   bottom: z.array(example),
+  /** By the pre-ReLU min over positions, lowest first, at the min's position; empty for a pool layer. */
+  negative: z.array(example),
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }),
   firing_rate: z.number(),
+  /** Images on which the unit is silent (post-ReLU max 0): in no list, since their max has no position. */
+  silent: z.number(),
   images: z.number(),
   skipped: z.number(),
 });

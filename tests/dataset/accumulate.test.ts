@@ -2,46 +2,93 @@ import { describe, expect, it } from 'vitest';
 import { addImage, BINS, emptyPartial, exponentFor, histogramOf, type LayerPartial, mergePartial } from '../../generator/dataset/accumulate.ts';
 import { randomArray } from '../helpers/h5.ts';
 
-// 3 units on a 2x3 grid; image i's activation is deterministic pseudo-random, with heavy ties at 0.
+// 3 units on a 2x3 grid; image i's pre-ReLU activation is deterministic pseudo-random and signed. Unit 2
+// is negative everywhere on every third image (silent there), and equal minima recur, so ties are exercised.
 const UNITS = 3;
 const GRID: [number, number] = [2, 3];
 function activation(i: number): Float32Array {
   const a = randomArray(6 * UNITS, 100 + i, 50 * (1 + (i % 7)));
-  return a.map((v) => (v < 10 ? 0 : v)); // ReLU-like: many zeros, so ties are frequent
+  return a.map((v, j) => {
+    if (j % UNITS === 2 && i % 3 === 0) return -Math.abs(v) - 1;
+    return v < -30 ? -30 : v; // a floor: minima tie at -30 across images
+  });
 }
 
-function build(images: number[], k: number): LayerPartial {
-  const p = emptyPartial('L', UNITS, GRID, k);
+function build(images: number[], k: number, signed = true): LayerPartial {
+  const p = emptyPartial('L', UNITS, GRID, k, signed);
   for (const i of images) addImage(p, i, i % 4, activation(i));
   return p;
 }
 
-/** Per-image max over positions and its first position, per unit, by brute force. */
-function maxima(i: number): Array<{ v: number; pos: number }> {
+/** Per-image pre-ReLU max and min over positions and their first positions, per unit, by brute force. */
+function extremes(i: number): Array<{ v: number; pos: number; min: number; minPos: number }> {
   const a = activation(i);
   return Array.from({ length: UNITS }, (_, u) => {
     let v = -Infinity;
     let pos = 0;
-    for (let q = 0; q < 6; q++) if (a[q * UNITS + u] > v) [v, pos] = [a[q * UNITS + u], q];
-    return { v, pos };
+    let min = Infinity;
+    let minPos = 0;
+    for (let q = 0; q < 6; q++) {
+      if (a[q * UNITS + u] > v) [v, pos] = [a[q * UNITS + u], q];
+      if (a[q * UNITS + u] < min) [min, minPos] = [a[q * UNITS + u], q];
+    }
+    return { v, pos, min, minPos };
   });
 }
 
+/** The post-ReLU max, as the accumulator reports it. */
+const maxima = (i: number) => extremes(i).map((e) => ({ ...e, v: Math.max(0, e.v) }));
+
 const ids = Array.from({ length: 40 }, (_, i) => i);
+const list = (r: LayerPartial['top'], u: number, field: 'image' | 'value' | 'pos') => Array.from(r[field].subarray(u * r.k, u * r.k + r.size[u]));
 
 describe('layer accumulator', () => {
-  it('keeps the top-k and bottom-k by value, ties by image index, with the position of the max', () => {
+  it('keeps the top-k and bottom-k by post-ReLU max among firing images, ties by image index, with the position of the max', () => {
     const p = build(ids, 5);
     for (let u = 0; u < UNITS; u++) {
-      const all = ids.map((i) => ({ i, ...maxima(i)[u] }));
-      const top = [...all].sort((a, b) => b.v - a.v || a.i - b.i).slice(0, 5);
-      const bottom = [...all].sort((a, b) => a.v - b.v || a.i - b.i).slice(0, 5);
-      expect(Array.from(p.top.image.subarray(u * 5, u * 5 + 5))).toEqual(top.map((t) => t.i));
-      expect(Array.from(p.top.value.subarray(u * 5, u * 5 + 5))).toEqual(top.map((t) => t.v));
-      expect(Array.from(p.top.pos.subarray(u * 5, u * 5 + 5))).toEqual(top.map((t) => t.pos));
-      expect(Array.from(p.bottom.image.subarray(u * 5, u * 5 + 5))).toEqual(bottom.map((t) => t.i));
-      expect(bottom[0].v).toBe(0); // the tie case is exercised
+      const firing = ids.map((i) => ({ i, ...maxima(i)[u] })).filter((t) => t.v > 0);
+      const top = [...firing].sort((a, b) => b.v - a.v || a.i - b.i).slice(0, 5);
+      const bottom = [...firing].sort((a, b) => a.v - b.v || a.i - b.i).slice(0, 5);
+      expect(list(p.top, u, 'image')).toEqual(top.map((t) => t.i));
+      expect(list(p.top, u, 'value')).toEqual(top.map((t) => t.v));
+      expect(list(p.top, u, 'pos')).toEqual(top.map((t) => t.pos));
+      expect(list(p.bottom, u, 'image')).toEqual(bottom.map((t) => t.i));
+      expect(list(p.bottom, u, 'pos')).toEqual(bottom.map((t) => t.pos));
+      expect(p.firing[u]).toBe(firing.length);
     }
+    expect(40 - p.firing[2]).toBeGreaterThanOrEqual(14); // unit 2 is silent at least on images 0, 3, ..., 39
+  });
+
+  it('keeps the negative-k by pre-ReLU min, ties by image index, with the position of the min', () => {
+    const p = build(ids, 5);
+    for (let u = 0; u < UNITS; u++) {
+      const all = ids.map((i) => ({ i, ...extremes(i)[u] }));
+      const negative = [...all].sort((a, b) => a.min - b.min || a.i - b.i).slice(0, 5);
+      expect(list(p.negative, u, 'image')).toEqual(negative.map((t) => t.i));
+      expect(list(p.negative, u, 'value')).toEqual(negative.map((t) => Math.fround(t.min)));
+      expect(list(p.negative, u, 'pos')).toEqual(negative.map((t) => t.minPos));
+    }
+    // Units 0 and 1 tie at the floor on many images: the tie goes to the lowest image indices.
+    expect(list(p.negative, 0, 'value')).toEqual([-30, -30, -30, -30, -30]);
+    expect(list(p.negative, 0, 'image')).toEqual(ids.filter((i) => extremes(i)[0].min === -30).slice(0, 5));
+  });
+
+  it('a unit silent on every image has empty top and bottom lists, but is counted in the histogram and classes', () => {
+    const p = emptyPartial('L', 1, [2, 2], 3, true);
+    ids.forEach((i) => addImage(p, i, 0, Float32Array.from([-1 - i, -2, -3, -0.5])));
+    expect(p.top.size[0]).toBe(0);
+    expect(p.bottom.size[0]).toBe(0);
+    expect(p.firing[0]).toBe(0);
+    expect(histogramOf(p, 0)).toEqual({ edges: [0, 2 ** -20 / BINS], counts: [40] });
+    expect(p.classes.get(0)!.max[0]).toBe(0);
+    expect(list(p.negative, 0, 'image')).toEqual([39, 38, 37]);
+    expect(list(p.negative, 0, 'pos')).toEqual([0, 0, 0]);
+  });
+
+  it('keeps no negatives for an unsigned layer (a pool output)', () => {
+    const p = build(ids, 5, false);
+    expect(Array.from(p.negative.size)).toEqual([0, 0, 0]);
+    expect(() => mergePartial(p, build(ids, 5, true))).toThrow(/cannot merge/);
   });
 
   it('merges shards into exactly the single-pass result, whatever the shard sizes and merge order', () => {
@@ -49,13 +96,14 @@ describe('layer accumulator', () => {
     for (const cuts of [[10, 20, 30], [1, 2, 39], [13]]) {
       const bounds = [0, ...cuts, ids.length];
       const shards = bounds.slice(1).map((end, s) => build(ids.slice(bounds[s], end), 4));
-      const inOrder = emptyPartial('L', UNITS, GRID, 4);
+      const inOrder = emptyPartial('L', UNITS, GRID, 4, true);
       for (const s of shards) mergePartial(inOrder, s);
-      const reversed = emptyPartial('L', UNITS, GRID, 4);
+      const reversed = emptyPartial('L', UNITS, GRID, 4, true);
       for (const s of [...shards].reverse()) mergePartial(reversed, s);
       for (const merged of [inOrder, reversed]) {
         expect(merged.top).toEqual(whole.top);
         expect(merged.bottom).toEqual(whole.bottom);
+        expect(merged.negative).toEqual(whole.negative);
         expect(merged.histExp).toEqual(whole.histExp);
         expect(merged.histCounts).toEqual(whole.histCounts);
         expect(merged.firing).toEqual(whole.firing);

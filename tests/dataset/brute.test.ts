@@ -71,7 +71,8 @@ describe(`${LAYER} over ${N} images: one pass vs direct recomputation`, () => {
   UNITS.forEach((unit, j) => {
     it(`unit ${unit}: top-${K} and bottom-${K} images, activations and (x, y); per-class max and mean; firing rate`, () => {
       const u = result.units[unit];
-      const rank = (sign: 1 | -1) => [...direct].sort((a, b) => sign * (b.max[j] - a.max[j]) || (a.rel < b.rel ? -1 : 1)).slice(0, K);
+      // Silent images (max 0) are in neither list: their max has no position.
+      const rank = (sign: 1 | -1) => direct.filter((d) => d.max[j] > 0).sort((a, b) => sign * (b.max[j] - a.max[j]) || (a.rel < b.rel ? -1 : 1)).slice(0, K);
       for (const [got, want] of [[u.top, rank(1)], [u.bottom, rank(-1)]] as const) {
         expect(got.map((e) => e.image)).toEqual(want.map((d) => d.rel));
         expect(got.map((e) => e.activation)).toEqual(want.map((d) => d.max[j]));
@@ -90,6 +91,7 @@ describe(`${LAYER} over ${N} images: one pass vs direct recomputation`, () => {
         expect(c.mean).toBeCloseTo(classes[i].mean, 3);
       });
       expect(u.firing_rate).toBe(direct.filter((d) => d.max[j] > 0).length / N);
+      expect(u.silent).toBe(direct.filter((d) => d.max[j] === 0).length);
       expect(u.histogram.counts.reduce((a, b) => a + b, 0)).toBe(N);
     });
   });

@@ -13,13 +13,15 @@ describe('atlas examples', () => {
     const units = JSON.parse(r.stdout);
     expect(units.map((u: { unit: number }) => u.unit)).toEqual([2, 5]);
     const u = units[1];
-    expect(Object.keys(u)).toEqual(['layer', 'unit', 'top', 'bottom', 'classes', 'histogram', 'firing_rate', 'images', 'skipped']);
+    expect(Object.keys(u)).toEqual(['layer', 'unit', 'top', 'bottom', 'negative', 'classes', 'histogram', 'firing_rate', 'silent', 'images', 'skipped']);
     expect(Object.keys(u.top[0])).toEqual(['image', 'class', 'label', 'activation', 'x', 'y', 'crop']);
     expect(Object.keys(u.classes[0])).toEqual(['wnid', 'label', 'mean', 'max']);
     expect(u).toMatchObject({ layer: 'block1_conv1', images: 3, skipped: [] });
     expect(u.top).toHaveLength(2);
     expect(u.top[0].crop).toBe('vgg19/block1_conv1/5/examples/top-00.webp');
     expect(u.bottom[1].crop).toBe('vgg19/block1_conv1/5/examples/bottom-01.webp');
+    expect(u.negative[1].crop).toBe('vgg19/block1_conv1/5/examples/negative-01.webp');
+    expect(existsSync(path.join(out, u.negative[1].crop))).toBe(true);
     expect(u.top[0].activation).toBeGreaterThanOrEqual(u.top[1].activation);
     expect(existsSync(path.join(out, u.top[0].crop))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'vgg19', 'block1_conv1', '5', 'examples.json'), 'utf8'))).toEqual(u);

@@ -28,7 +28,7 @@ describe('a dataset with broken files', () => {
     expect(u.images).toBe(10);
     expect(u.skipped).toEqual(r.skipped);
     expect(u.top).toHaveLength(3);
-    for (const e of [...u.top, ...u.bottom]) {
+    for (const e of [...u.top, ...u.bottom, ...u.negative]) {
       expect(e.image).not.toMatch(/truncated|notes/);
       expect(existsSync(path.join(out, e.crop))).toBe(true);
     }

@@ -55,6 +55,27 @@ describe('render', () => {
     if (e !== engine) e.dispose();
   });
 
+  it('reports the pre-ReLU value the objective optimizes: below zero for negative, where post-ReLU reads 0', async () => {
+    const down = (await render(engine, { ...base, objective: 'negative', units: [3], imageIndex: [0], curveEvery: 8 })).images[0];
+    const { pre } = down.activation;
+    expect(down.curvePre).toHaveLength(4);
+    expect(down.curvePre[3]).toBeLessThan(down.curvePre[0]);
+    expect(pre.mean).toBeLessThan(0);
+    expect(pre.mean).toBeCloseTo(down.curvePre[3], 3);
+    expect(pre.min).toBeLessThanOrEqual(pre.centre);
+    expect(pre.centre).toBeLessThanOrEqual(pre.max);
+    // Post-ReLU from the same forward: max(0, pre-ReLU) position by position.
+    expect(down.activation.max).toBe(Math.max(0, pre.max));
+    expect(down.activation.mean).toBeGreaterThanOrEqual(Math.max(0, pre.mean));
+    // Independently: the engine's own post-ReLU activation of the final image.
+    const x = { data: down.pixels.map((v) => v * 255), shape: [1, base.size, base.size, 3] };
+    const post = (await engine.activations(x, [base.layer])).get(base.layer)!;
+    const c = post.shape[3];
+    const values = Array.from({ length: post.data.length / c }, (_, p) => post.data[p * c + 3]);
+    expect(down.activation.max).toBe(Math.max(...values));
+    expect(down.activation.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 4);
+  });
+
   it('fails before any work for a unit out of range or a layer the weights lack', async () => {
     await expect(render(engine, { ...base, objective: 'channel', units: [64], imageIndex: [0] })).rejects.toThrow(/unit\(s\) 64 out of range for block1_conv2: it has units 0..63/);
     await expect(render(engine, { ...base, layer: 'block4_conv1', objective: 'channel', units: [0], imageIndex: [0] })).rejects.toThrow(/block4_conv1 is not available/);
@@ -90,7 +111,10 @@ describe('atlas visualize', () => {
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
     const [out] = JSON.parse(runs[0].stdout);
     expect(out).toMatchObject({ layer: 'block1_conv2', unit: 4, objective: 'channel', size: 32, steps: 20, seed: 0, files: ['block1_conv2_4_channel.png'] });
-    expect(Object.keys(out.activation)).toEqual(['mean', 'max']);
+    expect(Object.keys(out.activation)).toEqual(['mean', 'max', 'pre']);
+    expect(Object.keys(out.activation.pre)).toEqual(['mean', 'min', 'max', 'centre', 'curve']);
+    expect(out.activation.pre.curve).toHaveLength(3);
+    expect(Object.keys(out.images[0].activation.pre)).toEqual(['mean', 'min', 'max', 'centre']);
     expect(out.curve).toHaveLength(3); // steps 0, 16 and the end
     expect(out.seconds).toBeGreaterThan(0);
     const bytes = dirs.map((d) => readFileSync(path.join(d, 'block1_conv2_4_channel.png')));

@@ -1,0 +1,63 @@
+// The unit page's dataset examples against the published JSON: negative examples (pre-ReLU) beside the
+// negative feature visualization, each row saying what ranks it, the FV caption in pre-ReLU terms, and no
+// crop for images on which a unit is silent.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { LayerJson, UnitJson } from '../../generator/pipeline/schema.ts';
+import { useSession } from './helpers/session.ts';
+
+const s = useSession();
+const dist = inject('siteDist');
+const read = (rel: string) => JSON.parse(readFileSync(path.join(dist, 'data', rel), 'utf8')) as unknown;
+/** The page's numbers as num() prints them: thousands separators, a minus sign. */
+const parse = (t: string) => Number(t.replace(/,/g, '').replace('−', '-'));
+
+describe('unit page: dataset examples', () => {
+  it('shows the negative examples, pre-ReLU with crops, beside the negative feature visualization', async () => {
+    const unit = UnitJson.parse(read('vgg19/block2_conv1/5.json'));
+    const ex = unit.examples!;
+    expect(ex.negative.length).toBeGreaterThan(0);
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/models/vgg19/block2_conv1/5/`, { waitUntil: 'networkidle' });
+    const beside = page.locator('#fv-negative-examples');
+    await expect(beside.locator('.examples img').count()).resolves.toBe(Math.min(6, ex.negative.length));
+    await expect(beside.textContent()).resolves.toContain('pre-ReLU min over positions');
+    const shown = await beside.locator('.examples figcaption .mono').allTextContents();
+    expect(shown.map(parse)).toEqual(ex.negative.slice(0, 6).map((e) => Number(e.activation.toPrecision(4))));
+    // The full list, with what ranks it; crops are the published ones.
+    const negative = page.locator('#negative');
+    await expect(negative.locator('[data-rank]').textContent()).resolves.toContain('min over positions of the pre-ReLU value');
+    const crops = await negative.locator('.examples img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).getAttribute('src')));
+    expect(crops).toEqual(ex.negative.map((e) => expect.stringContaining(e.crop)));
+    await expect(page.locator('#top [data-rank]').textContent()).resolves.toContain('max over positions of the post-ReLU activation');
+    // The negative FV's caption and curve are pre-ReLU: below zero, where the post-ReLU value cannot go.
+    const fv = unit.fv.negative;
+    expect(fv.activation.pre!.mean).toBeLessThan(0);
+    const caption = await page.locator('section[aria-labelledby="fv-negative"]').textContent();
+    expect(caption).toContain('Pre-ReLU on the result');
+    await expect(page.locator('section[aria-labelledby="fv-negative"] svg.chart').getAttribute('aria-label')).resolves.toMatch(/^Pre-ReLU channel mean .* to -/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says "silent on N of M images" and shows no crop for the tie at 0', async () => {
+    // The unit of the layer silent on the most images, more of them than the lists hold.
+    const layer = LayerJson.parse(read('vgg19/block2_conv1.json'));
+    const units = layer.units.map((u) => UnitJson.parse(read(`vgg19/block2_conv1/${u.unit}.json`)).examples!);
+    const k = Math.max(...units.map((e) => e.negative.length));
+    const worst = units.reduce((best, e, i) => (e.silent > units[best].silent ? i : best), 0);
+    const ex = units[worst];
+    expect(ex.silent).toBeGreaterThan(k);
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/models/vgg19/block2_conv1/${worst}/`, { waitUntil: 'networkidle' });
+    const bottom = page.locator('#bottom');
+    await expect(bottom.locator('[data-silent]').textContent()).resolves.toMatch(new RegExp(`Silent on\\s+${ex.silent} of ${ex.images}\\s+images`));
+    // Only images it fires on, each with a positive value at a real position.
+    await expect(bottom.locator('.examples img').count()).resolves.toBe(ex.bottom.length);
+    for (const e of [...ex.top, ...ex.bottom]) expect(e.activation).toBeGreaterThan(0);
+    expect(ex.bottom.length).toBe(Math.min(k, ex.images - ex.silent));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
