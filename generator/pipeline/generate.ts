@@ -17,7 +17,7 @@ import { DIVERSITY_GROUP } from '../optvis/objectives.ts';
 import { visualize, type UnitVisualization } from '../optvis/visualize.ts';
 import { assemble, type AssembleContext, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
-import { inShard, isFresh, type Job, makeJob, writeRecord } from './jobs.ts';
+import { inShard, isFresh, type Job, makeJob, type Stage, writeRecord } from './jobs.ts';
 import { type FvTask, type Plan, planAtlas } from './plan.ts';
 import { SCHEMA, type Provenance } from './schema.ts';
 import { codeVersions } from './versions.ts';
@@ -27,6 +27,8 @@ export interface GenerateOptions {
   configFile: string;
   /** Only jobs of this layer (and unit). */
   only?: { layer: string; unit?: number };
+  /** Only jobs of these stages (e.g. everything but the costly feature visualizations). */
+  stages?: Stage[];
   /** Rerun the selected jobs even if fresh. */
   force?: boolean;
   shard?: { index: number; count: number };
@@ -99,7 +101,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   log(`${spec.id}: ${plan.layers.length} layer(s) with examples, ${plan.fv.length} feature visualization(s), ${plan.circuits.length} circuit(s); engine ${engineName}`);
 
   const jobs = planJobs(ctx, plan);
-  const selected = jobs.filter((j) => matchesOnly(j.job, opts.only) && inShard(j.job.id, opts.shard));
+  const selected = jobs.filter((j) => matchesOnly(j.job, opts.only) && (!opts.stages || opts.stages.includes(j.job.stage)) && inShard(j.job.id, opts.shard));
   const pending = selected.filter((j) => opts.force || !isFresh(out, j.job));
   for (const j of selected) verbose(`${pending.includes(j) ? 'run ' : 'skip'} ${j.job.id} (${j.job.hash.slice(0, 12)})`);
   log(`jobs: ${pending.length} to run, ${selected.length - pending.length} up to date${opts.shard ? ` (shard ${opts.shard.index + 1}/${opts.shard.count} of ${jobs.length})` : ''}`);
