@@ -1,5 +1,8 @@
 // Write-up embeds resolve their ids through this, so that a missing or ungenerated id fails the build
-// with a message naming the page, the embed and the id (no broken embeds).
+// with a message naming the page, the embed and the id (no broken embeds), and a claim the data no
+// longer supports fails it saying what the data says.
+import { ClaimError } from './claims';
+
 export class EmbedError extends Error {
   override name = 'EmbedError';
 }
@@ -16,6 +19,16 @@ export function resolveEmbed<T>(tag: string, props: Record<string, unknown>, pag
     return get();
   } catch (e) {
     throw new EmbedError(`Write-up ${page}: <${tag} ${attrs(props)} /> cannot be rendered. ${(e as Error).message}`);
+  }
+}
+
+/** The same for claims: a ClaimError (the data says otherwise) reads "does not hold". */
+export function resolveClaim<T>(tag: string, props: Record<string, unknown>, page: string, get: () => T): T {
+  try {
+    return get();
+  } catch (e) {
+    if (e instanceof ClaimError) throw new EmbedError(`Write-up ${page}: the claim <${tag} ${attrs(props)} /> does not hold: ${e.message}`);
+    throw new EmbedError(`Write-up ${page}: the claim <${tag} ${attrs(props)} /> cannot be checked. ${(e as Error).message}`);
   }
 }
 
