@@ -92,7 +92,10 @@ export interface RankClaim {
 export interface RankedInput {
   connection: Connection;
   rank: number;
+  /** "block3_conv3/173 is rank 1 of the excitatory inputs (largest kernel sum) of vgg19/block3_conv4/166" */
   summary: string;
+  /** The same from the target's side, for a caption: "rank 1 of its excitatory inputs (largest kernel sum)". */
+  phrase: string;
 }
 
 /** The input at a rank, or the check that a given input has that rank (or is within the top k). */
@@ -108,7 +111,7 @@ export function checkRank(u: UnitJson, c: RankClaim): RankedInput {
     if (c.rank === undefined) throw new Error('needs rank={n} (or unit="..." with rank or within).');
     if (c.within !== undefined) throw new Error('within needs unit="...": which unit is among the top k.');
     const connection = list[c.rank - 1];
-    return { connection, rank: c.rank, summary: `${name(connection)} is rank ${c.rank} of the ${words}` };
+    return { connection, rank: c.rank, summary: `${name(connection)} is rank ${c.rank} of the ${words}`, phrase: `rank ${c.rank} of its ${RANK_WORDS[c.by]}` };
   }
   if ((c.rank === undefined) === (c.within === undefined)) throw new Error('with unit="...", give exactly one of rank={n} or within={k}.');
   const target = c.unit;
@@ -119,7 +122,8 @@ export function checkRank(u: UnitJson, c: RankClaim): RankedInput {
   if ((c.rank !== undefined && rank !== c.rank) || (c.within !== undefined && rank > c.within)) {
     throw new ClaimError(`${name(target)} is rank ${rank} of the ${words}, not ${claimed} ${generated}.`);
   }
-  return { connection: list[i], rank, summary: `${name(target)} is ${c.rank !== undefined ? `rank ${rank}` : `rank ${rank}, among the top ${c.within},`} of the ${words}` };
+  const where = c.rank !== undefined ? `rank ${rank}` : `rank ${rank}, among the top ${c.within},`;
+  return { connection: list[i], rank, summary: `${name(target)} is ${where} of the ${words}`, phrase: `${where} of its ${RANK_WORDS[c.by]}` };
 }
 
 // ---------------------------------------------------------------------------------------------------

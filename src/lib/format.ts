@@ -49,7 +49,8 @@ export function signed(v: number, digits = 3): string {
  */
 export function statText(raw: number, opts: { digits?: number; percent?: boolean; abs?: boolean } = {}): string {
   const v = (opts.abs ? Math.abs(raw) : raw) * (opts.percent ? 100 : 1);
-  return (opts.digits === undefined ? num(v) : v.toFixed(opts.digits).replace('-', '−')) + (opts.percent ? '%' : '');
+  const fixed = (d: number) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).replace('-', '−');
+  return (opts.digits === undefined ? num(v) : fixed(opts.digits)) + (opts.percent ? '%' : '');
 }
 
 export function percent(v: number): string {
