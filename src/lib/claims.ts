@@ -54,7 +54,7 @@ export function checkValueClaim(u: UnitJson, c: ValueClaim): Checked {
   const values = walkPath(u, c.path, c.top);
   const conditions = [...bounds.map((b) => `${b.sym} ${b.label}`), ...(c.is !== undefined ? [`= ${show(c.is)}`] : [])].join(' and ');
   const many = values.length > 1 || c.path.split('.').includes('*');
-  const summary = many ? `every ${c.path}${c.top ? ` of the first ${c.top}` : ''} ${conditions}` : `${c.path} = ${show(values[0]?.value)} ${conditions}`;
+  const summary = many ? `${c.path}${c.top ? ` (first ${c.top})` : ''}: all ${values.length} values ${conditions}` : `${c.path} is ${show(values[0]?.value)}; claimed: ${conditions}`;
   for (const { path, value } of values) {
     if (c.is !== undefined && value !== c.is) throw new ClaimError(`${path} is ${show(value)}, not ${show(c.is)}.`);
     if (!bounds.length) continue;

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { UnitJson } from '../../generator/pipeline/schema.ts';
 import type { Connection } from '../../src/lib/atlas.ts';
 import { checkKernel, checkRank, checkValueClaim, ClaimError } from '../../src/lib/claims.ts';
+import { num } from '../../src/lib/format.ts';
 
 let u: UnitJson;
 let inputs: Connection[];
@@ -20,7 +21,7 @@ describe('checkValueClaim', () => {
     const rate = u.examples!.firing_rate;
     const r = checkValueClaim(u, { path: 'examples.firing_rate', ge: rate, le: 'examples.firing_rate', gt: rate - 0.01 });
     expect(r.values).toEqual([{ path: 'examples.firing_rate', value: rate }]);
-    expect(r.summary).toContain('examples.firing_rate = ');
+    expect(r.summary).toBe(`examples.firing_rate is ${num(rate)}; claimed: > ${num(rate - 0.01)} and ≥ ${num(rate)} and ≤ examples.firing_rate (${num(rate)})`);
     expect(() => checkValueClaim(u, { path: 'circuit.inputs.0.l2', lt: 'circuit.inputs.1.l2' })).toThrow(ClaimError);
     expect(() => checkValueClaim(u, { path: 'examples.firing_rate', gt: rate })).toThrow(/examples.firing_rate is .*, not > /);
   });
@@ -30,7 +31,7 @@ describe('checkValueClaim', () => {
     const n = signs.findIndex((s) => s !== signs[0]);
     if (n < 0) expect(checkValueClaim(u, { path: 'circuit.inputs.*.sign', is: signs[0] }).values).toHaveLength(inputs.length);
     else {
-      expect(checkValueClaim(u, { path: 'circuit.inputs.*.sign', is: signs[0], top: n }).summary).toContain(`of the first ${n}`);
+      expect(checkValueClaim(u, { path: 'circuit.inputs.*.sign', is: signs[0], top: n }).summary).toContain(`circuit.inputs.*.sign (first ${n}): all ${n} values = "${signs[0]}"`);
       expect(() => checkValueClaim(u, { path: 'circuit.inputs.*.sign', is: signs[0], top: n + 1 })).toThrow(new RegExp(`circuit.inputs.${n}.sign is "${signs[n]}", not "${signs[0]}"`));
     }
     expect(checkValueClaim(u, { path: 'circuit.inputs.*.l2', gt: 0 }).values).toHaveLength(inputs.length);
