@@ -1,7 +1,7 @@
 // Dotted paths into a generated JSON document ("tuning.circle.summary.ringVsDisc", "circuit.inputs.0.l2"),
 // as write-up embeds cite them. Two extras for claims: "*" stands for every element of a list
 // ("circuit.inputs.*.sign") and "last" for a list's last element ("tuning.ellipse.aspect.post.last"), so
-// that a claim does not hard-code how long a generated list is.
+// that a claim does not hard-code how long a generated list is; a list's "length" is a number too.
 
 export class DataPathError extends Error {
   override name = 'DataPathError';

@@ -19,6 +19,10 @@ describe('walkPath', () => {
     expect(() => walkPath(doc, 'a.list.*.v', 4)).toThrow('a.list has 3 elements, fewer than the 4 claimed');
   });
 
+  it('reads a list\'s "length"', () => {
+    expect(pathNumber(doc, 'a.list.length')).toBe(3);
+  });
+
   it('reads "last" as the last element', () => {
     expect(walkPath(doc, 'a.list.last.v')).toEqual([{ path: 'a.list.2.v', value: 3 }]);
     expect(() => walkPath(doc, 'empty.last')).toThrow('empty is an empty list');
