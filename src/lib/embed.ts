@@ -38,3 +38,9 @@ export function requireString(tag: string, props: Record<string, unknown>, name:
   if (typeof v !== 'string' || !v.trim()) throw new EmbedError(`Write-up ${page}: <${tag} ${attrs(props)} /> needs a ${name}="..." attribute.`);
   return v.trim();
 }
+
+/** Claims must not silently skip a condition: an attribute the embed does not know (a typo) is an error. */
+export function requireKnown(tag: string, props: Record<string, unknown>, known: readonly string[], page: string): void {
+  const unknown = Object.keys(props).filter((k) => !known.includes(k));
+  if (unknown.length) throw new EmbedError(`Write-up ${page}: <${tag} ${attrs(props)} />: unknown attribute${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')}).`);
+}
