@@ -3,14 +3,20 @@
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
 // Lucid's recipe (128 px, 512 steps); with the onnxruntime engine the whole atlas takes about 13 minutes.
+// Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
+// the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit. Feature visualizations: 128 px, 512 Adam steps, as in Lucid. Generates in under 30 minutes on 2 CPU cores.',
+    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid. Generates in under 30 minutes on 2 CPU cores.',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
-  featured: [{ layer: 'block3_conv4', unit: 166, tuning: ['circle', 'arc', 'ellipse'] }],
+  featured: [
+    { layer: 'block3_conv4', unit: 166, tuning: ['circle', 'arc', 'ellipse'] },
+    { layer: 'block3_conv4', unit: 211, objectives: [], tuning: ['arc'] },
+    { layer: 'block3_conv4', unit: 186, objectives: [], tuning: ['arc'] },
+  ],
   circuits: [{ layer: 'block3_conv4', unit: 166, depth: 2, top: 10 }],
 });

@@ -1,5 +1,6 @@
 // Write-ups: MDX files in ATLAS_CONTENT_DIR (default content/writeups/; astro.config.mjs makes it
-// absolute). Their embeds (<Unit>, <Circuit>, <Kernel>, <Examples>, <Tuning>, <Stat>) are src/components/mdx/.
+// absolute). Their embeds (<Unit>, <Circuit>, <Kernel>, <Examples>, <Tuning>, <Stat>, <Claim>, <Rank>) are
+// src/components/mdx/.
 import { existsSync, readdirSync } from 'node:fs';
 import { defineCollection, z } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';
@@ -34,6 +35,11 @@ const writeups = defineCollection({
     authors: z.array(z.string()).default([]),
     /** Order on the home page (lower first), then by date. */
     order: z.number().default(100),
+    /**
+     * The atlas profile (config file, relative to the project) whose data the write-up's claims were
+     * written for; the site tests build the write-up against that profile's data (tests/site/writeups.test.ts).
+     */
+    atlas: z.string().optional(),
   }),
 });
 

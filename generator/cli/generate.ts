@@ -3,12 +3,15 @@ import type { Command } from 'commander';
 import { AtlasError } from '../errors.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { generate } from '../pipeline/generate.ts';
+import { STAGES, type Stage } from '../pipeline/jobs.ts';
 import { log } from './common.ts';
 import { progressBar } from './progress.ts';
 
 interface Flags {
   config: string;
   only?: string;
+  stages?: string;
+  out?: string;
   force?: boolean;
   shard?: string;
   verbose?: boolean;
@@ -19,6 +22,17 @@ export function parseOnly(value: string | undefined): { layer: string; unit?: nu
   const m = /^(\w+)(?::(\d+))?$/.exec(value);
   if (!m) throw new AtlasError(`--only '${value}' is not layer or layer:unit`, 'e.g. --only block3_conv4 or --only block3_conv4:8');
   return { layer: m[1], unit: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+/** "examples,circuits" -> the stages whose jobs to run (all when absent). */
+export function parseStages(value: string | undefined): Stage[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(STAGES as readonly string[]).includes(n));
+  if (!names.length || unknown.length) {
+    throw new AtlasError(`--stages '${value}': ${names.length ? `unknown stage ${unknown.map((u) => `'${u}'`).join(', ')}` : 'no stage given'}`, `stages: ${STAGES.join(', ')} (e.g. --stages examples,circuits,graph)`);
+  }
+  return names as Stage[];
 }
 
 export function parseShard(value: string | undefined): { index: number; count: number } | undefined {
@@ -36,13 +50,17 @@ export function register(program: Command): void {
     .description('generate the atlas data (examples, feature visualizations, circuits) from a config; skips what is up to date')
     .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--only <layer[:unit]>', 'only the jobs of this layer (and unit)')
+    .option('--stages <list>', `only the jobs of these stages, comma-separated (${STAGES.join(', ')}); the rest are left as they are`)
+    .option('--out <dir>', "write into this folder instead of the config's out")
     .option('--force', 'rerun the selected jobs even if up to date')
     .option('--shard <i/N>', 'run a deterministic 1/N of the jobs (for N machines); combine with `atlas merge`')
     .option('-v, --verbose', 'say what runs and what is skipped, and why')
     .action(async (flags: Flags) => {
       const only = parseOnly(flags.only);
+      const onlyStages = parseStages(flags.stages);
       const shard = parseShard(flags.shard);
       const { config, file } = await loadConfig(flags.config);
+      if (flags.out) config.out = path.resolve(flags.out);
       if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
       // A bar on a terminal; off one (CI, nohup, a cluster job's log) plain lines: job start and finish,
       // and a status line inside long jobs every ATLAS_PROGRESS_INTERVAL seconds (30).
@@ -53,6 +71,7 @@ export function register(program: Command): void {
         config,
         configFile: file,
         only,
+        stages: onlyStages,
         force: flags.force,
         shard,
         log: (m) => log(m),

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   configFile: string;
   /** Only jobs of this layer (and unit). */
   only?: { layer: string; unit?: number };
+  /** Only jobs of these stages (e.g. everything but the costly feature visualizations). */
+  stages?: Stage[];
   /** Rerun the selected jobs even if fresh. */
   force?: boolean;
   shard?: { index: number; count: number };
@@ -79,14 +81,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const engineKind = await resolveEngine(load);
   const engineName = engineKind === 'onnxruntime' ? 'onnxruntime' : `tfjs-${backend.name}`;
   const out = path.resolve(config.out);
-  runLog = openRunLog(out, `atlas generate --config ${opts.configFile}${opts.only ? ` --only ${opts.only.layer}${opts.only.unit === undefined ? '' : `:${opts.only.unit}`}` : ''}${opts.shard ? ` --shard ${opts.shard.index + 1}/${opts.shard.count}` : ''}${opts.force ? ' --force' : ''}`);
+  runLog = openRunLog(out, `atlas generate --config ${opts.configFile}${opts.only ? ` --only ${opts.only.layer}${opts.only.unit === undefined ? '' : `:${opts.only.unit}`}` : ''}${opts.shard ? ` --shard ${opts.shard.index + 1}/${opts.shard.count}` : ''}${opts.stages ? ` --stages ${opts.stages.join(',')}` : ''}${opts.force ? ' --force' : ''}`);
   const dataset = plan.layers.length ? await openDatasetInfo(config, log) : null;
   const imageModel = await resolveImageModel();
   const ctx: StageContext = { config, spec, weights, available, out, engineName, load, dataset, versions: codeVersions(), imageModel };
   log(`${spec.id}: ${plan.layers.length} layer(s) with examples, ${plan.fv.length} feature visualization(s), ${plan.circuits.length} circuit(s); engine ${engineName}`);
 
   const jobs = planJobs(ctx, plan, opts.stageVersions ?? stageVersions());
-  const selected = jobs.filter((j) => matchesOnly(j.job, opts.only) && inShard(j.job.id, opts.shard));
+  const selected = jobs.filter((j) => matchesOnly(j.job, opts.only) && (!opts.stages || opts.stages.includes(j.job.stage)) && inShard(j.job.id, opts.shard));
   const pending = selected.filter((j) => opts.force || !isFresh(out, j.job));
   for (const j of selected) verbose(`${pending.includes(j) ? 'run ' : 'skip'} ${j.job.id} (${j.job.hash.slice(0, 12)})`);
   log(`jobs: ${pending.length} to run, ${selected.length - pending.length} up to date${opts.shard ? ` (shard ${opts.shard.index + 1}/${opts.shard.count} of ${jobs.length})` : ''}`);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, TuningJson, UnitJson } from '../../generator/pipeline/schema.ts';
+import { DataPathError, pathNumber } from './data-path';
 
 /** The version of the generated files' format this site reads. */
 export { SCHEMA };
@@ -333,21 +334,10 @@ export function tuningById(id: string, stimulus: string): Tuning {
  */
 export function unitNumber(id: string, dotted: string): number {
   const u = unitById(id);
-  const parts = dotted.split('.').filter(Boolean);
-  if (!parts.length) throw new AtlasDataError(`Unit ${id}: empty path.`);
-  let v: unknown = u;
-  for (let i = 0; i < parts.length; i++) {
-    const key = parts[i];
-    const here = parts.slice(0, i).join('.') || '(unit.json)';
-    if (v === null || typeof v !== 'object') throw new AtlasDataError(`Unit ${id}: path "${dotted}" stops at ${here}, which is ${v === null ? 'null' : typeof v}.`);
-    if (!Object.prototype.hasOwnProperty.call(v, key)) {
-      const keys = Array.isArray(v) ? `indices 0..${v.length - 1}` : `keys ${Object.keys(v).slice(0, 12).join(', ')}`;
-      throw new AtlasDataError(`Unit ${id}: path "${dotted}": ${here} has no "${key}" (${keys}).`);
-    }
-    v = (v as Record<string, unknown>)[key];
+  try {
+    return pathNumber(u, dotted);
+  } catch (e) {
+    if (e instanceof DataPathError) throw new AtlasDataError(`Unit ${id}: ${e.message}`);
+    throw e;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new AtlasDataError(`Unit ${id}: path "${dotted}" is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not a number.`);
-  }
-  return v;
 }

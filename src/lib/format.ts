@@ -43,6 +43,16 @@ export function signed(v: number, digits = 3): string {
   return `${v >= 0 ? '+' : '−'}${num(Math.abs(v), digits)}`;
 }
 
+/**
+ * A number cited in prose (<Stat>, <Claim>): `digits` decimals (default 4 significant digits), as a
+ * percentage, or without its sign (for "weaker by ...").
+ */
+export function statText(raw: number, opts: { digits?: number; percent?: boolean; abs?: boolean } = {}): string {
+  const v = (opts.abs ? Math.abs(raw) : raw) * (opts.percent ? 100 : 1);
+  const fixed = (d: number) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).replace('-', '−');
+  return (opts.digits === undefined ? num(v) : fixed(opts.digits)) + (opts.percent ? '%' : '');
+}
+
 export function percent(v: number): string {
   return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 }

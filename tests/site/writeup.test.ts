@@ -5,7 +5,7 @@ import { undecodedImages, useSession } from './helpers/session.ts';
 const s = useSession();
 
 describe('write-up', () => {
-  it('renders its <Unit>, <Examples>, <Kernel> and <Circuit> embeds', async () => {
+  it('renders its <Unit>, <Examples>, <Kernel>, <Claim>, <Rank> and <Circuit> embeds', async () => {
     const { page, errors } = await s.page();
     await page.goto(`${s.base}/writeups/block2-conv1-5/`);
     await expect(page.locator('h1').textContent()).resolves.toContain('block2_conv1, unit 5');
@@ -20,6 +20,19 @@ describe('write-up', () => {
     await expect(kernels.count()).resolves.toBe(2);
     await expect(kernels.first().locator('svg.kernel rect').count()).resolves.toBe(10); // 9 cells + frame
     await expect(kernels.first().textContent()).resolves.toContain('inhibitory');
+
+    // Claims: the prose or number as written, a ✓ saying what the build checked; ranked inputs as links.
+    const claims = page.locator('[data-embed="claim"]');
+    await expect(claims.count()).resolves.toBe(3);
+    await expect(claims.first().textContent()).resolves.toBe('fires on every image✓');
+    await expect(claims.first().locator('.claim-mark').getAttribute('title')).resolves.toBe('Checked when the site was built, against vgg19/block2_conv1/5: examples.firing_rate is 1; claimed: = 1');
+    await expect(claims.nth(2).locator('.stat').textContent()).resolves.toMatch(/^−\d\.\d{3}$/);
+    const ranks = page.locator('[data-embed="rank"]');
+    await expect(ranks.count()).resolves.toBe(3);
+    await expect(ranks.first().getAttribute('href')).resolves.toBe('/models/vgg19/block1_conv2/33/');
+    await expect(ranks.first().textContent()).resolves.toBe('block1_conv2 unit 33');
+    await expect(ranks.nth(1).textContent()).resolves.toMatch(/^unit \d+$/);
+    await expect(kernels.first().locator('.kernel-checks').textContent()).resolves.toContain('rank 1 of its inputs by kernel L2 norm');
 
     const circuit = page.locator('[data-embed="circuit"]');
     await expect(circuit.locator('svg path').count()).resolves.toBe(3);
