@@ -1,17 +1,19 @@
 // The site's one reader of the generated atlas (ATLAS_GENERATED_DIR, default generated/). Every file is
 // validated against the generator's zod schemas (generator/pipeline/schema.ts) when first read and then
 // cached for the build. Pages and MDX components get their data only from here; they format, they do not
-// compute. Errors name the file or the id and say what to do.
+// compute. Errors name the file or the id and say what to do. Ids and URLs live in ids.ts (re-exported
+// here); what write-up embeds look up by id, in lookups.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, TuningJson, UnitJson } from '../../generator/pipeline/schema.ts';
-import { DataPathError, pathNumber } from './data-path';
+import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, UnitJson } from '../../generator/pipeline/schema.ts';
+import { AtlasDataError, url } from './ids';
 
 /** The version of the generated files' format this site reads. */
 export { SCHEMA };
 
 export type { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, UnitJson };
+export * from './ids';
 export type Thumbnail = NonNullable<UnitJson['thumbnail']>;
 export type FvEntry = UnitJson['fv'][string];
 export type Examples = NonNullable<UnitJson['examples']>;
@@ -19,15 +21,6 @@ export type Example = Examples['top'][number];
 export type UnitCircuit = NonNullable<UnitJson['circuit']>;
 export type Connection = UnitCircuit['inputs'][number];
 export type LayerUnit = LayerJson['units'][number];
-
-/** Where the site publishes the generated images: /atlas/<path relative to the generated folder>. */
-export const ASSET_PREFIX = '/atlas/';
-/** The network's input as a connection source (the image's B, G, R channels): it has no pages. */
-export const INPUT_LAYER = 'input';
-
-export class AtlasDataError extends Error {
-  override name = 'AtlasDataError';
-}
 
 /** The generated folder, absolute (astro.config.mjs resolves ATLAS_GENERATED_DIR against the project root). */
 export function generatedDir(): string {
@@ -197,147 +190,8 @@ export function circuitIdOf(modelId: string, layerName: string, unitIndex: numbe
   return c && hasCircuit(c.id) && circuit(c.id).model === modelId ? c.id : null;
 }
 
-/** A circuit's node id ("layer:unit") as layer and unit. */
-export function parseNodeId(id: string): { layer: string; unit: number } {
-  const m = /^(\w+):(\d+)$/.exec(id);
-  if (!m) throw new AtlasDataError(`Malformed circuit node id "${id}" (expected layer:unit).`);
-  return { layer: m[1], unit: Number(m[2]) };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Ids used by write-ups: "vgg19/block3_conv4/8"
-
-export interface UnitRef {
-  model: string;
-  layer: string;
-  unit: number;
-}
-
-export function parseUnitId(id: string): UnitRef {
-  const m = /^([\w-]+)\/(\w+)\/(\d+)$/.exec(id.trim());
-  if (!m) throw new AtlasDataError(`Malformed unit id "${id}" (expected model/layer/unit, e.g. vgg19/block3_conv4/8).`);
-  return { model: m[1], layer: m[2], unit: Number(m[3]) };
-}
-
-export function unitId(r: UnitRef): string {
-  return `${r.model}/${r.layer}/${r.unit}`;
-}
-
-/** The unit named by an id, or an error saying why the atlas does not have it. */
-export function unitById(id: string): UnitJson {
-  const r = parseUnitId(id);
-  if (!manifest().models.includes(r.model)) throw new AtlasDataError(`Unit ${id}: model "${r.model}" is not in the generated atlas.`);
-  if (!model(r.model).layers.some((l) => l.name === r.layer)) throw new AtlasDataError(`Unit ${id}: model ${r.model} has no layer "${r.layer}".`);
-  if (!hasLayer(r.model, r.layer)) throw new AtlasDataError(`Unit ${id}: layer ${r.layer} was not generated (no layer.json in ${generatedDir()}).`);
-  if (!hasUnit(r.model, r.layer, r.unit)) throw new AtlasDataError(`Unit ${id}: layer ${r.layer} has no unit ${r.unit}.`);
-  return unit(r.model, r.layer, r.unit);
-}
-
-export interface Edge {
-  from: UnitRef;
-  to: UnitJson;
-  connection: Connection;
-  /** The colour scale of the target's kernel pictures. */
-  maxAbs: number;
-  /** Which of the target's lists holds the edge. */
-  list: 'inputs' | 'excitatory' | 'inhibitory';
-}
-
-/**
- * The connection from one unit to another, from the target unit's circuit data (its top inputs by L2,
- * its most excitatory and most inhibitory inputs). Only those are generated: any other edge is an error.
- */
-export function edge(fromId: string, toId: string): Edge {
-  const from = parseUnitId(fromId);
-  const to = unitById(toId);
-  if (from.model !== to.model) throw new AtlasDataError(`Edge ${fromId} -> ${toId}: the units are in different models.`);
-  const c = to.circuit;
-  if (!c) throw new AtlasDataError(`Edge ${fromId} -> ${toId}: unit ${toId} has no generated circuit data.`);
-  for (const list of ['inputs', 'excitatory', 'inhibitory'] as const) {
-    const connection = c[list].find((x) => x.layer === from.layer && x.unit === from.unit);
-    if (connection) return { from, to, connection, maxAbs: c.maxAbs, list };
-  }
-  throw new AtlasDataError(
-    `Edge ${fromId} -> ${toId}: ${fromId} is not among the generated inputs of ${toId} (its top inputs, excitatory and inhibitory lists: ${[
-      ...new Set([...c.inputs, ...c.excitatory, ...c.inhibitory].map((x) => `${x.layer}/${x.unit}`)),
-    ]
-      .slice(0, 12)
-      .join(', ')}, ...).`,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// URLs (stable permalinks, trailing slash)
-
-export const url = {
-  home: () => '/',
-  model: (m: string) => `/models/${m}/`,
-  layer: (m: string, l: string) => `/models/${m}/${l}/`,
-  unit: (m: string, l: string, u: number) => `/models/${m}/${l}/${u}/`,
-  circuit: (id: string) => `/circuits/${id}/`,
-  writeup: (slug: string) => `/writeups/${slug}/`,
-  asset: (file: string) => `${ASSET_PREFIX}${file.split('/').map(encodeURIComponent).join('/')}`,
-  data: {
-    index: () => '/data/',
-    manifest: () => '/data/manifest.json',
-    model: (m: string) => `/data/${m}/model.json`,
-    layer: (m: string, l: string) => `/data/${m}/${l}.json`,
-    unit: (m: string, l: string, u: number) => `/data/${m}/${l}/${u}.json`,
-    circuit: (id: string) => `/data/circuits/${id}.json`,
-  },
-};
-
 /** A unit's page, or null when it has none (ungenerated units, the image's channels). */
 export function unitUrlIfAny(modelId: string, layerName: string, unitIndex: number): string | null {
   return hasUnit(modelId, layerName, unitIndex) ? url.unit(modelId, layerName, unitIndex) : null;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Tuning to synthetic stimuli (unit.json `tuning`, generator/stimuli/tuning.ts TuneResult)
-
-// One schema for tuning data: the generator's (unit.json already validates it; parsed again for the message).
-const TuningView = TuningJson;
-/** A tuning result as the site reads it (the generated file holds more: grids, discs, probe). */
-export type Tuning = TuningJson;
-
-/** The unit's tuning results by stimulus, in the file's order (empty when none were generated). */
-export function tunings(u: UnitJson): [string, Tuning][] {
-  return Object.entries(u.tuning ?? {}).map(([stimulus, t]) => {
-    const parsed = TuningView.safeParse(t);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw new AtlasDataError(`Unit ${u.id}: tuning.${stimulus} is not a tuning result (${i.path.join('.')}: ${i.message}). Regenerate it with the current generator.`);
-    }
-    return [stimulus, parsed.data];
-  });
-}
-
-/** One stimulus' tuning of a unit named by id, or an error listing what was generated. */
-export function tuningById(id: string, stimulus: string): Tuning {
-  const u = unitById(id);
-  const all = tunings(u);
-  const found = all.find(([s]) => s === stimulus);
-  if (!found) {
-    throw new AtlasDataError(
-      all.length
-        ? `Unit ${id} has no tuning for stimulus "${stimulus}" (generated: ${all.map(([s]) => s).join(', ')}).`
-        : `Unit ${id} has no generated tuning (add it to the atlas config's tuning and regenerate).`,
-    );
-  }
-  return found[1];
-}
-
-/**
- * The number at a dotted path of a unit's unit.json ("tuning.circle.summary.rotationInvariance",
- * "examples.firing_rate", "circuit.inputs.0.l2"), for citing it in prose; an error names where the path
- * stops when it does not lead to a number.
- */
-export function unitNumber(id: string, dotted: string): number {
-  const u = unitById(id);
-  try {
-    return pathNumber(u, dotted);
-  } catch (e) {
-    if (e instanceof DataPathError) throw new AtlasDataError(`Unit ${id}: ${e.message}`);
-    throw e;
-  }
-}

@@ -57,7 +57,8 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], hooks: StageH
             settings: { size: v.size, steps: v.steps, lr: t.settings.lr, seed: v.seed },
             provenance: provenance(ctx, 'fv', j.job.hash, { ...j.fv!.settings, objective: v.objective, imageModel: ctx.imageModel }, false),
           });
-          hooks.finish(j, v.seconds);
+          // The record's time is this unit's share of its batch (the ETA of later runs adds them up).
+          hooks.finish(j, (v.seconds * v.images.length) / v.batch);
         }
       },
     });
