@@ -1,5 +1,5 @@
 // The site tests (npm run test:site): build the site from the CI atlas once (global-setup.ts), then check
-// it in Debian's chromium and from its files. Not part of `npm test`.
+// it in Debian's chromium and from its files. Part of `npm test` (after the unit tests).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
