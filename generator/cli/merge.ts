@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../pipeline/config.ts';
 import { generate } from '../pipeline/generate.ts';
 import { mergeShards } from '../pipeline/merge.ts';
-import { log } from './common.ts';
+import { parseDeviceChoice } from '../model/device.ts';
+import { deviceOption, log } from './common.ts';
 
 export function register(program: Command): void {
   program
@@ -12,9 +13,12 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'shard output folders (generated/shard-1-of-N ...)')
     .option('--config <file>', 'the config the shards were generated with', 'atlas.config.ts')
     .option('--out <dir>', 'merged output folder (default: the config\'s out)')
-    .action(async (dirs: string[], flags: { config: string; out?: string }) => {
+    // The device is in every network job's hash: the merge must resolve the shards' (run it on a GPU node for --device cuda shards).
+    .addOption(deviceOption(undefined, "overrides the config's; the same as the shards'"))
+    .action(async (dirs: string[], flags: { config: string; out?: string; device?: string }) => {
       const { config, file } = await loadConfig(flags.config);
       if (flags.out) config.out = path.resolve(flags.out);
+      if (flags.device) config.device = parseDeviceChoice(flags.device);
       const copied = mergeShards(dirs.map((d) => path.resolve(d)), config.out);
       log(`merged ${dirs.length} shard(s): ${copied} file(s) copied into ${config.out}`);
       // Every job is now up to date: this only assembles (and runs any job no shard did).
