@@ -50,18 +50,19 @@ function tinyGraph(): Uint8Array {
  * The real probe: absent when the provider's libraries are not installed (checked first, because
  * onnxruntime's own error for a missing library is the same as for a missing CUDA runtime), else
  * a tiny session on ['cuda'], run once: its error (no GPU, no libcudart.so.12 or libcudnn.so.9) is the answer.
+ * `files`: the libraries to look for (tests: stand-ins, to reach the session on a machine without them).
  */
-export async function probeCudaProvider(ort?: OrtModule): Promise<CudaProbeResult> {
+export async function probeCudaProvider(opts: { ort?: OrtModule; files?: string[] } = {}): Promise<CudaProbeResult> {
   let files: string[];
   try {
-    files = cudaProviderFiles();
+    files = opts.files ?? cudaProviderFiles();
   } catch (e) {
     return { status: 'absent', missing: `onnxruntime-node (${errorLine(e)})` };
   }
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length) return { status: 'absent', missing: missing.map((f) => path.basename(f)).join(', ') + ` in ${path.dirname(missing[0])}` };
   try {
-    const o = ort ?? (await loadOrt());
+    const o = opts.ort ?? (await loadOrt());
     const session = await o.InferenceSession.create(tinyGraph(), { executionProviders: ['cuda'], logSeverityLevel: 4 });
     await session.run({ x: new o.Tensor('float32', Float32Array.of(1), [1]) });
     await session.release();
