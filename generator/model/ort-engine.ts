@@ -125,8 +125,10 @@ export class OrtEngine implements Engine {
   }
 
   dispose(): void {
-    for (const s of this.forwardSessions.values()) void s.then((x) => x.session.release());
-    for (const s of this.gradientSessions.values()) void s.then((x) => x.release());
+    // A session that failed to build (e.g. on a CUDA provider that cannot start) has nothing to release.
+    const none = () => undefined;
+    for (const s of this.forwardSessions.values()) void s.then((x) => x.session.release(), none);
+    for (const s of this.gradientSessions.values()) void s.then((x) => x.release(), none);
     this.forwardSessions.clear();
     this.gradientSessions.clear();
   }

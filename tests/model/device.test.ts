@@ -16,8 +16,13 @@ import {
   probeCudaProvider,
   selectDevice,
 } from '../../generator/model/device.ts';
+import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { resolveRuntime } from '../../generator/model/load.ts';
 import { loadOrt, ortSessionOptions } from '../../generator/model/ort.ts';
+import { OrtEngine } from '../../generator/model/ort-engine.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { diversityOrt } from '../../generator/optvis/diversity-ort.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
 let lines: string[] = [];
 beforeEach(() => {
@@ -160,5 +165,19 @@ describe('on this machine (no GPU, no CUDA provider libraries)', () => {
     expect(providers).toContainEqual({ name: 'cuda', bundled: false });
     expect(ortSessionOptions(2).executionProviders).toEqual(['cpu']);
     expect(ortSessionOptions(2, 'cuda').executionProviders).toEqual([{ name: 'cuda', deviceId: 0 }]);
+  });
+
+  it('an engine and the diversity graph on cuda build their sessions on the CUDA provider (which fails here)', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const [cpu, gpu] = await Promise.all([OrtEngine.create(vgg19, w, { threads: 1 }), OrtEngine.create(vgg19, w, { threads: 1, device: 'cuda' })]);
+    expect([cpu.name, gpu.name]).toEqual(['onnxruntime', 'onnxruntime-cuda']);
+    const images = { data: new Float32Array(16 * 16 * 3).fill(100), shape: [1, 16, 16, 3] };
+    expect((await cpu.activations(images, ['block1_conv1'])).get('block1_conv1')!.shape).toEqual([1, 16, 16, 64]);
+    await expect(gpu.activations(images, ['block1_conv1'])).rejects.toThrow(/Cuda|CUDA|shared library/);
+    cpu.dispose();
+    gpu.dispose();
+    const act = { data: new Float32Array(4 * 2 * 2 * 3).map((_, i) => i % 5), shape: [4, 2, 2, 3] };
+    expect((await diversityOrt(4, act)).values).toHaveLength(4);
+    await expect(diversityOrt(4, act, 'cuda')).rejects.toThrow(/Cuda|CUDA|shared library/);
   });
 });
