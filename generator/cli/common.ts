@@ -25,14 +25,14 @@ export function addModelOptions(cmd: Command): Command {
       new Option('--backend <name>', `tfjs backend (env ATLAS_BACKEND)`).choices([...BACKEND_CHOICES]).default(process.env.ATLAS_BACKEND ?? 'auto'),
     )
     .addOption(
-      new Option('--engine <name>', 'network engine: auto = tfjs on a GPU, else onnxruntime, else tfjs (env ATLAS_ENGINE)')
+      new Option('--engine <name>', 'network engine: auto = onnxruntime on CUDA, else tfjs on a GPU, else onnxruntime, else tfjs (env ATLAS_ENGINE)')
         .choices([...ENGINE_CHOICES])
         .default(process.env.ATLAS_ENGINE ?? 'auto'),
     )
     .addOption(deviceOption());
 }
 
-/** --device, shared by the model commands and `atlas generate` (where it overrides the config's). */
+/** --device, shared by the model commands, `atlas generate` and `atlas merge` (where it overrides the config's). */
 export function deviceOption(fallback: string | undefined = process.env.ATLAS_DEVICE ?? 'auto', where = 'env ATLAS_DEVICE'): Option {
   const opt = new Option('--device <name>', `where onnxruntime runs: auto = CUDA when its provider loads, else the CPU; cuda = the GPU or exit 2 (${where})`).choices([...DEVICE_CHOICES]);
   return fallback === undefined ? opt : opt.default(fallback);

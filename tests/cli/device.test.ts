@@ -1,6 +1,6 @@
 // --device for real on this machine, which has no CUDA provider: cuda is exit 2 with the install command,
 // auto runs on the CPU without a word, and `atlas info` reports the device and onnxruntime's providers.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +45,21 @@ describe('--device', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(CUDA_INSTALL);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('atlas merge refuses CUDA shards on a machine without CUDA, instead of recomputing every job', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'device-merge-'));
+    const shard = path.join(root, 'shard-1-of-2');
+    mkdirSync(shard);
+    writeFileSync(path.join(shard, 'run.json'), JSON.stringify({ engine: 'onnxruntime-cuda' }));
+    const out = path.join(root, 'out');
+    const r = await atlas(['merge', shard, '--config', path.join(PROJECT_ROOT, 'configs', 'ci.config.ts'), '--out', out]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/shard-1-of-2 ran on onnxruntime-cuda, this merge on onnxruntime: it would recompute every job/);
+    expect(r.stderr).toMatch(/--device cuda/);
+    expect(existsSync(out)).toBe(false);
+    const cuda = await atlas(['merge', shard, '--config', path.join(PROJECT_ROOT, 'configs', 'ci.config.ts'), '--out', out, '--device', 'cuda']);
+    expect(cuda.status).toBe(2);
+    expect(cuda.stderr).toContain(CUDA_INSTALL);
   });
 });
