@@ -1,5 +1,5 @@
 // The full profile: every unit of every layer the weights hold, every objective, 512 steps at 128 px.
-// Meant for GPU machines (tfjs-node-gpu) or a cluster (atlas generate --shard i/N, then atlas merge).
+// Meant for GPU machines (--device cuda, see the README's GPU section) or a cluster (atlas generate --shard i/N, then atlas merge).
 // Measured cost on the 2-core CPU machine it was written on is in the README.
 import { defineConfig } from '../generator/pipeline/config.ts';
 

@@ -1,6 +1,7 @@
 // Options every model-using command shares, and how the CLI turns them into a loaded model.
 import { type Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../model/backend.ts';
+import { DEVICE_CHOICES, parseDeviceChoice } from '../model/device.ts';
 import { log } from '../log.ts';
 import { ENGINE_CHOICES, type LoadedModel, type LoadOptions, loadModel, parseEngineChoice } from '../model/load.ts';
 
@@ -9,10 +10,11 @@ export interface ModelFlags {
   weights?: string;
   backend?: string;
   engine?: string;
+  device?: string;
 }
 
 export function loadOptions(flags: ModelFlags): LoadOptions {
-  return { model: flags.model, weights: flags.weights, backend: parseBackendChoice(flags.backend), engine: parseEngineChoice(flags.engine) };
+  return { model: flags.model, weights: flags.weights, backend: parseBackendChoice(flags.backend), engine: parseEngineChoice(flags.engine), device: parseDeviceChoice(flags.device) };
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -23,10 +25,17 @@ export function addModelOptions(cmd: Command): Command {
       new Option('--backend <name>', `tfjs backend (env ATLAS_BACKEND)`).choices([...BACKEND_CHOICES]).default(process.env.ATLAS_BACKEND ?? 'auto'),
     )
     .addOption(
-      new Option('--engine <name>', 'network engine: auto = tfjs on a GPU, else onnxruntime, else tfjs (env ATLAS_ENGINE)')
+      new Option('--engine <name>', 'network engine: auto = onnxruntime on CUDA, else tfjs on a GPU, else onnxruntime, else tfjs (env ATLAS_ENGINE)')
         .choices([...ENGINE_CHOICES])
         .default(process.env.ATLAS_ENGINE ?? 'auto'),
-    );
+    )
+    .addOption(deviceOption());
+}
+
+/** --device, shared by the model commands, `atlas generate` and `atlas merge` (where it overrides the config's). */
+export function deviceOption(fallback: string | undefined = process.env.ATLAS_DEVICE ?? 'auto', where = 'env ATLAS_DEVICE'): Option {
+  const opt = new Option('--device <name>', `where onnxruntime runs: auto = CUDA when its provider loads, else the CPU; cuda = the GPU or exit 2 (${where})`).choices([...DEVICE_CHOICES]);
+  return fallback === undefined ? opt : opt.default(fallback);
 }
 
 export async function openModel(flags: ModelFlags): Promise<LoadedModel> {

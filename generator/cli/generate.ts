@@ -4,7 +4,8 @@ import { AtlasError } from '../errors.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { generate } from '../pipeline/generate.ts';
 import { STAGES, type Stage } from '../pipeline/jobs.ts';
-import { log } from './common.ts';
+import { parseDeviceChoice } from '../model/device.ts';
+import { deviceOption, log } from './common.ts';
 import { progressBar } from './progress.ts';
 
 interface Flags {
@@ -15,6 +16,7 @@ interface Flags {
   force?: boolean;
   shard?: string;
   verbose?: boolean;
+  device?: string;
 }
 
 export function parseOnly(value: string | undefined): { layer: string; unit?: number } | undefined {
@@ -55,11 +57,13 @@ export function register(program: Command): void {
     .option('--force', 'rerun the selected jobs even if up to date')
     .option('--shard <i/N>', 'run a deterministic 1/N of the jobs (for N machines); combine with `atlas merge`')
     .option('-v, --verbose', 'say what runs and what is skipped, and why')
+    .addOption(deviceOption(undefined, "overrides the config's device"))
     .action(async (flags: Flags) => {
       const only = parseOnly(flags.only);
       const onlyStages = parseStages(flags.stages);
       const shard = parseShard(flags.shard);
       const { config, file } = await loadConfig(flags.config);
+      if (flags.device) config.device = parseDeviceChoice(flags.device);
       if (flags.out) config.out = path.resolve(flags.out);
       if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
       // A bar on a terminal; off one (CI, nohup, a cluster job's log) plain lines: job start and finish,

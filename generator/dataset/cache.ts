@@ -21,7 +21,7 @@ export function stageCodeVersion(): string {
 
 export interface CacheKeyParts {
   spec: ModelSpec;
-  /** The engine that computes (onnxruntime, tfjs-<backend>): their activations agree to ~1e-5, not to the bit. */
+  /** The engine that computes (onnxruntime, onnxruntime-cuda, tfjs-<backend>): their activations agree to ~1e-5, not to the bit. */
   engine: string;
   weightsSha256: string;
   datasetDigest: string;

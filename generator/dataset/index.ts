@@ -4,9 +4,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { AtlasError } from '../errors.ts';
-import { initBackend } from '../model/backend.ts';
 import { sha256File } from '../model/keras-h5.ts';
-import { getSpec, locateWeights, resolveEngine } from '../model/load.ts';
+import { getSpec, locateWeights, resolveRuntime } from '../model/load.ts';
 import { layerShapes, type ModelSpec, receptiveFields } from '../model/spec.ts';
 import { cacheKey, cropsKey, readCache, setCropsKey, writeCache } from './cache.ts';
 import { type CropJob, writeCrops } from './crops.ts';
@@ -59,9 +58,8 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
   for (const s of ds.skipped) say(`warning: skipped ${s.file}: ${s.reason}`);
   const weightsSha = await sha256File(locateWeights(spec, opts.model?.weights));
   const digest = await datasetDigest(ds);
-  const kind = await resolveEngine(opts.model ?? {});
-  // The backend too: tfjs on wasm, cpu or native TensorFlow differ in the last bits.
-  const engine = kind === 'onnxruntime' ? kind : `tfjs-${(await initBackend(opts.model?.backend)).name}`;
+  // The backend and the device too: tfjs on wasm, cpu or native TensorFlow, onnxruntime on CPU or CUDA differ in the last bits.
+  const engine = (await resolveRuntime(opts.model ?? {})).name;
   say(`dataset ${ds.root} (${ds.layout}): ${ds.images.length} images, ${ds.classes.length} classes; engine ${engine}`);
 
   const results = new Map<string, LayerExamples>();

@@ -26,11 +26,12 @@ export interface ObjectiveGradient {
  * function (differentiated by tfjs). Two optional shortcuts an engine may take instead:
  * - `linear`: the objective is linear in the activation, with this (constant) gradient for an activation
  *   shape; an engine can then run forward and backward in one go, without handing the activation out;
- * - `evaluate`: values and gradient computed on typed arrays, faster than tfjs's autodiff.
+ * - `evaluate`: values and gradient computed on typed arrays, faster than tfjs's autodiff; an
+ *   onnxruntime engine passes its device, so a matrix-heavy objective can run where the network runs.
  */
 export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
   linear?: (shape: number[]) => Float32Array;
-  evaluate?: (activation: NdArray) => Promise<ObjectiveGradient>;
+  evaluate?: (activation: NdArray, where?: { device?: 'cpu' | 'cuda' }) => Promise<ObjectiveGradient>;
 };
 
 export interface InputGradient {

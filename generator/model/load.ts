@@ -6,10 +6,11 @@ import { AtlasError } from '../errors.ts';
 import { errorLine, warnFallback } from '../log.ts';
 import { modelsDir } from '../paths.ts';
 import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts';
+import { CUDA_INSTALL, type CudaProbe, type Device, type DeviceChoice, parseDeviceChoice, selectDevice } from './device.ts';
 import type { Engine } from './engine.ts';
 import { type KerasWeights, readKerasWeights } from './keras-h5.ts';
 import { type ModelSpec, models } from './spec.ts';
-import { OrtEngine, type OrtEngineOptions } from './ort-engine.ts';
+import { OrtEngine, type OrtEngineOptions, ortEngineName } from './ort-engine.ts';
 import { loadOrt } from './ort.ts';
 import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine.ts';
 
@@ -49,6 +50,8 @@ export interface LoadedModel {
   weights: KerasWeights;
   engine: Engine;
   backend: BackendInfo;
+  /** Where the engine runs (tfjs: 'cuda' on @tensorflow/tfjs-node-gpu). */
+  device: Device;
 }
 
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnxruntime'] as const;
@@ -60,33 +63,66 @@ export function parseEngineChoice(value: string | undefined): EngineChoice {
   throw new AtlasError(`unknown engine '${value}'`, `use one of ${ENGINE_CHOICES.join(', ')} (flag --engine or env ATLAS_ENGINE)`);
 }
 
-export interface LoadOptions extends TfjsEngineOptions, OrtEngineOptions {
+export interface LoadOptions extends TfjsEngineOptions, Omit<OrtEngineOptions, 'device'> {
   model?: string;
   weights?: string;
   backend?: BackendChoice;
   engine?: EngineChoice;
+  /** Where onnxruntime runs (default $ATLAS_DEVICE, else auto); tfjs picks its device by --backend. */
+  device?: DeviceChoice;
+  /** Tests simulate a machine with or without a working CUDA provider. */
+  cudaProbe?: CudaProbe;
+}
+
+/** The engine and device a command runs on, and its name: the identity every network result is cached under. */
+export interface Runtime {
+  engine: 'tfjs' | 'onnxruntime';
+  device: Device;
+  /** 'onnxruntime', 'onnxruntime-cuda' or 'tfjs-<backend>' (provenance, job hashes, the dataset cache key). */
+  name: string;
 }
 
 /**
- * auto: tfjs when it runs on a GPU (tfjs-node-gpu), else onnxruntime when it loads (native CPU kernels,
- * all cores), else tfjs on the best backend it has.
+ * auto: onnxruntime on CUDA when its provider loads (and --device allows it), else tfjs when it runs on a
+ * GPU (tfjs-node-gpu), else onnxruntime on the CPU when it loads (native kernels, all cores), else tfjs
+ * on the best backend it has (--device cpu skips both GPU steps). --device cuda needs onnxruntime: with --engine tfjs it is an error.
  */
-export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<'tfjs' | 'onnxruntime'> {
+export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<Runtime> {
   const choice = opts.engine ?? parseEngineChoice(process.env.ATLAS_ENGINE);
-  if (choice !== 'auto') return choice;
-  const backend = await initBackend(opts.backend);
-  if (backend.provider.includes('gpu')) return 'tfjs';
-  try {
-    await loadOrt();
-    return 'onnxruntime';
-  } catch (e) {
-    warnFallback(errorLine(e), `the tfjs engine (${backend.name})`);
-    return 'tfjs';
+  const deviceChoice = opts.device ?? parseDeviceChoice(process.env.ATLAS_DEVICE);
+  const ort = (device: Device): Runtime => ({ engine: 'onnxruntime', device, name: ortEngineName(device) });
+  const tfjs = async (): Promise<Runtime> => {
+    const b = await initBackend(opts.backend);
+    return { engine: 'tfjs', device: b.provider.includes('gpu') ? 'cuda' : 'cpu', name: `tfjs-${b.name}` };
+  };
+  if (choice === 'tfjs') {
+    if (deviceChoice === 'cuda') {
+      throw new AtlasError('--device cuda runs the onnxruntime engine, not tfjs', 'use --engine onnxruntime (or auto) with --device cuda; tfjs picks its device with --backend');
+    }
+    return tfjs();
   }
+  if (choice === 'onnxruntime') {
+    await loadOrt();
+    return ort(await selectDevice(deviceChoice, opts.cudaProbe));
+  }
+  let ortError: unknown = null;
+  await loadOrt().catch((e: unknown) => (ortError = e));
+  if (ortError && deviceChoice === 'cuda') throw new AtlasError(`--device cuda needs onnxruntime-node, which cannot be loaded: ${errorLine(ortError)}`, `reinstall it (\`npm ci\`), then \`${CUDA_INSTALL}\``);
+  if (!ortError && (await selectDevice(deviceChoice, opts.cudaProbe)) === 'cuda') return ort('cuda');
+  const backend = await initBackend(opts.backend);
+  if (backend.provider.includes('gpu') && deviceChoice !== 'cpu') return tfjs();
+  if (!ortError) return ort('cpu');
+  warnFallback(errorLine(ortError), `the tfjs engine (${backend.name})`);
+  return tfjs();
+}
+
+/** The engine kind alone (see resolveRuntime). */
+export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<'tfjs' | 'onnxruntime'> {
+  return (await resolveRuntime(opts)).engine;
 }
 
 /** Whether work should be spread over worker threads: only single-threaded engines (tfjs wasm/cpu) gain. */
-export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend'> = {}): Promise<boolean> {
+export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<boolean> {
   if ((await resolveEngine(opts)) === 'onnxruntime') return false;
   return (await initBackend(opts.backend)).name !== 'tensorflow';
 }
@@ -96,6 +132,7 @@ export async function loadModel(opts: LoadOptions = {}): Promise<LoadedModel> {
   const file = locateWeights(spec, opts.weights);
   const backend = await initBackend(opts.backend);
   const weights = await readKerasWeights(file, spec);
-  const engine = (await resolveEngine(opts)) === 'onnxruntime' ? await OrtEngine.create(spec, weights, opts) : new TfjsEngine(spec, weights, opts);
-  return { spec, weights, engine, backend };
+  const rt = await resolveRuntime(opts);
+  const engine = rt.engine === 'onnxruntime' ? await OrtEngine.create(spec, weights, { threads: opts.threads, device: rt.device }) : new TfjsEngine(spec, weights, opts);
+  return { spec, weights, engine, backend, device: rt.device };
 }

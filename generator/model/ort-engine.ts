@@ -1,10 +1,11 @@
-// The Engine interface on onnxruntime-node (native CPU kernels, all cores): the forward and the
+// The Engine interface on onnxruntime-node (native CPU kernels on all cores, or CUDA): the forward and the
 // input-gradient graphs are built in memory from the spec and the Keras weights (onnx-graph.ts), each
 // session once per (layers, pre/post-ReLU) and reused. A linear objective's declared gradient goes
 // straight into the gradient graph; any other objective gets the activation first and returns its
 // gradient (its own `evaluate`, else tfjs's autodiff).
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
+import type { Device } from './device.ts';
 import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
@@ -12,6 +13,10 @@ import { availableLayers, type KerasWeights } from './keras-h5.ts';
 import { buildForward, buildGradient } from './onnx-graph.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
+
+export function ortEngineName(device: Device): string {
+  return device === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime';
+}
 
 interface ForwardSession {
   session: Ort.InferenceSession;
@@ -21,10 +26,13 @@ interface ForwardSession {
 export interface OrtEngineOptions {
   /** Intra-op threads (default: all cores). */
   threads?: number;
+  /** Execution provider, already selected (device.ts's selectDevice); default the CPU. */
+  device?: Device;
 }
 
 export class OrtEngine implements Engine {
-  readonly name = 'onnxruntime';
+  /** 'onnxruntime' or 'onnxruntime-cuda': the device is part of the engine's identity (its numbers differ in the last bits). */
+  readonly name: string;
   private readonly available: string[];
   private readonly forwardSessions = new Map<string, Promise<ForwardSession>>();
   private readonly gradientSessions = new Map<string, Promise<Ort.InferenceSession>>();
@@ -34,12 +42,14 @@ export class OrtEngine implements Engine {
     private readonly weights: Pick<KerasWeights, 'layers'>,
     private readonly ort: OrtModule,
     private readonly threads: number,
+    readonly device: Device,
   ) {
     this.available = availableLayers(spec, weights);
+    this.name = ortEngineName(device);
   }
 
   static async create(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
-    return new OrtEngine(spec, weights, await loadOrt(), opts.threads ?? availableParallelism());
+    return new OrtEngine(spec, weights, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu');
   }
 
   layers(): string[] {
@@ -51,7 +61,7 @@ export class OrtEngine implements Engine {
   }
 
   private sessionOptions(): Ort.InferenceSession.SessionOptions {
-    return ortSessionOptions(this.threads);
+    return ortSessionOptions(this.threads, this.device);
   }
 
   private forward(layers: string[], preRelu: boolean): Promise<ForwardSession> {
@@ -106,7 +116,7 @@ export class OrtEngine implements Engine {
     } else {
       const act = (await this.activations(images, [layer], opts)).get(layer)!;
       shape = act.shape;
-      ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act) : autodiff(objective, act));
+      ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act, { device: this.device }) : autodiff(objective, act));
     }
     const res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct, shape) });
     const out = res.input_grad;
@@ -115,8 +125,10 @@ export class OrtEngine implements Engine {
   }
 
   dispose(): void {
-    for (const s of this.forwardSessions.values()) void s.then((x) => x.session.release());
-    for (const s of this.gradientSessions.values()) void s.then((x) => x.release());
+    // A session that failed to build (e.g. on a CUDA provider that cannot start) has nothing to release.
+    const none = () => undefined;
+    for (const s of this.forwardSessions.values()) void s.then((x) => x.session.release(), none);
+    for (const s of this.gradientSessions.values()) void s.then((x) => x.release(), none);
     this.forwardSessions.clear();
     this.gradientSessions.clear();
   }

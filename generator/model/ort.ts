@@ -2,6 +2,7 @@
 // options every onnxruntime session of the generator uses.
 import type * as Ort from 'onnxruntime-node';
 import { AtlasError } from '../errors.ts';
+import type { Device } from './device.ts';
 
 export type OrtModule = typeof Ort;
 
@@ -20,12 +21,16 @@ export async function loadOrt(): Promise<OrtModule> {
 }
 
 /**
+ * `device`: the execution provider (see device.ts). A process sees one GPU, device 0: pick it with
+ * CUDA_VISIBLE_DEVICES (one process per GPU, e.g. one shard each).
  * Sessions run one after another on the same cores, each with its own thread pool: pool threads must
  * not spin after a run (onnxruntime's default), or they steal the cores from the next session and from
  * JavaScript (measured: a feature-visualization step took 98 ms with spinning, 62 without).
  */
-export function ortSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
+export function ortSessionOptions(threads: number, device: Device = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
+    // On CUDA, onnxruntime still places any node the provider lacks on the CPU (with these threads).
+    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId: 0 }] : ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

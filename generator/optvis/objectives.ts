@@ -81,10 +81,11 @@ export function diversityPenalty(group: number): Objective {
       return tf.reshape(tf.div(tf.neg(offDiagonal), group), [n]) as tf.Tensor1D;
     });
   // On onnxruntime when it loads (diversity-ort.ts: about 6x faster per step here), else by tfjs's autodiff.
-  f.evaluate = async (act) => {
+  // On the engine's device when it says one (the Gram products are the costliest part of a step after the network).
+  f.evaluate = async (act, where) => {
     if (act.shape[0] % group !== 0) throw new Error(`diversity needs a batch that is a multiple of ${group}, got ${act.shape[0]}`);
     try {
-      return await diversityOrt(group, act);
+      return await diversityOrt(group, act, where?.device);
     } catch (e) {
       warnFallback(`the onnxruntime diversity graph failed (${errorLine(e)})`, "tfjs's autodiff for the diversity objective");
       return autodiff(f, act);
@@ -131,9 +132,9 @@ export function diversity(units: number[], opts: ObjectiveOptions = {}): Objecti
       const c = ch(act);
       return tf.add(c, tf.mul(tf.tensor1d(scales(c.dataSync() as Float32Array)), penalty(act))) as tf.Tensor1D;
     });
-  f.evaluate = async (act) => {
+  f.evaluate = async (act, where) => {
     const c = ch.linear ? { values: linearValues(act, ch.linear(act.shape)), grad: ch.linear(act.shape) } : autodiff(ch, act);
-    const p = await penalty.evaluate!(act);
+    const p = await penalty.evaluate!(act, where);
     const s = scales(c.values);
     const per = act.data.length / act.shape[0];
     const grad = c.grad.map((v, k) => v + s[Math.floor(k / per)] * p.grad[k]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AtlasError } from '../errors.ts';
 import { BACKEND_CHOICES } from '../model/backend.ts';
+import { DEVICE_CHOICES } from '../model/device.ts';
 import { ENGINE_CHOICES } from '../model/load.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
 import { missingLayersError } from '../model/weights-check.ts';
@@ -39,6 +40,8 @@ export const AtlasConfig = z
     out: z.string().default('generated'),
     engine: z.enum(ENGINE_CHOICES).default('auto'),
     backend: z.enum(BACKEND_CHOICES).default('auto'),
+    /** Where onnxruntime runs: auto = CUDA when its provider loads, else the CPU (see model/device.ts). */
+    device: z.enum(DEVICE_CHOICES).default('auto'),
     visualization: VisualizationSettings.default(VisualizationSettings.parse({})),
     /** Per-unit overrides of the visualization settings, keyed "layer:unit". */
     overrides: z.record(z.string().regex(/^\w+:\d+$/), VisualizationSettings.partial()).default({}),

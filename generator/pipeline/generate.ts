@@ -5,7 +5,7 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil.ts';
 import { initBackend } from '../model/backend.ts';
 import { availableLayers, readKerasWeights } from '../model/keras-h5.ts';
-import { getSpec, locateWeights, type LoadOptions, resolveEngine } from '../model/load.ts';
+import { getSpec, locateWeights, type LoadOptions, resolveRuntime } from '../model/load.ts';
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
@@ -70,7 +70,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const verbose = opts.verbose ?? (() => {});
   const { config } = opts;
   const spec = getSpec(config.model);
-  const load: LoadOptions = { model: config.model, weights: config.weights, backend: config.backend, engine: config.engine };
+  const load: LoadOptions = { model: config.model, weights: config.weights, backend: config.backend, engine: config.engine, device: config.device };
   const weightsFile = locateWeights(spec, config.weights);
   const backend = await initBackend(config.backend);
   const weights = await readKerasWeights(weightsFile, spec);
@@ -78,8 +78,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   checkConfig(config, spec, available, path.basename(opts.configFile));
   const interval = opts.progressInterval ?? progressInterval();
   const plan = planAtlas(config, spec, weights);
-  const engineKind = await resolveEngine(load);
-  const engineName = engineKind === 'onnxruntime' ? 'onnxruntime' : `tfjs-${backend.name}`;
+  // The device is in the name ('onnxruntime-cuda'), so CPU and GPU results never share a job hash.
+  const engineName = (await resolveRuntime(load)).name;
   const out = path.resolve(config.out);
   runLog = openRunLog(out, `atlas generate --config ${opts.configFile}${opts.only ? ` --only ${opts.only.layer}${opts.only.unit === undefined ? '' : `:${opts.only.unit}`}` : ''}${opts.shard ? ` --shard ${opts.shard.index + 1}/${opts.shard.count}` : ''}${opts.stages ? ` --stages ${opts.stages.join(',')}` : ''}${opts.force ? ' --force' : ''}`);
   const dataset = plan.layers.length ? await openDatasetInfo(config, log) : null;

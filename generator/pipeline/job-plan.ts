@@ -13,8 +13,8 @@ export function matchesOnly(job: Job, only: { layer: string; unit?: number } | u
 }
 
 /**
- * `code`: each stage's code version. The engine (onnxruntime or tfjs-<backend>: their numbers agree to
- * about 1e-5, not to the bit) is in every job that runs the network: examples, fv, tuning, graphs ranked
+ * `code`: each stage's code version. The engine (onnxruntime, onnxruntime-cuda or tfjs-<backend>: their
+ * numbers agree to about 1e-5, not to the bit, so a CPU and a GPU result never share a hash) is in every job that runs the network: examples, fv, tuning, graphs ranked
  * by attribution, the model check. Circuits and weight-ranked graphs read the weights alone.
  */
 export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, string>): PlannedJob[] {

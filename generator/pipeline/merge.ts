@@ -35,3 +35,19 @@ export function mergeShards(shards: string[], out: string): number {
   }
   return copied;
 }
+
+/**
+ * The engines the shards ran on (each shard's run.json; a shard without one is skipped). The engine is in
+ * every network job's hash, so a merge that resolves another one (a CPU node merging CUDA shards) would
+ * recompute all their jobs instead of assembling: `atlas merge` refuses that.
+ */
+export function shardEngines(shards: string[]): Map<string, string> {
+  const engines = new Map<string, string>();
+  for (const shard of shards) {
+    const file = path.join(shard, 'run.json');
+    if (!existsSync(file)) continue;
+    const engine = (JSON.parse(readFileSync(file, 'utf8')) as { engine?: unknown }).engine;
+    if (typeof engine === 'string') engines.set(shard, engine);
+  }
+  return engines;
+}

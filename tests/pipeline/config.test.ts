@@ -24,6 +24,12 @@ describe('atlas config', () => {
     expect(() => parseConfig({ featured: [{ layer: 'block1_conv1', unit: 2, objectives: ['dream'] }] })).toThrow(/featured\.0\.objectives\.0/);
   });
 
+  it('takes a device: auto by default, cpu or cuda, anything else fails naming the field', () => {
+    expect(parseConfig({}).device).toBe('auto');
+    expect(parseConfig({ device: 'cuda' }).device).toBe('cuda');
+    expect(() => parseConfig({ device: 'gpu' }, 'a.json')).toThrow(/a\.json: device: .*"auto"\|"cpu"\|"cuda"/);
+  });
+
   it('checks layers and units against the model and the weights', async () => {
     const w = await weights();
     const avail = availableLayers(vgg19, w);

@@ -1,0 +1,183 @@
+// Device selection (model/device.ts, model/load.ts's resolveRuntime) with injected probes that simulate
+// machines with a working, a missing and a broken CUDA provider; and the real probe on this machine,
+// which has no GPU and no provider libraries. The CUDA run itself cannot be tested here.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AtlasError } from '../../generator/errors.ts';
+import {
+  CUDA_INSTALL,
+  type CudaProbe,
+  type CudaProbeResult,
+  cudaProviderFiles,
+  listProviders,
+  parseDeviceChoice,
+  probeCudaProvider,
+  selectDevice,
+} from '../../generator/model/device.ts';
+import { readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { resolveRuntime } from '../../generator/model/load.ts';
+import { loadOrt, ortSessionOptions } from '../../generator/model/ort.ts';
+import { OrtEngine } from '../../generator/model/ort-engine.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { diversityOrt } from '../../generator/optvis/diversity-ort.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+
+let lines: string[] = [];
+beforeEach(() => {
+  lines = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** A probe that answers `result` and counts its calls. */
+function probe(result: CudaProbeResult): CudaProbe & { calls: number } {
+  const p = Object.assign(async () => {
+    p.calls++;
+    return result;
+  }, { calls: 0 });
+  return p;
+}
+
+async function rejection(p: Promise<unknown>): Promise<AtlasError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(AtlasError);
+  return e as AtlasError;
+}
+
+const ok = (): CudaProbeResult => ({ status: 'ok' });
+const absent = (): CudaProbeResult => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so in /x' });
+const failed = (error: string): CudaProbeResult => ({ status: 'failed', error });
+
+describe('device choice', () => {
+  it('parses auto, cpu and cuda (any case) and rejects anything else, naming the choices', () => {
+    expect(parseDeviceChoice(undefined)).toBe('auto');
+    expect(parseDeviceChoice('CUDA')).toBe('cuda');
+    expect(parseDeviceChoice('cpu')).toBe('cpu');
+    expect(() => parseDeviceChoice('gpu')).toThrow(/unknown device 'gpu'/);
+    try {
+      parseDeviceChoice('gpu');
+    } catch (e) {
+      expect((e as AtlasError).exitCode).toBe(2);
+      expect((e as AtlasError).hint).toMatch(/auto, cpu, cuda/);
+    }
+  });
+});
+
+describe('selectDevice', () => {
+  it('auto uses CUDA when the provider loads', async () => {
+    expect(await selectDevice('auto', probe(ok()))).toBe('cuda');
+    expect(lines).toEqual([]);
+  });
+
+  it('auto falls back to the CPU silently when the provider is simply not installed', async () => {
+    expect(await selectDevice('auto', probe(absent()))).toBe('cpu');
+    expect(lines).toEqual([]);
+  });
+
+  it('auto falls back to the CPU with one warning when the provider is installed but fails', async () => {
+    const p = probe(failed('CUDA failure 100: no CUDA-capable device is detected'));
+    expect(await selectDevice('auto', p)).toBe('cpu');
+    expect(await selectDevice('auto', p)).toBe('cpu');
+    expect(lines).toEqual([
+      "warning: onnxruntime's CUDA execution provider is installed but cannot be used (CUDA failure 100: no CUDA-capable device is detected); using onnxruntime on the CPU",
+    ]);
+  });
+
+  it('cpu never probes', async () => {
+    const p = probe(ok());
+    expect(await selectDevice('cpu', p)).toBe('cpu');
+    expect(p.calls).toBe(0);
+  });
+
+  it('cuda without the provider is exit 2, naming what is missing, the install command and what it needs', async () => {
+    const e = await rejection(selectDevice('cuda', probe(absent())));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/--device cuda: .*CUDA execution provider is not installed \(missing libonnxruntime_providers_cuda\.so in \/x\)/);
+    expect(e.hint).toContain(`\`${CUDA_INSTALL}\``);
+    expect(CUDA_INSTALL).toBe('npm install onnxruntime-node --onnxruntime-node-install=cuda12');
+    expect(e.hint).toMatch(/CUDA 12\.x and cuDNN 9\.x/);
+    expect(lines).toEqual([]);
+  });
+
+  it('cuda with a provider that fails is exit 2 with its error and what it needs', async () => {
+    const e = await rejection(selectDevice('cuda', probe(failed('libcudnn.so.9: cannot open shared object file'))));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/installed but cannot be used: libcudnn\.so\.9: cannot open shared object file/);
+    expect(e.hint).toMatch(/CUDA 12\.x and cuDNN 9\.x.*--device cpu/);
+  });
+});
+
+describe('resolveRuntime', () => {
+  it('names the device in the engine: onnxruntime-cuda on the GPU, onnxruntime on the CPU', async () => {
+    expect(await resolveRuntime({ engine: 'onnxruntime', device: 'auto', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(absent()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'cpu', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
+    expect(lines).toEqual([]);
+  });
+
+  it('--device cuda --engine tfjs is exit 2, saying to use onnxruntime', async () => {
+    const e = await rejection(resolveRuntime({ engine: 'tfjs', backend: 'wasm', device: 'cuda', cudaProbe: probe(ok()) }));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/--device cuda runs the onnxruntime engine, not tfjs/);
+    expect(e.hint).toMatch(/--engine onnxruntime/);
+    expect(await resolveRuntime({ engine: 'tfjs', backend: 'wasm', device: 'auto' })).toEqual({ engine: 'tfjs', device: 'cpu', name: 'tfjs-wasm' });
+  });
+
+  it('--device cuda with auto or onnxruntime and no provider is exit 2', async () => {
+    for (const engine of ['auto', 'onnxruntime'] as const) {
+      const e = await rejection(resolveRuntime({ engine, backend: 'wasm', device: 'cuda', cudaProbe: probe(absent()) }));
+      expect(e.exitCode).toBe(2);
+      expect(e.hint).toContain(CUDA_INSTALL);
+    }
+  });
+});
+
+describe('on this machine (no GPU, no CUDA provider libraries)', () => {
+  it('the real probe finds the provider absent, naming the missing library', async () => {
+    expect(cudaProviderFiles().some((f) => !existsSync(f))).toBe(true);
+    const r = await probeCudaProvider();
+    expect(r.status).toBe('absent');
+    expect(r.status === 'absent' && r.missing).toMatch(/libonnxruntime_providers_cuda\.so/);
+  });
+
+  it("with the libraries present, the probe's session on ['cuda'] fails and says why", async () => {
+    // Stand-ins get the probe past the file check; onnxruntime then fails to load its own provider.
+    const dir = mkdtempSync(path.join(tmpdir(), 'cuda-probe-'));
+    const files = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].map((f) => path.join(dir, f));
+    for (const f of files) writeFileSync(f, '');
+    const r = await probeCudaProvider({ files });
+    expect(r.status).toBe('failed');
+    expect(r.status === 'failed' && r.error).toMatch(/\S/);
+  });
+
+  it('onnxruntime-node offers cpu bundled and cuda installed separately; sessions name their provider', async () => {
+    const providers = listProviders(await loadOrt());
+    expect(providers).toContainEqual({ name: 'cpu', bundled: true });
+    expect(providers).toContainEqual({ name: 'cuda', bundled: false });
+    expect(ortSessionOptions(2).executionProviders).toEqual(['cpu']);
+    expect(ortSessionOptions(2, 'cuda').executionProviders).toEqual([{ name: 'cuda', deviceId: 0 }]);
+  });
+
+  it('an engine and the diversity graph on cuda build their sessions on the CUDA provider (which fails here)', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const [cpu, gpu] = await Promise.all([OrtEngine.create(vgg19, w, { threads: 1 }), OrtEngine.create(vgg19, w, { threads: 1, device: 'cuda' })]);
+    expect([cpu.name, gpu.name]).toEqual(['onnxruntime', 'onnxruntime-cuda']);
+    const images = { data: new Float32Array(16 * 16 * 3).fill(100), shape: [1, 16, 16, 3] };
+    expect((await cpu.activations(images, ['block1_conv1'])).get('block1_conv1')!.shape).toEqual([1, 16, 16, 64]);
+    await expect(gpu.activations(images, ['block1_conv1'])).rejects.toThrow(/Cuda|CUDA|shared library/);
+    cpu.dispose();
+    gpu.dispose();
+    const act = { data: new Float32Array(4 * 2 * 2 * 3).map((_, i) => i % 5), shape: [4, 2, 2, 3] };
+    expect((await diversityOrt(4, act)).values).toHaveLength(4);
+    await expect(diversityOrt(4, act, 'cuda')).rejects.toThrow(/Cuda|CUDA|shared library/);
+  });
+});

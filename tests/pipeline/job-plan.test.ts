@@ -1,0 +1,48 @@
+// The device is part of the engine's identity: resolved on a machine where CUDA loads, the engine name is
+// onnxruntime-cuda, and every job that runs the network (and the dataset cache key) hashes differently
+// from the CPU's, while jobs that read the weights alone do not.
+import { describe, expect, it } from 'vitest';
+import { cacheKey } from '../../generator/dataset/cache.ts';
+import type { CudaProbe } from '../../generator/model/device.ts';
+import { availableLayers, readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { resolveRuntime } from '../../generator/model/load.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { parseConfig } from '../../generator/pipeline/config.ts';
+import { planJobs } from '../../generator/pipeline/job-plan.ts';
+import { STAGES, type Stage } from '../../generator/pipeline/jobs.ts';
+import { planAtlas } from '../../generator/pipeline/plan.ts';
+import { provenance, type StageContext } from '../../generator/pipeline/stages/context.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+
+const cuda: CudaProbe = async () => ({ status: 'ok' });
+const none: CudaProbe = async () => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so' });
+
+describe('the device in job hashes and provenance', () => {
+  it('onnxruntime-cuda and onnxruntime give different hashes to network jobs, the same to weight-only ones', async () => {
+    const weights = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const config = parseConfig({
+      device: 'auto',
+      featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel'], tuning: ['circle'] }],
+      circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }],
+    });
+    const plan = planAtlas(config, vgg19, weights);
+    const code = Object.fromEntries(STAGES.map((s) => [s, 'v'])) as Record<Stage, string>;
+    const dataset = { root: '/d', digest: 'digest', images: 10 } as StageContext['dataset'];
+    const ctxFor = async (probe: CudaProbe): Promise<StageContext> => {
+      const rt = await resolveRuntime({ engine: 'onnxruntime', device: config.device, cudaProbe: probe });
+      return { config, spec: vgg19, weights, available: availableLayers(vgg19, weights), out: '/o', engineName: rt.name, load: {}, dataset, versions: {}, imageModel: 'onnxruntime' };
+    };
+    const gpu = await ctxFor(cuda);
+    const cpu = await ctxFor(none);
+    expect([gpu.engineName, cpu.engineName]).toEqual(['onnxruntime-cuda', 'onnxruntime']);
+    const hashes = (ctx: StageContext) => new Map(planJobs(ctx, plan, code).map((j) => [j.job.id, j.job.hash]));
+    const [g, c] = [hashes(gpu), hashes(cpu)];
+    const differ = [...g.keys()].filter((id) => g.get(id) !== c.get(id)).map((id) => id.split(':')[0]);
+    expect(new Set(differ)).toEqual(new Set(['examples', 'fv', 'tuning', 'model']));
+    expect(g.get('circuits:block2_conv1')).toBe(c.get('circuits:block2_conv1'));
+    expect(g.get('graph:block2_conv1:5')).toBe(c.get('graph:block2_conv1:5'));
+    expect(provenance(gpu, 'fv', 'h', {}, false).engine).toBe('onnxruntime-cuda');
+    const key = (engine: string) => cacheKey({ spec: vgg19, engine, weightsSha256: weights.sha256, datasetDigest: 'digest', layer: 'block2_conv1', k: 16 });
+    expect(key(gpu.engineName)).not.toBe(key(cpu.engineName));
+  });
+});
