@@ -1,5 +1,5 @@
-// What the circuit graph island receives: the page maps the circuit's data to these (links, picture URLs,
-// column = the layer's position in the model), the island only draws and filters. Filtering to fewer
+// What the circuit graph island receives: the page maps the circuit's data to these (labels, links,
+// picture URLs), the island only draws and filters. Filtering to fewer
 // levels or inputs selects by what the generator recorded (depth, minTop, rank); nothing is re-traversed.
 // layoutCircuit places them (pure, shared by the island and the static <Circuit> embed).
 import { selectSubgraph } from '../../generator/circuit/select.ts';
@@ -19,8 +19,6 @@ export interface GraphNode {
   thumbKind: 'fv' | 'example' | 'input' | null;
   /** The unit's page, if it has one. */
   href: string | null;
-  /** The layer's position in the model (left to right). */
-  column: number;
 }
 export interface GraphEdge {
   source: string;
