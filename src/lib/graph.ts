@@ -136,7 +136,8 @@ export function layoutCircuit(nodes: GraphNode[], edges: GraphEdge[], sizes: Lay
   const width = Math.max(rowW, root ? s.root : 0, s.grid);
   if (root) placed.push({ node: root, x: width / 2, y: s.root / 2, size: s.root, group: null });
   const y1 = (root ? s.root + s.label + s.levelGap : 0) + s.pad + s.level1 / 2;
-  const gridTop = y1 + s.level1 / 2 + s.label + s.gridGap;
+  // Twice the grid's gap under the level-1 label: room for the arrows of the box's first row.
+  const gridTop = y1 + s.level1 / 2 + s.label + 2 * s.gridGap;
   /** Wraps a list into rows of `n`, starting a new band of rows at each level; returns the bottom edge. */
   const grid = (list: GraphNode[], left: number, n: number, top: number, group: string | null): number => {
     let [row, col, depth, bottom] = [-1, n, -1, top];

@@ -16,7 +16,12 @@ interface Hook {
     /** The units are the nodes of class "unit" (compound boxes group deeper levels). */
     nodes: (selector?: string) => { length: number };
     edges: () => { length: number };
-    $id: (id: string) => { renderedPosition: () => { x: number; y: number }; renderedWidth: () => number; data: (k: string) => string };
+    $id: (id: string) => {
+      renderedPosition: () => { x: number; y: number };
+      renderedMidpoint: () => { x: number; y: number };
+      renderedWidth: () => number;
+      data: (k: string) => string;
+    };
   };
 }
 declare global {
@@ -48,9 +53,10 @@ describe('circuit page', () => {
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
     const at = (id: string) => page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), id);
     // Hover the middle of the strongest edge: the tooltip shows its kernel.
+    // (Edges end under their target's label, so the edge's own midpoint, not the nodes'.)
     const e0 = data.edges[0];
-    const [a, b] = [await at(e0.source), await at(e0.target)];
-    await page.mouse.move(box.x + (a.x + b.x) / 2, box.y + (a.y + b.y) / 2);
+    const mid = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedMidpoint(), `${e0.source}->${e0.target}`);
+    await page.mouse.move(box.x + mid.x, box.y + mid.y);
     await page.waitForSelector('.tip svg rect');
     await expect(page.locator('.tip svg rect').count()).resolves.toBe(9);
 
