@@ -13,9 +13,15 @@ const data = CircuitJson.parse(JSON.parse(readFileSync(path.join(inject('siteDis
 interface Hook {
   ready: boolean;
   cy: {
-    nodes: () => { length: number };
+    /** The units are the nodes of class "unit" (compound boxes group deeper levels). */
+    nodes: (selector?: string) => { length: number };
     edges: () => { length: number };
-    $id: (id: string) => { renderedPosition: () => { x: number; y: number }; data: (k: string) => string };
+    $id: (id: string) => {
+      renderedPosition: () => { x: number; y: number };
+      renderedMidpoint: () => { x: number; y: number };
+      renderedWidth: () => number;
+      data: (k: string) => string;
+    };
   };
 }
 declare global {
@@ -30,23 +36,27 @@ describe('circuit page', () => {
     await page.goto(`${s.base}/circuits/block2_conv1-5/`);
     await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
     await expect(page.locator('.graphwrap canvas').count()).resolves.toBeGreaterThan(0);
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes().length)).toBe(data.nodes.length);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(data.nodes.length);
     expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges().length)).toBe(data.edges.length);
+    // Fitted, level-1 pictures are legible (the layered layout; a stacked one shrank them to dots).
+    const level1 = data.nodes.filter((n) => n.depth === 1).map((n) => n.id);
+    for (const w of await page.evaluate((ids) => ids.map((i) => window.__atlasCircuit!.cy.$id(i).renderedWidth()), level1)) expect(w).toBeGreaterThanOrEqual(64);
     // The no-JS lists are there too.
     await expect(page.locator('#edges ~ .scroll tbody tr').count()).resolves.toBe(data.edges.length);
 
     // Top-k filter: 1 input per unit.
     await page.selectOption('.graphwrap select >> nth=1', '1');
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes().length)).toBe(2);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(2);
     await page.selectOption('.graphwrap select >> nth=1', String(data.top));
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes().length)).toBe(data.nodes.length);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(data.nodes.length);
 
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
     const at = (id: string) => page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), id);
     // Hover the middle of the strongest edge: the tooltip shows its kernel.
+    // (Edges end under their target's label, so the edge's own midpoint, not the nodes'.)
     const e0 = data.edges[0];
-    const [a, b] = [await at(e0.source), await at(e0.target)];
-    await page.mouse.move(box.x + (a.x + b.x) / 2, box.y + (a.y + b.y) / 2);
+    const mid = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedMidpoint(), `${e0.source}->${e0.target}`);
+    await page.mouse.move(box.x + mid.x, box.y + mid.y);
     await page.waitForSelector('.tip svg rect');
     await expect(page.locator('.tip svg rect').count()).resolves.toBe(9);
 

@@ -1,0 +1,121 @@
+// The circuit graph's layered layout (src/lib/graph.ts): the root on top, level 1 in a row by strength,
+// deeper units boxed under the level-1 unit they feed most strongly, nothing overlapping, and the default
+// circuit's shape (10 inputs of 10 inputs) fitting a 1400 px window with level-1 pictures >= 64 px.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { CircuitJson } from '../../generator/pipeline/schema.ts';
+import { crossesGroups, GRAPH_SIZES, layoutCircuit, visibleSubgraph, type GraphEdge, type GraphNode, type Layout } from '../../src/lib/graph.ts';
+
+const node = (id: string, depth: number): GraphNode => {
+  const [layer, unit] = id.split(':');
+  return { id, layer, unit: Number(unit), depth, minTop: 1, label: `${layer} ${unit}`, channel: null, thumb: null, thumbKind: null, href: null };
+};
+const edge = (source: string, target: string, l2: number, rank: number): GraphEdge => ({ source, target, l2, sum: l2, sign: 'excitatory', kernel: [[l2]], rank });
+
+/** Root r; level 1: a (weaker), b (stronger); level 2: x feeds a strongly and b weakly, y feeds b only. */
+function small(): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const nodes = [node('c:0', 0), node('b:1', 1), node('b:2', 1), node('a:7', 2), node('a:8', 2)];
+  const edges = [edge('b:1', 'c:0', 0.2, 2), edge('b:2', 'c:0', 0.5, 1), edge('a:7', 'b:1', 0.9, 1), edge('a:7', 'b:2', 0.1, 2), edge('a:8', 'b:2', 0.4, 1)];
+  return { nodes, edges };
+}
+
+/** The default atlas's shape: `n1` inputs with `per` inputs each, shared between neighbours if `share`. */
+function wide(n1: number, per: number, share: boolean): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const nodes = [node('c:0', 0)];
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < n1; i++) {
+    nodes.push(node(`b:${i}`, 1));
+    edges.push(edge(`b:${i}`, 'c:0', 1 - i / 100, i + 1));
+    for (let k = 0; k < per; k++) {
+      const id = `a:${share ? (i * per + k * 3) % Math.ceil(n1 * per * 0.6) : i * per + k}`;
+      if (!seen.has(id)) nodes.push(node(id, 2));
+      seen.add(id);
+      edges.push(edge(id, `b:${i}`, 1 - k / 20, k + 1));
+    }
+  }
+  return { nodes, edges };
+}
+
+const at = (l: Layout, id: string) => l.placed.find((p) => p.node.id === id)!;
+
+/** Every picture with the room under it for its label, as a box. */
+function overlaps(l: Layout): string[] {
+  const boxes = l.placed.map((p) => ({ id: p.node.id, x0: p.x - p.size / 2, x1: p.x + p.size / 2, y0: p.y - p.size / 2, y1: p.y + p.size / 2 + (p.node.depth >= 2 ? GRAPH_SIZES.gridLabel : GRAPH_SIZES.label) }));
+  const out: string[] = [];
+  for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1) out.push(`${a.id} / ${b.id}`);
+  return out;
+}
+
+describe('layoutCircuit', () => {
+  it('puts the root on top, level 1 in a row by strength, and deeper units in the box of their strongest target', () => {
+    const { nodes, edges } = small();
+    const l = layoutCircuit(nodes, edges);
+    expect(l.placed.map((p) => p.node.id).sort()).toEqual(nodes.map((n) => n.id).sort());
+    const [r, b1, b2, x, y] = ['c:0', 'b:1', 'b:2', 'a:7', 'a:8'].map((id) => at(l, id));
+    expect(b1.y).toBe(b2.y);
+    expect(r.y).toBeLessThan(b1.y);
+    expect(b2.x).toBeLessThan(b1.x); // b:2 feeds the root more strongly: first
+    expect(r.x).toBe(l.width / 2);
+    expect([x.group, y.group, b1.group, b2.group, r.group]).toEqual(['b:1', 'b:2', 'b:1', 'b:2', null]);
+    for (const p of [x, y]) {
+      const g = l.groups.find((box) => box.id === p.group)!;
+      expect(p.y).toBeGreaterThan(b1.y);
+      expect(p.x - p.size / 2).toBeGreaterThanOrEqual(g.x);
+      expect(p.x + p.size / 2).toBeLessThanOrEqual(g.x + g.width);
+      expect(p.y + p.size / 2).toBeLessThanOrEqual(g.y + g.height);
+    }
+    expect(l.height).toBeGreaterThanOrEqual(Math.max(...l.groups.map((g) => g.y + g.height)));
+    const crosses = crossesGroups(l);
+    expect(edges.filter(crosses).map((e) => `${e.source}->${e.target}`)).toEqual(['a:7->b:2']);
+  });
+
+  it('draws no boxes one level deep, and wraps a third level into its own rows of the level-1 box', () => {
+    const { nodes, edges } = small();
+    const one = visibleSubgraph(nodes, edges, 1, 10);
+    expect(layoutCircuit(one.nodes, one.edges).groups).toEqual([]);
+    const deep = layoutCircuit([...nodes, node('z:3', 3)], [...edges, edge('z:3', 'a:8', 0.3, 1)]);
+    const [y, z] = [at(deep, 'a:8'), at(deep, 'z:3')];
+    expect(z.group).toBe('b:2'); // a:8's box, through a:8
+    expect(z.y).toBeGreaterThan(y.y);
+    expect(overlaps(deep)).toEqual([]);
+  });
+
+  it('fits the default circuit (10 x 10) into a 1400 px window with level 1 at >= 64 px and nothing overlapping', () => {
+    const { nodes, edges } = wide(10, 10, true);
+    const l = layoutCircuit(nodes, edges);
+    expect(overlaps(l)).toEqual([]);
+    // The page's graph is ~1130 px wide in a 1400 px window; fitted with 24 px of padding.
+    const zoom = (1130 - 48) / l.width;
+    expect(GRAPH_SIZES.level1 * zoom).toBeGreaterThanOrEqual(64);
+    expect(l.height * zoom).toBeLessThan(820);
+    for (const g of l.groups) expect(g.width).toBeGreaterThanOrEqual(2 * GRAPH_SIZES.grid); // wrapped, not one column
+  });
+
+  it('keeps a box to the width of one level-1 unit when there are few of them, and no more columns than members', () => {
+    const { nodes, edges } = wide(2, 3, false);
+    const l = layoutCircuit(nodes, edges);
+    const inBox = l.placed.filter((p) => p.group === 'b:0' && p.node.depth === 2);
+    expect(new Set(inBox.map((p) => p.y)).size).toBe(1); // 3 members, one row
+    expect(overlaps(l)).toEqual([]);
+  });
+
+  it('lays out the generated circuits: every node once, inside its box, nothing overlapping', () => {
+    const dir = path.join(inject('generatedDir'), 'circuits');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const c = CircuitJson.parse(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+      const nodes = c.nodes.map((n) => ({ ...node(n.id, n.depth), layer: n.layer, unit: n.unit, minTop: n.minTop }));
+      const l = layoutCircuit(nodes, c.edges);
+      expect(l.placed.length).toBe(c.nodes.length);
+      expect(new Set(l.placed.map((p) => p.node.id)).size).toBe(c.nodes.length);
+      expect(overlaps(l)).toEqual([]);
+      for (const p of l.placed) {
+        const g = l.groups.find((box) => box.id === p.group);
+        if (g) expect(p.x - p.size / 2 >= g.x && p.x + p.size / 2 <= g.x + g.width).toBe(true);
+      }
+    }
+  });
+});
