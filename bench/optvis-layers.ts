@@ -1,0 +1,103 @@
+// Per-layer feature-visualization bench: for every conv layer the weights hold, ms per unit-step at
+// 128 px with Lucid's transforms (render's own loop), one unit and a batch, the network's share of the
+// step, the FLOPs of that share counted from the gradient graph (flops.ts) and the share of the machine's
+// arithmetic peak (peak.ts) it reaches. With Debian's python3-torch installed, the same forward + backward
+// in PyTorch (peer_torch.py) beside it.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../generator/model/engine.ts';
+import { loadModel, locateWeights } from '../generator/model/load.ts';
+import { buildGradient } from '../generator/model/onnx-graph.ts';
+import type { ModelSpec } from '../generator/model/spec.ts';
+import { render } from '../generator/optvis/render.ts';
+import { prng, seedOf } from '../generator/optvis/random.ts';
+import { sampleTransform, STANDARD_TRANSFORMS, transformedSize } from '../generator/optvis/transform.ts';
+import type { LayerWeights } from '../generator/model/keras-h5.ts';
+import { convFlops } from './flops.ts';
+import { machinePeak } from './peak.ts';
+
+const SIZE = 128;
+const SEED = 0;
+const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 16);
+const BATCH = Number(process.env.BENCH_LAYER_BATCH ?? 4);
+/** Debian's python3-torch lives in the system python, which a pyenv or venv python3 may shadow. */
+const PYTHON = process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+/** A way of running the network to compare ("before" / "after"). */
+export interface Variant {
+  name: string;
+  engine: Engine;
+  /** The gradient graph this variant runs for `units` of `layer` (for its FLOPs). */
+  graph: (layer: string, units: number[]) => Uint8Array;
+}
+
+interface Cell {
+  total: number;
+  network: number;
+  gflops: number;
+}
+
+/** The network input sides render's first `steps` steps see (the transforms are drawn from the seed alone). */
+export function stepSides(steps: number, seed = SEED): number[] {
+  const rand = prng(seedOf('transforms', seed));
+  return Array.from({ length: steps }, () => transformedSize(SIZE, sampleTransform(rand, STANDARD_TRANSFORMS).scale));
+}
+
+async function measure(v: Variant, spec: ModelSpec, layer: string, units: number[], sides: number[]): Promise<Cell> {
+  const settings = { layer, size: SIZE, lr: 0.05, seed: SEED, objective: 'channel' as const, units, imageIndex: units.map(() => 0) };
+  // Warm-up over the same steps: every input size has been seen (and planned) before the timed run.
+  await render(v.engine, { ...settings, steps: STEPS });
+  const r = await render(v.engine, { ...settings, steps: STEPS });
+  const n = units.length;
+  const flops = sides.reduce((s, side) => s + convFlops(v.graph(layer, units), spec, side, n), 0);
+  return { total: (r.seconds * 1000) / STEPS / n, network: (r.timings.network * 1000) / STEPS / n, gflops: flops / r.timings.network / 1e9 };
+}
+
+/** PyTorch's ms per unit-step for each layer and batch, or null when python3-torch is not installed. */
+function torchPeer(weights: string, layers: string[], sides: number[]): Map<string, number> | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, h5py'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const script = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
+  const args = JSON.stringify({ weights, layers, sides, batches: [1, BATCH] });
+  const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number }>;
+  return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, r.ms]));
+}
+
+export async function benchOptvisLayers(variants: (weights: Map<string, LayerWeights>, spec: ModelSpec) => Promise<Variant[]>): Promise<void> {
+  const { spec, weights, engine } = await loadModel({ engine: 'onnxruntime' });
+  engine.dispose();
+  const peak = machinePeak();
+  const only = process.env.BENCH_LAYERS?.split(',');
+  const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
+  const sides = stepSides(STEPS);
+  console.log(`\n# feature visualization per layer (128 px, Lucid's transforms: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; channel objective; BENCH_LAYER_STEPS=${STEPS} timed after as many warm-up steps, BENCH_LAYER_BATCH=${BATCH}, BENCH_LAYERS to choose)`);
+  console.log(`  peak: ${peak.derivation}`);
+  console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
+  const vs = await variants(weights.layers, spec);
+  const torch = torchPeer(locateWeights(spec), layers, sides);
+  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network)'] : [])];
+  console.log(`  ${head.join(' | ')}`);
+  for (const layer of layers) {
+    for (const units of [[0], Array.from({ length: BATCH }, (_, i) => i)]) {
+      const cells: string[] = [];
+      for (const v of vs) {
+        const c = await measure(v, spec, layer, units, sides);
+        cells.push(`${c.total.toFixed(1)} (${c.network.toFixed(1)}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`);
+      }
+      const t = torch?.get(`${layer}|${units.length}`);
+      console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [t.toFixed(1)])].join(' | ')}`);
+    }
+  }
+  for (const v of vs) v.engine.dispose();
+}
+
+/** The engine as it is: one variant. */
+export async function currentVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
+  const { engine } = await loadModel({ engine: 'onnxruntime' });
+  return [{ name: 'onnxruntime', engine, graph: (layer) => buildGradient(spec, weights, layer, true).bytes }];
+}
