@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { Engine } from '../generator/model/engine.ts';
 import { loadModel, locateWeights } from '../generator/model/load.ts';
 import { buildGradient } from '../generator/model/onnx-graph.ts';
+import { loadOrt, ortSessionOptions } from '../generator/model/ort.ts';
+import { availableParallelism } from 'node:os';
 import type { ModelSpec } from '../generator/model/spec.ts';
 import { render } from '../generator/optvis/render.ts';
 import { prng, seedOf } from '../generator/optvis/random.ts';
@@ -94,10 +96,27 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
     }
   }
   for (const v of vs) v.engine.dispose();
+  const costs: string[] = [];
+  for (const l of ['block1_conv2', 'block3_conv4'].filter((x) => layers.includes(x))) costs.push(`${l} ${(await sessionCost(weights.layers, spec, l, [0, 1, 2, 3])).toFixed(0)} ms`);
+  if (costs.length) console.log(`  a pruned session (one per batch of units; a 512-step batch runs for 10-100 s): ${costs.join(', ')}`);
 }
 
-/** The engine as it is: one variant. */
-export async function currentVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
-  const { engine } = await loadModel({ engine: 'onnxruntime' });
-  return [{ name: 'onnxruntime', engine, graph: (layer) => buildGradient(spec, weights, layer, true).bytes }];
+/** Before: the full gradient graph; after: pruned to the batch's channels (what the engine does). */
+export async function pruningVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
+  const before = await loadModel({ engine: 'onnxruntime', pruneChannels: false });
+  const after = await loadModel({ engine: 'onnxruntime' });
+  return [
+    { name: 'before: full graph', engine: before.engine, graph: (layer) => buildGradient(spec, weights, layer, true).bytes },
+    { name: 'after: pruned to the batch', engine: after.engine, graph: (layer, units) => buildGradient(spec, weights, layer, true, [...new Set(units)].sort((a, b) => a - b)).bytes },
+  ];
+}
+
+/** Building a pruned session (once per batch of units), ms: graph + onnxruntime's session creation. */
+export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
+  const ort = await loadOrt();
+  const t = performance.now();
+  const s = await ort.InferenceSession.create(buildGradient(spec, weights, layer, true, units).bytes, ortSessionOptions(availableParallelism()));
+  const ms = performance.now() - t;
+  await s.release();
+  return ms;
 }
