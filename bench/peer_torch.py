@@ -3,8 +3,9 @@
 # step (VGG19 forward to a layer's pre-ReLU output, then backward to the input for the channel objective,
 # no weight gradients) on the same Keras weights (read with h5py), at the same input sides and batches.
 # Needs Debian's python3-torch and python3-h5py (apt-get install -y python3-torch python3-h5py); it is
-# never a project dependency. Argument: JSON {"weights", "layers", "sides", "batches"}. Prints JSON
-# [{"layer", "batch", "ms"}]: ms per unit-step (median over the sides of a second pass).
+# never a project dependency. Argument: JSON {"weights", "layers", "sides", "batches", "rounds"}. Prints JSON
+# [{"layer", "batch", "ms"}]: ms per unit-step, the best of `rounds` passes over the sides
+# (after one warm-up pass), as the Node side reports its best round.
 import json
 import os
 import sys
@@ -50,20 +51,19 @@ def forward(ws, x, layer):
     raise ValueError(f'layer {layer} not in the weights')
 
 
-def step_ms(ws, layer, batch, sides):
+def step_ms(ws, layer, batch, sides, rounds):
     units = torch.arange(batch)
-    times = []
-    for rnd in range(2):  # the first pass warms up every size
-        for side in sides:
-            x = (torch.rand(batch, 3, side, side) * 255).requires_grad_(True)
-            t = time.perf_counter()
+    best = float('inf')
+    inputs = [(torch.rand(batch, 3, side, side) * 255).requires_grad_(True) for side in sides]
+    for rnd in range(rounds + 1):  # round 0 warms up every size
+        t = time.perf_counter()
+        for x in inputs:
             act = forward(ws, x, layer)
             obj = act[torch.arange(batch), units].mean(dim=(1, 2)).sum()  # channel objective, unit i on image i
-            (g,) = torch.autograd.grad(obj, x)
-            if rnd == 1:
-                times.append((time.perf_counter() - t) * 1000 / batch)
-    times.sort()
-    return times[len(times) // 2]
+            torch.autograd.grad(obj, x)
+        if rnd > 0:
+            best = min(best, (time.perf_counter() - t) * 1000 / len(sides) / batch)
+    return best
 
 
 def main():
@@ -72,7 +72,7 @@ def main():
     ws = load(args['weights'])
     for w, _ in ws.values():
         w.requires_grad_(False)
-    rows = [{'layer': l, 'batch': b, 'ms': step_ms(ws, l, b, args['sides'])} for l in args['layers'] for b in args['batches']]
+    rows = [{'layer': l, 'batch': b, 'ms': step_ms(ws, l, b, args['sides'], args.get('rounds', 3))} for l in args['layers'] for b in args['batches']]
     print(json.dumps(rows))
 
 
