@@ -8,6 +8,7 @@ import { type EngineChoice, loadModel } from '../generator/model/load.ts';
 import type { ImageModelChoice } from '../generator/optvis/image-model.ts';
 import { render } from '../generator/optvis/render.ts';
 import { visualize } from '../generator/optvis/visualize.ts';
+import { benchOptvisLayers, pruningVariants } from './optvis-layers.ts';
 import { peakRssMb, row } from './util.ts';
 
 const LAYER = 'block3_conv4';
@@ -28,6 +29,8 @@ async function measure(e: Engine, imageModel: ImageModelChoice, units: number[],
 }
 
 export async function benchOptvis(): Promise<void> {
+  await benchOptvisLayers(pruningVariants);
+  if (process.env.BENCH_FV_ENGINES === '0') return;
   console.log(`\n# feature visualization (128 px, ${LAYER}, ms per unit-step; target <= ${TARGET_MS}; BENCH_FV_STEPS=${STEPS}, BENCH_FV_STEPS_TFJS=${TFJS_STEPS})`);
   const best: number[] = [];
   const runs: Array<[EngineChoice, ImageModelChoice, number, number]> = [

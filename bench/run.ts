@@ -4,9 +4,10 @@ import { benchCircuit } from './circuit.ts';
 import { benchDataset } from './dataset.ts';
 import { benchModel } from './model.ts';
 import { benchOptvis } from './optvis.ts';
+import { benchProfile } from './profile.ts';
 import { benchStimuli } from './stimuli.ts';
 
-const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli };
+const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli, profile: benchProfile };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !sections[w]);
 if (unknown.length) {

@@ -31,6 +31,8 @@ export interface ObjectiveGradient {
  */
 export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
   linear?: (shape: number[]) => Float32Array;
+  /** With `linear`: the only channels (ascending) its gradient touches; an engine may compute just those. */
+  channels?: readonly number[];
   evaluate?: (activation: NdArray, where?: { device?: 'cpu' | 'cuda' }) => Promise<ObjectiveGradient>;
 };
 

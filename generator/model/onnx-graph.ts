@@ -23,6 +23,17 @@ export function toOihw(w: LayerWeights, flipped = false): { data: Float32Array; 
   return { data: out, dims: [o, i, kh, kw] };
 }
 
+/** A conv's weights for only some of its output channels (in the given order). */
+export function outputChannels(w: LayerWeights, channels: readonly number[]): LayerWeights {
+  const [kh, kw, cin, cout] = w.kernelShape;
+  const bad = channels.find((c) => !Number.isInteger(c) || c < 0 || c >= cout);
+  if (bad !== undefined) throw new AtlasError(`channel ${bad} out of range: the conv has channels 0..${cout - 1}`);
+  const k = channels.length;
+  const kernel = new Float32Array(kh * kw * cin * k);
+  for (let p = 0; p < kh * kw * cin; p++) channels.forEach((c, j) => (kernel[p * k + j] = w.kernel[p * cout + c]));
+  return { kernel, kernelShape: [kh, kw, cin, k], bias: Float32Array.from(channels, (c) => w.bias[c]) };
+}
+
 export interface ForwardGraph {
   bytes: Uint8Array;
   /** Graph output name of each requested layer (NHWC, or [N, units]). */
@@ -90,9 +101,19 @@ export function buildForward(spec: ModelSpec, weights: Map<string, LayerWeights>
  * where its output is positive; a max-pool routes it to the inputs that equal their window's maximum
  * (the argmax: exact ties at a positive value have probability zero, and ties at 0 are masked by the
  * preceding ReLU, so this equals MaxPool-indices + MaxUnpool without the slow indexed MaxPool kernel).
+ *
+ * `channels` (a conv `layer` only) prunes the graph to those of the layer's channels: its conv computes
+ * only them, `grad` and `activation` carry only them ([N, h, w, channels.length], in that order), and
+ * the backward pass starts from them. For an objective whose gradient is zero on every other channel,
+ * the input gradient is the same as the full graph's, without the dead work (the other channels of the
+ * last conv, forward and backward: most of a step on the layer right after a pool).
  */
-export function buildGradient(spec: ModelSpec, weights: Map<string, LayerWeights>, layer: string, preRelu: boolean): { bytes: Uint8Array } {
+export function buildGradient(spec: ModelSpec, weights: Map<string, LayerWeights>, layer: string, preRelu: boolean, channels?: readonly number[]): { bytes: Uint8Array } {
   const chain = layersUpTo(spec, layer);
+  const target = chain[chain.length - 1];
+  if (channels && target?.kind !== 'conv') throw new AtlasError(`channel pruning needs a conv layer; ${layer} is a ${target?.kind ?? 'missing'} layer`);
+  /** The weights a conv of the chain runs with: the target's pruned to `channels`. */
+  const weightsOf = (l: LayerSpec) => (channels && l === target ? outputChannels(weights.get(l.name)!, channels) : weights.get(l.name)!);
   const bad = chain.find((l) => l.kind !== 'conv' && l.kind !== 'pool');
   if (bad) {
     throw new AtlasError(`the onnxruntime engine computes input gradients for conv and pool layers only, not through ${bad.name}`, 'use --engine tfjs for gradients of dense layers');
@@ -107,7 +128,7 @@ export function buildGradient(spec: ModelSpec, weights: Map<string, LayerWeights
   chain.forEach((l, i) => {
     let out: string;
     if (l.kind === 'conv') {
-      const pre = convNode(g, l, weights.get(l.name)!, x);
+      const pre = convNode(g, l, weightsOf(l), x);
       out = l.activation === 'relu' ? g.op('Relu', [pre]) : pre;
       act = i === chain.length - 1 && preRelu ? pre : out;
     } else if (l.kind === 'pool') {
@@ -130,7 +151,7 @@ export function buildGradient(spec: ModelSpec, weights: Map<string, LayerWeights
       if (l.activation === 'relu' && !(i === chain.length - 1 && preRelu) && !maskedByPool) {
         grad = g.op('Where', [g.op('Greater', [kept[i].output, zero]), grad, zero]);
       }
-      const k = toOihw(weights.get(l.name)!, true);
+      const k = toOihw(weightsOf(l), true);
       grad = g.op('Conv', [grad, g.floats(`${l.name}_Wflip`, k.data, k.dims)], { kernel_shape: [l.kernel, l.kernel], pads: Array(4).fill((l.kernel - 1) / 2) });
     } else if (l.kind === 'pool') {
       const prev = chain[i - 1];

@@ -28,14 +28,35 @@ export interface OrtEngineOptions {
   threads?: number;
   /** Execution provider, already selected (device.ts's selectDevice); default the CPU. */
   device?: Device;
+  /**
+   * Prune gradient graphs to the channels a linear objective touches (default true; false for the
+   * bench's "before" and the tests that compare the two).
+   */
+  pruneChannels?: boolean;
 }
+
+/** A gradient session and the runs in flight on it (an evicted session is released after its last run). */
+interface GradientEntry {
+  session: Promise<Ort.InferenceSession>;
+  busy: number;
+  evicted: boolean;
+}
+
+/**
+ * Pruned gradient sessions kept per engine. A session bakes its channel set in (so every conv keeps
+ * constant weights and onnxruntime's NCHWc layout), so a batch of units has its own; a batch runs
+ * hundreds of steps on it, and the few kept cover batches interleaved by concurrent renders.
+ */
+const PRUNED_SESSIONS = 4;
 
 export class OrtEngine implements Engine {
   /** 'onnxruntime' or 'onnxruntime-cuda': the device is part of the engine's identity (its numbers differ in the last bits). */
   readonly name: string;
   private readonly available: string[];
   private readonly forwardSessions = new Map<string, Promise<ForwardSession>>();
-  private readonly gradientSessions = new Map<string, Promise<Ort.InferenceSession>>();
+  private readonly gradientSessions = new Map<string, GradientEntry>();
+  /** Linear objectives' constant gradients, per activation shape (pruned to the objective's channels). */
+  private readonly linearGrads = new WeakMap<Objective, Map<string, Float32Array>>();
 
   private constructor(
     readonly spec: ModelSpec,
@@ -43,13 +64,14 @@ export class OrtEngine implements Engine {
     private readonly ort: OrtModule,
     private readonly threads: number,
     readonly device: Device,
+    private readonly prune: boolean,
   ) {
     this.available = availableLayers(spec, weights);
     this.name = ortEngineName(device);
   }
 
   static async create(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
-    return new OrtEngine(spec, weights, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu');
+    return new OrtEngine(spec, weights, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', opts.pruneChannels ?? true);
   }
 
   layers(): string[] {
@@ -75,14 +97,44 @@ export class OrtEngine implements Engine {
     return s;
   }
 
-  private gradient(layer: string, preRelu: boolean): Promise<Ort.InferenceSession> {
-    const key = `${layer}|${preRelu}`;
-    let s = this.gradientSessions.get(key);
-    if (!s) {
-      s = this.ort.InferenceSession.create(buildGradient(this.spec, this.weights.layers, layer, preRelu).bytes, this.sessionOptions());
-      this.gradientSessions.set(key, s);
+  /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones, the last few). */
+  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null): GradientEntry {
+    const key = `${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;
+    let e = this.gradientSessions.get(key);
+    if (e) {
+      // Most recently used last, so eviction takes the oldest pruned session.
+      this.gradientSessions.delete(key);
+    } else {
+      const bytes = buildGradient(this.spec, this.weights.layers, layer, preRelu, channels ?? undefined).bytes;
+      e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false };
     }
-    return s;
+    this.gradientSessions.set(key, e);
+    const pruned = [...this.gradientSessions].filter(([k]) => !k.endsWith('|all'));
+    for (const [k, old] of pruned.slice(0, Math.max(0, pruned.length - PRUNED_SESSIONS))) {
+      this.gradientSessions.delete(k);
+      old.evicted = true;
+      if (old.busy === 0) void old.session.then((x) => x.release(), () => undefined);
+    }
+    return e;
+  }
+
+  /** A linear objective's gradient for an activation shape, restricted to `channels` (cached: it is constant). */
+  private linearGrad(objective: Objective, shape: number[], channels: readonly number[] | null): Float32Array {
+    let byShape = this.linearGrads.get(objective);
+    if (!byShape) this.linearGrads.set(objective, (byShape = new Map()));
+    const key = `${shape.join('x')}|${channels?.length ?? 'all'}`;
+    let g = byShape.get(key);
+    if (!g) {
+      const full = objective.linear!(shape);
+      if (channels) {
+        const c = shape[3];
+        const k = channels.length;
+        g = new Float32Array((full.length / c) * k);
+        for (let p = 0; p < full.length / c; p++) for (let j = 0; j < k; j++) g[p * k + j] = full[p * c + channels[j]];
+      } else g = full;
+      byShape.set(key, g);
+    }
+    return g;
   }
 
   private imagesTensor(images: NdArray): Ort.Tensor {
@@ -104,21 +156,33 @@ export class OrtEngine implements Engine {
   async inputGradient(images: NdArray, layer: string, objective: Objective, opts: ActivationOptions = {}): Promise<InputGradient> {
     this.check([layer]);
     const preRelu = !!opts.preRelu;
-    const session = await this.gradient(layer, preRelu);
-    // A linear objective's gradient is known before the forward pass: one session run does it all.
-    // Otherwise the activation comes first, then the objective's gradient (its own shortcut, or tfjs).
+    // A linear objective's gradient is known before the forward pass: one session run does it all, on a
+    // graph pruned to the channels it touches. Otherwise the activation comes first, then the
+    // objective's gradient (its own shortcut, or tfjs), on the full graph.
+    const isConv = this.spec.layers.find((l) => l.name === layer)?.kind === 'conv';
+    const channels = this.prune && isConv && objective.linear && objective.channels ? objective.channels : null;
+    const entry = this.gradient(layer, preRelu, channels);
     let dAct: Float32Array;
     let values: Float32Array | null = null;
     let shape: number[];
     if (objective.linear) {
       shape = [images.shape[0], ...layerShapes(this.spec, [images.shape[1], images.shape[2]]).get(layer)!];
-      dAct = objective.linear(shape);
+      dAct = this.linearGrad(objective, shape, channels);
+      if (channels) shape = [...shape.slice(0, 3), channels.length];
     } else {
       const act = (await this.activations(images, [layer], opts)).get(layer)!;
       shape = act.shape;
       ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act, { device: this.device }) : autodiff(objective, act));
     }
-    const res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct, shape) });
+    entry.busy++;
+    let res: Ort.InferenceSession.ReturnType;
+    try {
+      const session = await entry.session;
+      res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct, shape) });
+    } finally {
+      entry.busy--;
+      if (entry.evicted && entry.busy === 0) void entry.session.then((x) => x.release(), () => undefined);
+    }
     const out = res.input_grad;
     if (!values) values = linearValues({ data: res.activation.data as Float32Array, shape }, dAct);
     return { grad: { data: out.data as Float32Array, shape: out.dims.map(Number) }, values };
@@ -128,7 +192,7 @@ export class OrtEngine implements Engine {
     // A session that failed to build (e.g. on a CUDA provider that cannot start) has nothing to release.
     const none = () => undefined;
     for (const s of this.forwardSessions.values()) void s.then((x) => x.session.release(), none);
-    for (const s of this.gradientSessions.values()) void s.then((x) => x.release(), none);
+    for (const e of this.gradientSessions.values()) void e.session.then((x) => x.release(), none);
     this.forwardSessions.clear();
     this.gradientSessions.clear();
   }

@@ -30,6 +30,9 @@ function unitGradient(units: number[], weight: number, positions: (h: number, w:
   };
 }
 
+/** The distinct units, ascending: the channels a unit objective's gradient touches. */
+const channelsOf = (units: number[]) => [...new Set(units)].sort((a, b) => a - b);
+
 const allPositions = (h: number, w: number) => Array.from({ length: h * w }, (_, p) => p);
 const centre = (h: number, w: number) => [Math.floor(h / 2) * w + Math.floor(w / 2)];
 
@@ -41,7 +44,10 @@ export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1
       const mean = tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]);
       return (sign === 1 ? mean : tf.mul(mean, sign)) as tf.Tensor1D;
     });
-  if (!opts.relu) f.linear = (shape) => unitGradient(units, sign / (shape[1] * shape[2]), allPositions)(shape);
+  if (!opts.relu) {
+    f.linear = (shape) => unitGradient(units, sign / (shape[1] * shape[2]), allPositions)(shape);
+    f.channels = channelsOf(units);
+  }
   return f;
 }
 
@@ -54,7 +60,10 @@ export function neuron(units: number[], opts: { relu?: boolean } = {}): Objectiv
       const a = opts.relu ? tf.relu(middle) : middle;
       return tf.reshape(tf.sum(tf.mul(a, unitMask(units, c)), [1, 2, 3]), [-1]) as tf.Tensor1D;
     });
-  if (!opts.relu) f.linear = unitGradient(units, 1, centre);
+  if (!opts.relu) {
+    f.linear = unitGradient(units, 1, centre);
+    f.channels = channelsOf(units);
+  }
   return f;
 }
 

@@ -14,11 +14,13 @@ import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 import { tiny } from '../helpers/tiny.ts';
 
 let ort: OrtEngine;
+let unpruned: OrtEngine;
 let tfe: TfjsEngine;
 beforeAll(async () => {
   await initBackend('wasm');
   const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
   ort = await OrtEngine.create(vgg19, w);
+  unpruned = await OrtEngine.create(vgg19, w, { pruneChannels: false });
   tfe = new TfjsEngine(vgg19, w);
 });
 
@@ -84,6 +86,45 @@ describe('feature visualization on both engines', () => {
     a.images.forEach((im, i) => {
       expect(im.activation.mean).toBeGreaterThan(1);
       expect(Math.abs(im.activation.mean - b.images[i].activation.mean) / b.images[i].activation.mean).toBeLessThan(0.02);
+    });
+  });
+});
+
+describe('channel-pruned gradient graphs (linear objectives)', () => {
+  // block2_conv1 and block3_conv1 come right after a pool; 49 px makes the pools drop a row and a column.
+  for (const layer of ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block3_conv4']) {
+    for (const [name, objective] of [['channel', channel([9, 5])], ['neuron', neuron([7, 7])]] as const) {
+      it(`give the full graph's input gradient and values: ${layer}, ${name} (relative L2 <= 1e-5)`, async () => {
+        expect(objective.channels).toEqual(name === 'channel' ? [5, 9] : [7]);
+        const x = randomImages(2, 49, layer.length);
+        const a = await ort.inputGradient(x, layer, objective, { preRelu: true });
+        const b = await unpruned.inputGradient(x, layer, objective, { preRelu: true });
+        expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+        expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-5);
+        a.values.forEach((v, i) => expect(Math.abs(v - b.values[i])).toBeLessThanOrEqual(1e-5 * Math.abs(b.values[i])));
+      });
+    }
+  }
+
+  it('stay right when more channel sets run at once than the engine keeps sessions for', async () => {
+    const x = randomImages(1, 40, 5);
+    const sets = [0, 1, 2, 3, 4, 5, 6, 7].map((u) => channel([u]));
+    const got = await Promise.all(sets.map((o) => ort.inputGradient(x, 'block2_conv2', o, { preRelu: true })));
+    for (const [i, o] of sets.entries()) {
+      const want = await unpruned.inputGradient(x, 'block2_conv2', o, { preRelu: true });
+      expect(relL2(got[i].grad.data, want.grad.data)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('render the same feature visualizations for the same seed (pixels within 1e-5)', async () => {
+    const req = { layer: 'block2_conv1', size: 48, steps: 24, lr: 0.05, seed: 1, objective: 'channel' as const, units: [3, 40], imageIndex: [0, 0] };
+    const a = await render(ort, req);
+    const b = await render(unpruned, req);
+    a.images.forEach((im, i) => {
+      let d = 0;
+      im.pixels.forEach((v, k) => (d = Math.max(d, Math.abs(v - b.images[i].pixels[k]))));
+      expect(d).toBeLessThanOrEqual(1e-5);
+      expect(im.activation.pre.mean).toBeCloseTo(b.images[i].activation.pre.mean, 3);
     });
   });
 });

@@ -1,0 +1,28 @@
+// FLOPs of a gradient step, counted from the ONNX graph the engine runs: every Conv node, forward and
+// backward, 2 * N * Cout * Hout * Wout * Cin * k * k with Cout, Cin, k read from the node's kernel and
+// the spatial size from the layer the kernel belongs to (a VGG conv keeps its input's size, so its
+// forward and its backward conv run at the layer's resolution).
+import onnxProto from 'onnx-proto';
+import { layerShapes, type ModelSpec } from '../generator/model/spec.ts';
+
+const { onnx } = onnxProto;
+
+/** FLOPs of one run of `graph` on N images of side `side`. */
+export function convFlops(graph: Uint8Array, spec: ModelSpec, side: number, n: number): number {
+  const g = onnx.ModelProto.decode(graph).graph!;
+  const kernels = new Map((g.initializer ?? []).map((t) => [t.name!, t.dims!.map(Number)]));
+  const shapes = layerShapes(spec, side);
+  let flops = 0;
+  for (const node of g.node ?? []) {
+    if (node.opType !== 'Conv') continue;
+    const wName = node.input![1];
+    const dims = kernels.get(wName);
+    // Kernels are named <layer>_W..., so the layer gives the conv's resolution.
+    const layer = spec.layers.find((l) => wName.startsWith(`${l.name}_W`));
+    if (!dims || !layer) throw new Error(`bench: conv ${node.output![0]} has kernel ${wName}, not a layer's constant kernel`);
+    const [h, w] = shapes.get(layer.name)!;
+    const [cout, cin, kh, kw] = dims;
+    flops += 2 * n * cout * h * w * cin * kh * kw;
+  }
+  return flops;
+}

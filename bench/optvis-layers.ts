@@ -1,0 +1,132 @@
+// Per-layer feature-visualization bench: for every conv layer the weights hold, ms per unit-step at
+// 128 px with Lucid's transforms (render's own loop), one unit and a batch, the network's share of the
+// step, the FLOPs of that share counted from the gradient graph (flops.ts) and the share of the machine's
+// arithmetic peak (peak.ts) it reaches. With Debian's python3-torch installed, the same forward + backward
+// in PyTorch (peer_torch.py) beside it.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../generator/model/engine.ts';
+import { loadModel, locateWeights } from '../generator/model/load.ts';
+import { buildGradient } from '../generator/model/onnx-graph.ts';
+import { loadOrt, ortSessionOptions } from '../generator/model/ort.ts';
+import { availableParallelism } from 'node:os';
+import type { ModelSpec } from '../generator/model/spec.ts';
+import { render } from '../generator/optvis/render.ts';
+import { prng, seedOf } from '../generator/optvis/random.ts';
+import { sampleTransform, STANDARD_TRANSFORMS, transformedSize } from '../generator/optvis/transform.ts';
+import type { LayerWeights } from '../generator/model/keras-h5.ts';
+import { convFlops } from './flops.ts';
+import { machinePeak } from './peak.ts';
+
+const SIZE = 128;
+const SEED = 0;
+const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
+const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);
+const BATCH = Number(process.env.BENCH_LAYER_BATCH ?? 4);
+/** Debian's python3-torch lives in the system python, which a pyenv or venv python3 may shadow. */
+const PYTHON = process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+/** A way of running the network to compare ("before" / "after"). */
+export interface Variant {
+  name: string;
+  engine: Engine;
+  /** The gradient graph this variant runs for `units` of `layer` (for its FLOPs). */
+  graph: (layer: string, units: number[]) => Uint8Array;
+}
+
+interface Cell {
+  total: number;
+  network: number;
+  gflops: number;
+}
+
+/** The network input sides render's first `steps` steps see (the transforms are drawn from the seed alone). */
+export function stepSides(steps: number, seed = SEED): number[] {
+  const rand = prng(seedOf('transforms', seed));
+  return Array.from({ length: steps }, () => transformedSize(SIZE, sampleTransform(rand, STANDARD_TRANSFORMS).scale));
+}
+
+/**
+ * Each variant's best of ROUNDS timed renders, the variants interleaved (the other processes on a shared
+ * machine slow some rounds down; the best round is the closest to the machine's own speed).
+ */
+async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: number[], sides: number[]): Promise<Cell[]> {
+  const settings = { layer, size: SIZE, lr: 0.05, seed: SEED, objective: 'channel' as const, units, imageIndex: units.map(() => 0), steps: STEPS };
+  const n = units.length;
+  // Warm-up over the same steps: every input size has been seen (and planned) before the timed runs.
+  for (const v of vs) await render(v.engine, settings);
+  const best = vs.map(() => ({ total: Infinity, network: Infinity }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, v] of vs.entries()) {
+      const res = await render(v.engine, settings);
+      best[i].total = Math.min(best[i].total, res.seconds);
+      best[i].network = Math.min(best[i].network, res.timings.network);
+    }
+  }
+  return vs.map((v, i) => {
+    const flops = sides.reduce((s, side) => s + convFlops(v.graph(layer, units), spec, side, n), 0);
+    return { total: (best[i].total * 1000) / STEPS / n, network: (best[i].network * 1000) / STEPS / n, gflops: flops / best[i].network / 1e9 };
+  });
+}
+
+/** PyTorch's ms per unit-step for each layer and batch, or null when python3-torch is not installed. */
+function torchPeer(weights: string, layers: string[], sides: number[]): Map<string, number> | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, h5py'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const script = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
+  const args = JSON.stringify({ weights, layers, sides, batches: [1, BATCH], rounds: ROUNDS });
+  const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number }>;
+  return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, r.ms]));
+}
+
+export async function benchOptvisLayers(variants: (weights: Map<string, LayerWeights>, spec: ModelSpec) => Promise<Variant[]>): Promise<void> {
+  const { spec, weights, engine } = await loadModel({ engine: 'onnxruntime' });
+  engine.dispose();
+  const peak = machinePeak();
+  const only = process.env.BENCH_LAYERS?.split(',');
+  const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
+  const sides = stepSides(STEPS);
+  console.log(`\n# feature visualization per layer (128 px, Lucid's transforms: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; channel objective; best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCH}, BENCH_LAYERS to choose)`);
+  console.log(`  peak: ${peak.derivation}`);
+  console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
+  const vs = await variants(weights.layers, spec);
+  const torch = torchPeer(locateWeights(spec), layers, sides);
+  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network)'] : [])];
+  console.log(`  ${head.join(' | ')}`);
+  for (const layer of layers) {
+    for (const units of [[0], Array.from({ length: BATCH }, (_, i) => i)]) {
+      const cells = (await measure(vs, spec, layer, units, sides)).map((c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`);
+      const t = torch?.get(`${layer}|${units.length}`);
+      console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [t.toFixed(1)])].join(' | ')}`);
+    }
+  }
+  for (const v of vs) v.engine.dispose();
+  const costs: string[] = [];
+  for (const l of ['block1_conv2', 'block3_conv4'].filter((x) => layers.includes(x))) costs.push(`${l} ${(await sessionCost(weights.layers, spec, l, [0, 1, 2, 3])).toFixed(0)} ms`);
+  if (costs.length) console.log(`  a pruned session (one per batch of units; a 512-step batch runs for 10-100 s): ${costs.join(', ')}`);
+}
+
+/** Before: the full gradient graph; after: pruned to the batch's channels (what the engine does). */
+export async function pruningVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
+  const before = await loadModel({ engine: 'onnxruntime', pruneChannels: false });
+  const after = await loadModel({ engine: 'onnxruntime' });
+  return [
+    { name: 'before: full graph', engine: before.engine, graph: (layer) => buildGradient(spec, weights, layer, true).bytes },
+    { name: 'after: pruned to the batch', engine: after.engine, graph: (layer, units) => buildGradient(spec, weights, layer, true, [...new Set(units)].sort((a, b) => a - b)).bytes },
+  ];
+}
+
+/** Building a pruned session (once per batch of units), ms: graph + onnxruntime's session creation. */
+export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
+  const ort = await loadOrt();
+  const t = performance.now();
+  const s = await ort.InferenceSession.create(buildGradient(spec, weights, layer, true, units).bytes, ortSessionOptions(availableParallelism()));
+  const ms = performance.now() - t;
+  await s.release();
+  return ms;
+}
