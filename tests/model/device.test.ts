@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AtlasError } from '../../generator/errors.ts';
 import {
   CUDA_INSTALL,
@@ -23,16 +23,9 @@ import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { diversityOrt } from '../../generator/optvis/diversity-ort.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+import { captureStderr } from '../helpers/stderr.ts';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const stderr = captureStderr();
 
 /** A probe that answers `result` and counts its calls. */
 function probe(result: CudaProbeResult): CudaProbe & { calls: number } {
@@ -74,19 +67,19 @@ describe('device choice', () => {
 describe('selectDevice', () => {
   it('auto uses CUDA when the provider loads', async () => {
     expect(await selectDevice('auto', probe(ok()))).toBe('cuda');
-    expect(lines).toEqual([]);
+    expect(stderr.lines).toEqual([]);
   });
 
   it('auto falls back to the CPU silently when the provider is simply not installed', async () => {
     expect(await selectDevice('auto', probe(absent()))).toBe('cpu');
-    expect(lines).toEqual([]);
+    expect(stderr.lines).toEqual([]);
   });
 
   it('auto falls back to the CPU with one warning when the provider is installed but fails', async () => {
     const p = probe(failed('CUDA failure 100: no CUDA-capable device is detected'));
     expect(await selectDevice('auto', p)).toBe('cpu');
     expect(await selectDevice('auto', p)).toBe('cpu');
-    expect(lines).toEqual([
+    expect(stderr.lines).toEqual([
       "warning: onnxruntime's CUDA execution provider is installed but cannot be used (CUDA failure 100: no CUDA-capable device is detected); using onnxruntime on the CPU",
     ]);
   });
@@ -104,7 +97,7 @@ describe('selectDevice', () => {
     expect(e.hint).toContain(`\`${CUDA_INSTALL}\``);
     expect(CUDA_INSTALL).toBe('npm install onnxruntime-node --onnxruntime-node-install=cuda12');
     expect(e.hint).toMatch(/CUDA 12\.x and cuDNN 9\.x/);
-    expect(lines).toEqual([]);
+    expect(stderr.lines).toEqual([]);
   });
 
   it('cuda with a provider that fails is exit 2 with its error and what it needs', async () => {
@@ -121,7 +114,7 @@ describe('resolveRuntime', () => {
     expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
     expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(absent()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
     expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'cpu', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
-    expect(lines).toEqual([]);
+    expect(stderr.lines).toEqual([]);
   });
 
   it('--device cuda --engine tfjs is exit 2, saying to use onnxruntime', async () => {

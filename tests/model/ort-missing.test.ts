@@ -1,7 +1,8 @@
 // What happens on a machine where onnxruntime-node cannot load (its native binary missing): every
 // 'auto' choice falls back to tfjs, and each says so in one warning line on stderr.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AtlasError } from '../../generator/errors.ts';
+import { captureStderr } from '../helpers/stderr.ts';
 
 vi.mock('../../generator/model/ort.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../generator/model/ort.ts')>()),
@@ -14,21 +15,13 @@ const { resolveEngine } = await import('../../generator/model/load.ts');
 const { createImageModel, resolveImageModel } = await import('../../generator/optvis/image-model.ts');
 const { diversityPenalty } = await import('../../generator/optvis/objectives.ts');
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const stderr = captureStderr();
 
 describe('without onnxruntime', () => {
   it('the engine falls back to tfjs, with one warning however often it is asked', async () => {
     expect(await resolveEngine({ engine: 'auto', backend: 'wasm' })).toBe('tfjs');
     expect(await resolveEngine({ engine: 'auto', backend: 'wasm' })).toBe('tfjs');
-    expect(lines).toEqual(['warning: onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file; using the tfjs engine (wasm)']);
+    expect(stderr.lines).toEqual(['warning: onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file; using the tfjs engine (wasm)']);
   });
 
   it('the image side falls back to tfjs, with one warning', async () => {
@@ -37,7 +30,7 @@ describe('without onnxruntime', () => {
     expect(model.name).toBe('tfjs');
     model.dispose();
     await expect(createImageModel(1, 8, { use: 'onnxruntime' })).rejects.toThrow(/onnxruntime-node cannot be loaded/);
-    expect(lines).toEqual([
+    expect(stderr.lines).toEqual([
       'warning: the onnxruntime image side cannot be used (onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file); using the tfjs image side of feature visualization',
     ]);
   });
@@ -49,7 +42,7 @@ describe('without onnxruntime', () => {
       const r = await f.evaluate!(act);
       expect(r.grad).toHaveLength(act.data.length);
     }
-    expect(lines).toEqual([
+    expect(stderr.lines).toEqual([
       "warning: the onnxruntime diversity graph failed (onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file); using tfjs's autodiff for the diversity objective",
     ]);
   });
