@@ -2,12 +2,13 @@
 // Needs the weights (ATLAS_MODELS_DIR) and, for the dataset sections, ATLAS_DATASET_DIR.
 import { benchCircuit } from './circuit.ts';
 import { benchDataset } from './dataset.ts';
+import { benchGrid } from './grid.ts';
 import { benchModel } from './model.ts';
 import { benchOptvis } from './optvis.ts';
 import { benchProfile } from './profile.ts';
 import { benchStimuli } from './stimuli.ts';
 
-const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli, profile: benchProfile };
+const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli, profile: benchProfile, grid: benchGrid };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !sections[w]);
 if (unknown.length) {
@@ -15,4 +16,5 @@ if (unknown.length) {
   process.exit(2);
 }
 console.log(`circuit-atlas bench — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-for (const name of wanted.length ? wanted : Object.keys(sections)) await sections[name]();
+// grid renders 24 units at the full recipe (~8 minutes, cached after): only when asked for.
+for (const name of wanted.length ? wanted : Object.keys(sections).filter((s) => s !== 'grid')) await sections[name]();

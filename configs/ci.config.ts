@@ -1,5 +1,6 @@
 // The CI profile: the whole pipeline end to end in about a minute on 2 cores (few units, few steps, 40
-// images). Its images are not meant to be looked at: 16 steps do not make a feature visualization.
+// images, a grid-recipe layer atlas of block1_conv2). Its images are not meant to be looked at: 16 steps do
+// not make a feature visualization.
 import { defineConfig } from '../generator/pipeline/config.ts';
 
 export default defineConfig({
@@ -10,4 +11,7 @@ export default defineConfig({
   examples: { top: 4 },
   featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel', 'negative', 'diversity'] }],
   circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }],
+  // A layer atlas of a small layer: every unit of block1_conv2 at the grid recipe (here 32 px, 8 steps).
+  grid: { size: 32, steps: 8, batch: 16 },
+  layers: [{ layer: 'block1_conv2', visualize: 'all', recipe: 'grid' }],
 });

@@ -16,8 +16,8 @@ export class Adam {
     this.v = new Float32Array(size);
   }
 
-  /** params += step(grad of the objective), in place. */
-  ascend(params: Float32Array, grad: Float32Array): void {
+  /** params += step(grad of the objective), in place; `lr` overrides the constructor's rate for this step (schedules). */
+  ascend(params: Float32Array, grad: Float32Array, lr = this.lr): void {
     if (grad.length !== params.length || params.length !== this.m.length) {
       throw new Error(`Adam: ${params.length} parameters and ${grad.length} gradients, expected ${this.m.length}`);
     }
@@ -29,7 +29,7 @@ export class Adam {
       const g = grad[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      params[i] += (this.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.epsilon);
+      params[i] += (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.epsilon);
     }
   }
 }

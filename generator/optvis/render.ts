@@ -6,6 +6,7 @@ import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
 import { Adam } from './adam.ts';
 import { createImageModel, type ImageModelChoice } from './image-model.ts';
+import type { LrSchedule } from './recipes.ts';
 import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
 import { initSpectrum } from './param.ts';
 import { prng, seedOf } from './random.ts';
@@ -16,6 +17,8 @@ export interface RenderSettings {
   steps: number;
   lr: number;
   seed: number;
+  /** Learning-rate schedule over the steps: constant (Lucid) or cosine decay from lr to lr / 10. */
+  schedule?: LrSchedule;
   /** null: no transformation robustness (for tests and ablations). */
   transforms?: TransformConfig | null;
   /** Record the curve every this many steps (and after the last). */
@@ -23,6 +26,12 @@ export interface RenderSettings {
   objectiveOptions?: ObjectiveOptions;
   /** Where the image side runs (default auto: onnxruntime when it loads, else tfjs). */
   imageModel?: ImageModelChoice;
+}
+
+/** The learning rate of step `step` (0-based) of `steps`. */
+export function lrAt(lr: number, schedule: LrSchedule, step: number, steps: number): number {
+  if (schedule === 'constant' || steps <= 1) return lr;
+  return lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * step) / (steps - 1))));
 }
 
 export interface RenderRequest extends RenderSettings {
@@ -157,7 +166,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       t = performance.now();
       const dRgb = plan ? warpAdjoint(plan, grad.data, n) : Float32Array.from(grad.data);
       for (let i = 0; i < dRgb.length; i++) dRgb[i] *= 255;
-      adam.ascend(spectrum, await model.backward(spectrum, rgb, dRgb));
+      adam.ascend(spectrum, await model.backward(spectrum, rgb, dRgb), lrAt(req.lr, req.schedule ?? 'constant', step, req.steps));
       timings.update += (performance.now() - t) / 1000;
       onStep?.(step + 1);
     }

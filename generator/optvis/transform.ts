@@ -29,6 +29,16 @@ export const STANDARD_TRANSFORMS: TransformConfig = {
   jitter2: 4,
 };
 
+/**
+ * Lucid's transforms are in pixels of its 128 px images; at another size, the same transforms relative to
+ * the image (pad, jitters scaled by size / 128, at least 1 px; scales and angles unchanged).
+ */
+export function scaledTransforms(size: number, base: TransformConfig = STANDARD_TRANSFORMS): TransformConfig {
+  const f = size / 128;
+  const px = (v: number) => Math.max(1, Math.round(v * f));
+  return { ...base, pad: px(base.pad), jitter1: px(base.jitter1), jitter2: px(base.jitter2) };
+}
+
 export interface TransformSample {
   offset1: [number, number];
   scale: number;

@@ -71,6 +71,7 @@ export function planBatches(opts: Pick<VisualizeOptions, 'layer' | 'units' | 'ob
       size: opts.size,
       steps: opts.steps,
       lr: opts.lr,
+      schedule: opts.schedule,
       seed: opts.seed,
       transforms: opts.transforms,
       curveEvery: opts.curveEvery,

@@ -15,6 +15,7 @@ import type { Dataset } from '../dataset/source.ts';
 import type { LayerExamples } from '../dataset/types.ts';
 import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
+import { unitThumbnail } from './thumbnails.ts';
 import { CircuitJson, FvEntry, LayerJson, Manifest, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
 
 export interface DatasetInfo {
@@ -93,9 +94,12 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     const layerUnits: LayerJson['units'] = [];
     for (let u = 0; u < units; u++) {
       const fv: Record<string, FvEntry> = {};
+      const grid: Record<string, FvEntry> = {};
       for (const o of OBJECTIVES) {
-        const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `fv-${o}.json`));
-        if (raw) fv[o] = FvEntry.parse(raw);
+        for (const [prefix, into] of [['fv', fv], ['grid', grid]] as const) {
+          const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `${prefix}-${o}.json`));
+          if (raw) into[o] = FvEntry.parse(raw);
+        }
       }
       const ex = examples?.units[u];
       if (ex && !Array.isArray(ex.negative)) {
@@ -106,12 +110,8 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       }
       if (ex) for (const e of [...ex.top, ...ex.bottom, ...ex.negative]) fullRels.add(e.image);
       const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
-      const fvThumb = fv.channel ?? Object.values(fv)[0];
-      const thumbnail: UnitJson['thumbnail'] = fvThumb
-        ? { kind: 'fv', file: fvThumb.images[0].file }
-        : ex?.top[0]
-          ? { kind: 'example', file: ex.top[0].crop }
-          : null;
+      const crop = ex?.top[0]?.crop;
+      const thumbnail = await unitThumbnail(out, `${spec.id}/${layer}/${u}`, fv, grid, crop);
       thumbnails.set(`${layer}:${u}`, thumbnail);
       const circuit = circuits?.units[u];
       const tuning: Record<string, TuningJson> = {};
@@ -127,6 +127,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         unit: u,
         thumbnail,
         fv,
+        grid,
         examples: ex
           ? {
               top: withFull(ex.top),
@@ -150,6 +151,8 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         topClasses: (ex?.classes ?? []).slice(0, 3).map((c) => ({ wnid: c.wnid, label: c.label })),
         firing_rate: ex?.firing_rate ?? null,
         fv: Object.keys(fv),
+        grid: Object.keys(grid),
+        crop: crop ?? null,
       });
     }
     const shape = layerInfo(spec).find((x) => x.name === layer)!.shape;
@@ -213,7 +216,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         rf: l.rf,
         available: ctx.available.includes(l.name),
         generated: lj
-          ? { units: lj.units.length, fv: lj.units.filter((u) => u.fv.length > 0).length, examples: lj.units.filter((u) => u.firing_rate !== null).length }
+          ? { units: lj.units.length, fv: lj.units.filter((u) => u.fv.length > 0).length, grid: lj.units.filter((u) => u.grid.length > 0).length, examples: lj.units.filter((u) => u.firing_rate !== null).length }
           : { units: 0, fv: 0, examples: 0 },
       };
     }),
@@ -223,7 +226,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       dataset: ctx.dataset ? { root: path.basename(ctx.dataset.root), digest: ctx.dataset.digest, images: ctx.dataset.images, skipped: ctx.dataset.dataset.skipped.length } : null,
       engine: ctx.engineName,
       backend: ctx.backend,
-      visualization: { ...ctx.config.visualization, overrides: ctx.config.overrides },
+      visualization: { ...ctx.config.visualization, overrides: ctx.config.overrides, grid: ctx.config.grid },
       versions: ctx.versions,
     },
   });

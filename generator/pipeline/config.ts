@@ -10,21 +10,32 @@ import { ENGINE_CHOICES } from '../model/load.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
 import { missingLayersError } from '../model/weights-check.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
+import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, RECIPE_NAMES, TRANSFORM_SCALES } from '../optvis/recipes.ts';
 import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 
 const unitList = z.union([z.literal('all'), z.array(z.number().int().nonnegative())]);
 const objective = z.enum(OBJECTIVES);
 
-export const VisualizationSettings = z
-  .object({
-    size: z.number().int().min(16).max(1024).default(128),
-    steps: z.number().int().positive().default(512),
-    lr: z.number().positive().default(0.05),
-    seed: z.number().int().nonnegative().default(0),
-    /** Images optimized together (one batch per job group). */
-    batch: z.number().int().positive().default(4),
-  })
-  .strict();
+/** The fields of a recipe, without defaults (so a partial override sets only what it names). */
+const settingsShape = {
+  size: z.number().int().min(16).max(1024),
+  steps: z.number().int().positive(),
+  lr: z.number().positive(),
+  seed: z.number().int().nonnegative(),
+  /** Images optimized together (one batch per job group). */
+  batch: z.number().int().positive(),
+  /** Learning rate over the steps: constant (Lucid) or cosine decay to lr / 10. */
+  schedule: z.enum(LR_SCHEDULES),
+  /** Lucid's transforms in its pixels ('lucid') or scaled to the image size ('scaled'). */
+  transforms: z.enum(TRANSFORM_SCALES),
+};
+const PartialSettings = z.object(settingsShape).partial().strict();
+
+/** The full recipe's settings: Lucid's (optvis/recipes.ts FULL_RECIPE) where a field is not given. */
+export const VisualizationSettings = PartialSettings.transform((v) => ({ ...FULL_RECIPE, seed: 0, ...v }));
+
+/** The grid recipe's settings: the measured preset (GRID_RECIPE), any field overridable; seed: the visualization's unless set. */
+const GridSettings = PartialSettings.transform((g) => ({ ...GRID_RECIPE, ...g }));
 
 export const AtlasConfig = z
   .object({
@@ -42,9 +53,12 @@ export const AtlasConfig = z
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     /** Where onnxruntime runs: auto = CUDA when its provider loads, else the CPU (see model/device.ts). */
     device: z.enum(DEVICE_CHOICES).default('auto'),
-    visualization: VisualizationSettings.default(VisualizationSettings.parse({})),
+    /** The full recipe (Lucid's): featured units, circuit inputs, layers with recipe 'full'. */
+    visualization: VisualizationSettings.prefault({}),
+    /** The grid recipe: layers with recipe 'grid' (seed: the visualization's unless set here). */
+    grid: GridSettings.prefault({}),
     /** Per-unit overrides of the visualization settings, keyed "layer:unit". */
-    overrides: z.record(z.string().regex(/^\w+:\d+$/), VisualizationSettings.partial()).default({}),
+    overrides: z.record(z.string().regex(/^\w+:\d+$/), PartialSettings).default({}),
     examples: z.object({ top: z.number().int().positive().default(16) }).strict().default({ top: 16 }),
     /** Layers that get a layer atlas: dataset examples for every unit, feature vis for `visualize`. */
     layers: z
@@ -54,6 +68,8 @@ export const AtlasConfig = z
             layer: z.string(),
             visualize: unitList.default([]),
             objectives: z.array(objective).default(['channel']),
+            /** 'grid': the cheap recipe (config.grid), for every unit of a layer; 'full': config.visualization. */
+            recipe: z.enum(RECIPE_NAMES).default('full'),
           })
           .strict(),
       )
@@ -91,7 +107,7 @@ export const AtlasConfig = z
   .strict();
 
 export type AtlasConfig = z.infer<typeof AtlasConfig>;
-export type VisualizationSettings = z.infer<typeof VisualizationSettings>;
+export type VisualizationSettings = z.output<typeof VisualizationSettings>;
 
 /** Identity helper for atlas.config.ts files (types and completion). */
 export function defineConfig(config: z.input<typeof AtlasConfig>): z.input<typeof AtlasConfig> {

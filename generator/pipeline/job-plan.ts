@@ -46,7 +46,7 @@ export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, stri
       layer: t.layer,
       unit: t.unit,
       fv: t,
-      job: job('fv', `fv:${t.layer}:${t.unit}:${t.objective}`, { weights: w, engine, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, settings: t.settings }, [files.json, ...files.images]),
+      job: job('fv', `fv:${t.layer}:${t.unit}:${t.objective}${t.recipe === 'grid' ? ':grid' : ''}`, { weights: w, engine, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, recipe: t.recipe, settings: t.settings }, [files.json, ...files.images]),
     });
   }
   for (const t of plan.tuning) {

@@ -6,6 +6,7 @@ import { INPUT_LAYER } from '../circuit/weights.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
 import { findLayer, type ModelSpec } from '../model/spec.ts';
 import type { ObjectiveName } from '../optvis/objectives.ts';
+import type { RecipeName } from '../optvis/recipes.ts';
 import type { TuneStimulus } from '../stimuli/tuning.ts';
 import type { AtlasConfig, VisualizationSettings } from './config.ts';
 
@@ -13,6 +14,8 @@ export interface FvTask {
   layer: string;
   unit: number;
   objective: ObjectiveName;
+  /** 'full' (config.visualization and overrides) or 'grid' (config.grid): a unit may have both. */
+  recipe: RecipeName;
   settings: VisualizationSettings;
 }
 
@@ -41,22 +44,23 @@ export interface Plan {
   featured: string[];
 }
 
-export function settingsFor(config: AtlasConfig, layer: string, unit: number): VisualizationSettings {
+export function settingsFor(config: AtlasConfig, layer: string, unit: number, recipe: RecipeName = 'full'): VisualizationSettings {
+  if (recipe === 'grid') return { ...config.grid, seed: config.grid.seed ?? config.visualization.seed };
   return { ...config.visualization, ...(config.overrides[`${layer}:${unit}`] ?? {}) };
 }
 
 export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): Plan {
   const layers = new Set<string>();
   const fv = new Map<string, FvTask>();
-  const addFv = (layer: string, unit: number, objective: ObjectiveName) => {
-    const key = `${layer}:${unit}:${objective}`;
-    if (!fv.has(key)) fv.set(key, { layer, unit, objective, settings: settingsFor(config, layer, unit) });
+  const addFv = (layer: string, unit: number, objective: ObjectiveName, recipe: RecipeName = 'full') => {
+    const key = `${layer}:${unit}:${objective}:${recipe}`;
+    if (!fv.has(key)) fv.set(key, { layer, unit, objective, recipe, settings: settingsFor(config, layer, unit, recipe) });
   };
   for (const l of config.layers) {
     layers.add(l.layer);
     const spec_ = findLayer(spec, l.layer);
     const units = l.visualize === 'all' ? Array.from({ length: spec_?.kind === 'conv' ? spec_.filters : 0 }, (_, i) => i) : l.visualize;
-    for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o);
+    for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o, l.recipe);
   }
   const tuning: TuningTask[] = [];
   for (const f of config.featured) {
@@ -76,7 +80,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
   const byModelOrder = (a: { layer: string; unit: number }, b: { layer: string; unit: number }) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.unit - b.unit;
   return {
     layers: [...layers].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
-    fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective)),
+    fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective) || a.recipe.localeCompare(b.recipe)),
     circuits,
     tuning,
     featured: config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`),

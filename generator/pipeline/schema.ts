@@ -28,6 +28,8 @@ const pre = z.object({ mean: z.number(), min: z.number(), max: z.number(), centr
 
 export const FvEntry = z.object({
   objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
+  /** 'full' (Lucid's recipe, config.visualization) or 'grid' (the cheap layer-atlas recipe, config.grid). */
+  recipe: z.enum(['full', 'grid']).default('full'),
   images: z.array(z.object({ file: z.string(), activation: stats.extend({ pre: pre.optional() }) })),
   /**
    * Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set; `pre` the
@@ -36,7 +38,14 @@ export const FvEntry = z.object({
   activation: stats.extend({ pre: pre.extend({ curve: z.array(z.number()) }).optional() }),
   /** Post-ReLU channel mean on the untransformed image every 16 steps. */
   curve: z.array(z.number()),
-  settings: z.object({ size: z.number(), steps: z.number(), lr: z.number(), seed: z.number() }),
+  settings: z.object({
+    size: z.number(),
+    steps: z.number(),
+    lr: z.number(),
+    seed: z.number(),
+    schedule: z.enum(['constant', 'cosine']).default('constant'),
+    transforms: z.enum(['lucid', 'scaled']).default('lucid'),
+  }),
   provenance: Provenance,
 });
 export type FvEntry = z.infer<typeof FvEntry>;
@@ -124,7 +133,18 @@ export const TuningJson = z
 
 export type TuningJson = z.infer<typeof TuningJson>;
 
-export const Thumbnail = z.object({ kind: z.enum(['fv', 'example', 'input']), file: z.string() });
+/**
+ * A unit's picture for grids, lists and graph nodes: a small WebP (`<unit>/thumb.webp`) of its full-recipe
+ * channel visualization, else of its grid one (`recipe`), else its top dataset crop (kind 'example').
+ */
+export const Thumbnail = z.object({
+  kind: z.enum(['fv', 'example', 'input']),
+  file: z.string(),
+  /** Which visualization the picture shows (kind 'fv'). */
+  recipe: z.enum(['full', 'grid']).optional(),
+  /** Its side in px, when the generator knows it. */
+  size: z.number().optional(),
+});
 
 export const UnitJson = z.object({
   schema: z.literal(SCHEMA),
@@ -133,7 +153,10 @@ export const UnitJson = z.object({
   layer: z.string(),
   unit: z.number(),
   thumbnail: Thumbnail.nullable(),
+  /** Full-recipe feature visualizations by objective. */
   fv: z.record(z.string(), FvEntry),
+  /** Grid-recipe feature visualizations by objective (layer atlases), beside the full ones when both exist. */
+  grid: z.record(z.string(), FvEntry).default({}),
   examples: UnitExamplesJson.nullable(),
   circuit: UnitCircuitJson.nullable(),
   /** Synthetic-stimulus tuning curves by stimulus (generator/stimuli/tuning.ts TuneResult), when generated. */
@@ -154,6 +177,10 @@ export const LayerJson = z.object({
       topClasses: z.array(z.object({ wnid: z.string(), label: z.string() })),
       firing_rate: z.number().nullable(),
       fv: z.array(z.string()),
+      /** Objectives with a grid-recipe visualization. */
+      grid: z.array(z.string()).default([]),
+      /** The top dataset crop (shown on hover and by the layer page's toggle), or null. */
+      crop: z.string().nullable().default(null),
     }),
   ),
 });
@@ -172,7 +199,7 @@ export const ModelJson = z.object({
       params: z.number(),
       rf: z.object({ size: z.number(), stride: z.number(), offset: z.number() }).nullable(),
       available: z.boolean(),
-      generated: z.object({ units: z.number(), fv: z.number(), examples: z.number() }),
+      generated: z.object({ units: z.number(), fv: z.number(), grid: z.number().default(0), examples: z.number() }),
     }),
   ),
   classification: z.object({

@@ -147,7 +147,8 @@ export function thumbnailInfo(modelId: string, layerName: string, unitIndex: num
   const thumbnail = thumbnailOf(modelId, layerName, unitIndex);
   if (!thumbnail) return null;
   let natural: number | null = null;
-  if (thumbnail.kind === 'example') natural = cropSize(modelId, layerName);
+  if (thumbnail.size !== undefined) natural = thumbnail.size;
+  else if (thumbnail.kind === 'example') natural = cropSize(modelId, layerName);
   else if (thumbnail.kind === 'fv') {
     const entry = Object.values(unit(modelId, layerName, unitIndex).fv).find((e) => e.images.some((im) => im.file === thumbnail.file));
     natural = entry ? fvSize(entry) : null;

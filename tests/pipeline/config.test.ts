@@ -6,6 +6,7 @@ import { availableLayers, readKerasWeights } from '../../generator/model/keras-h
 import { vgg19 } from '../../generator/model/spec.ts';
 import { checkConfig, loadConfig, parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
+import { GRID_RECIPE } from '../../generator/optvis/recipes.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
 const weights = () => readKerasWeights(NOTOP_WEIGHTS(), vgg19);
@@ -14,7 +15,8 @@ describe('atlas config', () => {
   it('fills defaults', () => {
     const c = parseConfig({});
     expect(c.model).toBe('vgg19');
-    expect(c.visualization).toEqual({ size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 });
+    expect(c.visualization).toEqual({ size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4, schedule: 'constant', transforms: 'lucid' });
+    expect(c.grid).toEqual(GRID_RECIPE);
     expect(c.out).toBe('generated');
   });
 
@@ -62,5 +64,29 @@ describe('atlas config', () => {
     expect(plan.layers).toEqual(['block1_conv2', 'block2_conv1']);
     expect(plan.fv.filter((t) => t.layer === 'block1_conv2')).toHaveLength(3);
     expect(plan.fv.filter((t) => t.layer === 'block2_conv1').map((t) => t.objective)).toEqual(['channel', 'diversity']);
+  });
+
+  it('plans a layer atlas at the grid recipe beside the full visualizations, with partial grid overrides', async () => {
+    const w = await weights();
+    const plan = planAtlas(
+      parseConfig({
+        visualization: { seed: 3 },
+        grid: { steps: 32 },
+        featured: [{ layer: 'block1_conv2', unit: 7, objectives: ['channel'] }],
+        layers: [{ layer: 'block1_conv2', visualize: 'all', recipe: 'grid' }],
+      }),
+      vgg19,
+      w,
+    );
+    const grid = plan.fv.filter((t) => t.recipe === 'grid');
+    expect(grid.map((t) => t.unit)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    expect(grid[0].settings).toEqual({ ...GRID_RECIPE, steps: 32, seed: 3 });
+    const seven = plan.fv.filter((t) => t.unit === 7);
+    expect(seven.map((t) => [t.recipe, t.settings.size, t.settings.steps])).toEqual([
+      ['full', 128, 512],
+      ['grid', GRID_RECIPE.size, 32],
+    ]);
+    expect(() => parseConfig({ layers: [{ layer: 'block1_conv2', recipe: 'tiny' }] }, 'a.json')).toThrow(/a\.json: layers\.0\.recipe: .*"full"\|"grid"/);
+    expect(() => parseConfig({ grid: { schedule: 'step' } }, 'a.json')).toThrow(/a\.json: grid\.schedule/);
   });
 });

@@ -1,0 +1,125 @@
+// The grid recipe's quality, measured (`npm run bench -- grid`): for 24 units of block2_conv2,
+// block3_conv2 and block3_conv4, the full recipe (128 px, 512 steps, Lucid's) and each candidate cheap
+// recipe render the channel objective; a candidate keeps a unit when its activation reaches the unit's
+// dataset max and 0.8x the full recipe's. Prints one table per candidate, writes a contact sheet (full |
+// candidate, one row per unit) per candidate, and caches the full renders (they take ~8 minutes).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { examplesForLayers } from '../generator/dataset/index.ts';
+import { writeJsonAtomic } from '../generator/fsutil.ts';
+import { encodePng } from '../generator/model/image.ts';
+import { FULL_RECIPE, GRID_RECIPE, recipe, type Recipe, transformsOf } from '../generator/optvis/recipes.ts';
+import { visualize, type UnitVisualization } from '../generator/optvis/visualize.ts';
+
+const OUT = path.resolve(process.env.BENCH_GRID_OUT ?? 'bench-out/grid');
+/** 8 units per layer, evenly spread, the featured block3_conv4:166 among them. */
+export const GRID_BENCH_UNITS: Record<string, number[]> = {
+  block2_conv2: Array.from({ length: 8 }, (_, i) => 5 + 16 * i),
+  block3_conv2: Array.from({ length: 8 }, (_, i) => 13 + 32 * i),
+  block3_conv4: Array.from({ length: 8 }, (_, i) => (i === 5 ? 166 : 7 + 32 * i)),
+};
+
+/** Candidates tried beside the shipped grid recipe (BENCH_GRID_CANDIDATES=name,name picks some). */
+const CANDIDATES: Record<string, Recipe> = {
+  grid: GRID_RECIPE,
+  's64-64-lr0.1-cos': recipe(64, 64, 0.1, 'cosine'),
+  's64-128-lr0.05': recipe(64, 128, 0.05, 'constant'),
+  's64-128-lr0.2-cos': recipe(64, 128, 0.2, 'cosine'),
+  's48-128-lr0.1-cos': recipe(48, 128, 0.1, 'cosine'),
+  's96-64-lr0.1-cos': recipe(96, 64, 0.1, 'cosine'),
+};
+
+interface Rendered {
+  unit: number;
+  /** Pre-ReLU channel mean on the final image: what the channel objective maximizes. */
+  mean: number;
+  /** Post-ReLU max over positions: comparable with the dataset max. */
+  max: number;
+  seconds: number;
+  png: string;
+}
+
+async function renderAll(name: string, recipe: Recipe, layer: string, units: number[]): Promise<Rendered[]> {
+  const dir = path.join(OUT, name);
+  mkdirSync(dir, { recursive: true });
+  const cache = path.join(dir, `${layer}.json`);
+  const key = JSON.stringify({ recipe: { ...recipe, transforms: transformsOf(recipe) }, units });
+  if (existsSync(cache)) {
+    const c = JSON.parse(readFileSync(cache, 'utf8')) as { key: string; results: Rendered[] };
+    if (c.key === key) return c.results;
+  }
+  const results: Rendered[] = [];
+  await visualize({
+    model: {},
+    layer,
+    units,
+    objective: 'channel',
+    seed: 0,
+    ...recipe,
+    transforms: transformsOf(recipe),
+    onResult: async (vs: UnitVisualization[]) => {
+      for (const v of vs) {
+        const png = path.join(dir, `${layer}_${v.unit}.png`);
+        writeFileSync(png, await encodePng(v.images[0].pixels, v.size, v.size));
+        results.push({ unit: v.unit, mean: v.activation.pre.mean, max: v.activation.max, seconds: v.seconds / v.batch, png });
+      }
+    },
+  });
+  writeJsonAtomic(cache, { key, results });
+  return results;
+}
+
+async function contactSheet(file: string, rows: Array<{ label: string; full: string; grid: string }>): Promise<void> {
+  const cell = 128;
+  const width = 2 * cell + 8;
+  const height = rows.length * (cell + 4);
+  const composites = await Promise.all(
+    rows.flatMap((r, i) => [
+      sharp(r.full).resize(cell, cell, { kernel: 'nearest' }).png().toBuffer().then((input) => ({ input, left: 0, top: i * (cell + 4) })),
+      sharp(r.grid).resize(cell, cell, { kernel: 'nearest' }).png().toBuffer().then((input) => ({ input, left: cell + 8, top: i * (cell + 4) })),
+    ]),
+  );
+  await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toFile(file);
+}
+
+export async function benchGrid(): Promise<void> {
+  console.log('\ngrid recipe quality (channel objective): full = 128 px x 512 steps (Lucid)');
+  const layers = Object.keys(GRID_BENCH_UNITS);
+  const ex = await examplesForLayers({ layers, top: 1, out: path.join(OUT, 'examples'), quiet: true });
+  const datasetMax = (layer: string, unit: number) => ex.get(layer)!.units[unit].top[0]?.activation ?? 0;
+  const candidates = (process.env.BENCH_GRID_CANDIDATES ?? 'grid').split(',');
+  const full = new Map<string, Rendered[]>();
+  for (const layer of layers) full.set(layer, await renderAll('full', FULL_RECIPE, layer, GRID_BENCH_UNITS[layer]));
+  for (const name of candidates) {
+    const r_ = CANDIDATES[name];
+    if (!r_) throw new Error(`unknown candidate ${name}; known: ${Object.keys(CANDIDATES).join(', ')}`);
+    const t = transformsOf(r_);
+    console.log(`\n  ${name}: ${JSON.stringify(r_)}: pad ${t.pad}, jitter ${t.jitter1}/${t.jitter2}`);
+    console.log(`  ${'unit'.padEnd(18)} ${'dataset max'.padStart(11)} ${'full mean'.padStart(10)} ${'grid mean'.padStart(10)} ${'/full'.padStart(6)} ${'/dsmax'.padStart(7)} ${'s/unit full'.padStart(11)} ${'grid'.padStart(6)}`);
+    const rows: Array<{ label: string; full: string; grid: string }> = [];
+    let pass = 0;
+    let n = 0;
+    let tFull = 0;
+    let tGrid = 0;
+    for (const layer of layers) {
+      const g = await renderAll(name, r_, layer, GRID_BENCH_UNITS[layer]);
+      for (const r of g) {
+        const f = full.get(layer)!.find((x) => x.unit === r.unit)!;
+        const ds = datasetMax(layer, r.unit);
+        const ok = r.mean >= 0.8 * f.mean && r.mean >= ds;
+        pass += ok ? 1 : 0;
+        n++;
+        tFull += f.seconds;
+        tGrid += r.seconds;
+        rows.push({ label: `${layer}:${r.unit}`, full: f.png, grid: r.png });
+        console.log(
+          `  ${`${layer}:${r.unit}`.padEnd(18)} ${ds.toFixed(0).padStart(11)} ${f.mean.toFixed(0).padStart(10)} ${r.mean.toFixed(0).padStart(10)} ${(r.mean / f.mean).toFixed(2).padStart(6)} ${(r.mean / ds).toFixed(2).padStart(7)} ${f.seconds.toFixed(1).padStart(11)} ${r.seconds.toFixed(2).padStart(6)}${ok ? '' : '  FAIL'}`,
+        );
+      }
+    }
+    const sheet = path.join(OUT, `contact-${name}.png`);
+    await contactSheet(sheet, rows);
+    console.log(`  ${name}: ${pass}/${n} units pass; ${(tFull / n).toFixed(1)} vs ${(tGrid / n).toFixed(2)} s per unit (${(tFull / tGrid).toFixed(1)}x cheaper); contact sheet ${sheet}`);
+  }
+}

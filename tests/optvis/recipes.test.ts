@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { FULL_RECIPE, GRID_RECIPE, transformsOf } from '../../generator/optvis/recipes.ts';
+import { lrAt } from '../../generator/optvis/render.ts';
+import { scaledTransforms, STANDARD_TRANSFORMS, transformedSize } from '../../generator/optvis/transform.ts';
+
+describe('recipes', () => {
+  it('full is Lucid\'s recipe with its pixel transforms', () => {
+    expect(FULL_RECIPE).toMatchObject({ size: 128, steps: 512, lr: 0.05, schedule: 'constant' });
+    expect(transformsOf(FULL_RECIPE)).toBe(STANDARD_TRANSFORMS);
+  });
+
+  it('scales Lucid\'s transforms to the image: the same share of it padded and jittered', () => {
+    const t = scaledTransforms(64);
+    expect([t.pad, t.jitter1, t.jitter2]).toEqual([6, 4, 2]);
+    expect(t.scales).toEqual(STANDARD_TRANSFORMS.scales);
+    expect(t.angles).toEqual(STANDARD_TRANSFORMS.angles);
+    expect(scaledTransforms(128)).toEqual(STANDARD_TRANSFORMS);
+    // Never below one pixel, whatever the size.
+    expect(Math.min(scaledTransforms(16).jitter2, scaledTransforms(16).pad)).toBe(1);
+    // The network sees about the same enlargement: 128 -> 140 and 64 -> 70 at scale 1.
+    expect(transformedSize(64, 1, transformsOf(GRID_RECIPE)) / 64).toBeCloseTo(transformedSize(128, 1) / 128, 1);
+  });
+
+  it('cosine schedule: lr at the first step, lr / 10 at the last, monotone between', () => {
+    expect(lrAt(0.1, 'constant', 50, 100)).toBe(0.1);
+    expect(lrAt(0.1, 'cosine', 0, 100)).toBeCloseTo(0.1, 12);
+    expect(lrAt(0.1, 'cosine', 99, 100)).toBeCloseTo(0.01, 12);
+    const lrs = Array.from({ length: 100 }, (_, i) => lrAt(0.1, 'cosine', i, 100));
+    expect(lrs.every((v, i) => i === 0 || v <= lrs[i - 1])).toBe(true);
+  });
+});
