@@ -14,16 +14,19 @@ import { availableParallelism } from 'node:os';
 import type { ModelSpec } from '../generator/model/spec.ts';
 import { render } from '../generator/optvis/render.ts';
 import { prng, seedOf } from '../generator/optvis/random.ts';
-import { sampleTransform, STANDARD_TRANSFORMS, transformedSize } from '../generator/optvis/transform.ts';
+import { sampleTransform, scaledTransforms, STANDARD_TRANSFORMS, transformedSize } from '../generator/optvis/transform.ts';
 import type { LayerWeights } from '../generator/model/keras-h5.ts';
 import { convFlops } from './flops.ts';
 import { machinePeak } from './peak.ts';
 
-const SIZE = 128;
+/** 128 px = the full recipe (Lucid's transforms); another size (e.g. the grid recipe's 64) scales them to it. */
+const SIZE = Number(process.env.BENCH_LAYER_SIZE ?? 128);
+const TRANSFORMS = SIZE === 128 ? STANDARD_TRANSFORMS : scaledTransforms(SIZE);
 const SEED = 0;
 const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
 const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);
-const BATCH = Number(process.env.BENCH_LAYER_BATCH ?? 4);
+/** Batch sizes besides 1 (a list: BENCH_LAYER_BATCH=4,16). */
+const BATCHES = (process.env.BENCH_LAYER_BATCH ?? '4').split(',').map(Number);
 /** Debian's python3-torch lives in the system python, which a pyenv or venv python3 may shadow. */
 const PYTHON = process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
@@ -44,7 +47,7 @@ interface Cell {
 /** The network input sides render's first `steps` steps see (the transforms are drawn from the seed alone). */
 export function stepSides(steps: number, seed = SEED): number[] {
   const rand = prng(seedOf('transforms', seed));
-  return Array.from({ length: steps }, () => transformedSize(SIZE, sampleTransform(rand, STANDARD_TRANSFORMS).scale));
+  return Array.from({ length: steps }, () => transformedSize(SIZE, sampleTransform(rand, TRANSFORMS).scale, TRANSFORMS));
 }
 
 /**
@@ -52,7 +55,7 @@ export function stepSides(steps: number, seed = SEED): number[] {
  * machine slow some rounds down; the best round is the closest to the machine's own speed).
  */
 async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: number[], sides: number[]): Promise<Cell[]> {
-  const settings = { layer, size: SIZE, lr: 0.05, seed: SEED, objective: 'channel' as const, units, imageIndex: units.map(() => 0), steps: STEPS };
+  const settings = { layer, size: SIZE, transforms: TRANSFORMS, lr: 0.05, seed: SEED, objective: 'channel' as const, units, imageIndex: units.map(() => 0), steps: STEPS };
   const n = units.length;
   // Warm-up over the same steps: every input size has been seen (and planned) before the timed runs.
   for (const v of vs) await render(v.engine, settings);
@@ -78,7 +81,7 @@ function torchPeer(weights: string, layers: string[], sides: number[]): Map<stri
     return null;
   }
   const script = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
-  const args = JSON.stringify({ weights, layers, sides, batches: [1, BATCH], rounds: ROUNDS });
+  const args = JSON.stringify({ weights, layers, sides, batches: [1, ...BATCHES], rounds: ROUNDS });
   const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number }>;
   return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, r.ms]));
@@ -91,7 +94,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const only = process.env.BENCH_LAYERS?.split(',');
   const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
   const sides = stepSides(STEPS);
-  console.log(`\n# feature visualization per layer (128 px, Lucid's transforms: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; channel objective; best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCH}, BENCH_LAYERS to choose)`);
+  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; channel objective; best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
   console.log(`  peak: ${peak.derivation}`);
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
@@ -99,7 +102,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network)'] : [])];
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
-    for (const units of [[0], Array.from({ length: BATCH }, (_, i) => i)]) {
+    for (const units of [[0], ...BATCHES.map((b) => Array.from({ length: b }, (_, i) => i))]) {
       const cells = (await measure(vs, spec, layer, units, sides)).map((c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`);
       const t = torch?.get(`${layer}|${units.length}`);
       console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [t.toFixed(1)])].join(' | ')}`);

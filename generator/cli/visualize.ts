@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
+import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, type LrSchedule, RECIPE_NAMES, type RecipeName, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
 import { DEFAULT_BATCH, visualize, writeImages } from '../optvis/visualize.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
@@ -10,14 +11,17 @@ interface Flags extends ModelFlags {
   layer: string;
   unit: number[];
   objective: ObjectiveName;
-  size: number;
-  steps: number;
-  lr: number;
+  recipe: RecipeName;
+  size?: number;
+  steps?: number;
+  lr?: number;
+  schedule?: LrSchedule;
+  transforms?: TransformScale;
   seed: number;
   out: string;
   json?: boolean;
   workers?: number;
-  batch: number;
+  batch?: number;
   postRelu?: boolean;
 }
 
@@ -29,29 +33,33 @@ export function register(program: Command): void {
       .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
       .requiredOption('--unit <units>', 'unit(s): 8, or 0-15, or 3,5,8', unitList)
       .addOption(new Option('--objective <name>', 'what to optimize').choices([...OBJECTIVES]).default('channel'))
-      .option('--size <px>', 'image side', positiveInt, 128)
-      .option('--steps <n>', 'optimization steps', positiveInt, 512)
-      .option('--lr <rate>', 'Adam learning rate', positiveNumber, 0.05)
+      .addOption(new Option('--recipe <name>', "settings preset: full = Lucid's 128 px x 512 steps, grid = the layer atlases' cheap one (README)").choices([...RECIPE_NAMES]).default('full'))
+      .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64)', positiveInt)
+      .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128)', positiveInt)
+      .option('--lr <rate>', 'Adam learning rate (default: the recipe\'s, 0.05 / 0.1)', positiveNumber)
+      .addOption(new Option('--schedule <name>', 'learning rate over the steps (default: the recipe\'s)').choices([...LR_SCHEDULES]))
+      .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)
       .option('--out <dir>', 'where the PNGs go', '.')
       .option('--workers <n>', 'worker threads (default: one per core; 1 = in process)', positiveInt)
-      .option('--batch <n>', 'images optimized together per worker', positiveInt, DEFAULT_BATCH)
+      .option('--batch <n>', `images optimized together per worker (default: the recipe's, ${DEFAULT_BATCH})`, positiveInt)
       .option('--post-relu', 'optimize post-ReLU values (default pre-ReLU)')
       .option('--json', 'print one JSON object per unit (array)'),
   ).action(async (flags: Flags) => {
     const bar = progressBar('steps');
     const model = loadOptions(flags);
     const t0 = performance.now();
+    const r = { ...(flags.recipe === 'grid' ? GRID_RECIPE : FULL_RECIPE) };
+    const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms };
     const results = await visualize({
       model,
       layer: flags.layer,
       units: flags.unit,
       objective: flags.objective,
-      size: flags.size,
-      steps: flags.steps,
-      lr: flags.lr,
+      ...settings,
+      transforms: transformsOf(settings),
       seed: flags.seed,
-      batch: flags.batch,
+      batch: flags.batch ?? r.batch,
       workers: flags.workers,
       objectiveOptions: { relu: flags.postRelu },
       onProgress: (d, t) => bar.update(d, t),
@@ -66,6 +74,9 @@ export function register(program: Command): void {
         objective: v.objective,
         size: v.size,
         steps: v.steps,
+        lr: settings.lr,
+        schedule: settings.schedule,
+        transforms: settings.transforms,
         seed: v.seed,
         activation: v.activation,
         curve: v.curve,
