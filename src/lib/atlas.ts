@@ -150,7 +150,8 @@ export function thumbnailInfo(modelId: string, layerName: string, unitIndex: num
   if (thumbnail.size !== undefined) natural = thumbnail.size;
   else if (thumbnail.kind === 'example') natural = cropSize(modelId, layerName);
   else if (thumbnail.kind === 'fv') {
-    const entry = Object.values(unit(modelId, layerName, unitIndex).fv).find((e) => e.images.some((im) => im.file === thumbnail.file));
+    const u = unit(modelId, layerName, unitIndex);
+    const entry = [...Object.values(u.fv), ...Object.values(u.grid)].find((e) => e.images.some((im) => im.file === thumbnail.file));
     natural = entry ? fvSize(entry) : null;
   }
   return { thumbnail, natural };

@@ -21,6 +21,8 @@ export function circuitView(c: CircuitJson): { nodes: GraphNode[]; edges: GraphE
       channel: n.layer === INPUT_LAYER && typeof n.label === 'string' ? n.label : null,
       thumb: thumb ? url.asset(thumb.file) : null,
       thumbKind: thumb?.kind ?? null,
+      // A thumbnail without a recipe predates the grid recipe: it was a full one.
+      thumbRecipe: thumb?.kind === 'fv' ? (thumb.recipe ?? 'full') : null,
       href: n.layer === INPUT_LAYER ? null : unitUrlIfAny(c.model, n.layer, n.unit),
     };
   });

@@ -17,6 +17,8 @@ export interface GraphNode {
   /** URL of the node's picture, if any. */
   thumb: string | null;
   thumbKind: 'fv' | 'example' | 'input' | null;
+  /** For a feature visualization: the recipe it was made with (a layer atlas's grid pictures are cheaper). */
+  thumbRecipe: 'full' | 'grid' | null;
   /** The unit's page, if it has one. */
   href: string | null;
 }

@@ -1,5 +1,6 @@
 // The interactive circuit graph: Cytoscape draws the circuit's nodes on a canvas, the controls filter
-// them, hovering an edge shows its kernel, clicking a node opens its unit page.
+// them, hovering an edge shows its kernel, hovering a node says what its picture is (recipe included),
+// clicking a node opens its unit page.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -63,9 +64,15 @@ describe('circuit page', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'circuit.png'), fullPage: true });
 
-    // Click an input node: its unit page opens.
+    // Hover an input node: the tooltip says what its picture is, with the recipe of a visualization.
     const target = data.nodes.find((n) => n.depth === 1)!;
     const p = await at(target.id);
+    await page.mouse.move(box.x + p.x, box.y + p.y);
+    await page.waitForFunction(() => document.querySelector('.tip')?.textContent?.includes('picture:') === true);
+    const t = target.thumbnail;
+    await expect(page.locator('.tip').textContent()).resolves.toContain(t?.kind === 'fv' ? `feature visualization (${t.recipe ?? 'full'} recipe)` : 'top dataset crop');
+
+    // Click it: its unit page opens.
     await page.mouse.click(box.x + p.x, box.y + p.y);
     await page.waitForURL(`${s.base}/models/vgg19/${target.layer}/${target.unit}/`);
     expect(errors).toEqual([]);

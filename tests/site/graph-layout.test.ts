@@ -9,7 +9,7 @@ import { crossesGroups, GRAPH_SIZES, layoutCircuit, visibleSubgraph, type GraphE
 
 const node = (id: string, depth: number): GraphNode => {
   const [layer, unit] = id.split(':');
-  return { id, layer, unit: Number(unit), depth, minTop: 1, label: `${layer} ${unit}`, channel: null, thumb: null, thumbKind: null, href: null };
+  return { id, layer, unit: Number(unit), depth, minTop: 1, label: `${layer} ${unit}`, channel: null, thumb: null, thumbKind: null, thumbRecipe: null, href: null };
 };
 const edge = (source: string, target: string, l2: number, rank: number): GraphEdge => ({ source, target, l2, sum: l2, sign: 'excitatory', kernel: [[l2]], rank });
 

@@ -1,0 +1,68 @@
+// The two feature-visualization recipes as the site names them, and what a unit's picture is. A layer atlas
+// renders every unit with the cheap grid recipe (config.grid) while featured units and circuit inputs get
+// Lucid's full recipe (config.visualization); pages say which one a picture is, since a 64 px, 128-step grid
+// image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
+import type { FvEntry, LayerUnit, Thumbnail, UnitJson } from './atlas';
+import { num } from './format';
+
+export type Recipe = FvEntry['recipe'];
+/** What a tile shows: a full- or grid-recipe visualization, the top dataset crop, or nothing. */
+export type TileKind = Recipe | 'crop' | 'none';
+
+export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe' };
+
+/** Objectives in the order the generator knows them (generator/optvis/objectives.ts), for a stable page order. */
+const ORDER = ['channel', 'neuron', 'negative', 'diversity'];
+
+export function tileKind(t: Thumbnail | null): TileKind {
+  if (!t) return 'none';
+  if (t.kind === 'example') return 'crop';
+  // A thumbnail written before the grid recipe existed carries no recipe: it was a full one.
+  if (t.kind === 'fv') return t.recipe ?? 'full';
+  return 'none';
+}
+
+/** How many of the layer's tiles show each kind of picture. */
+export function tileCounts(units: LayerUnit[]): Record<TileKind, number> {
+  const out: Record<TileKind, number> = { full: 0, grid: 0, crop: 0, none: 0 };
+  for (const u of units) out[tileKind(u.thumbnail)]++;
+  return out;
+}
+
+/** "64 px, 128 steps, lr 0.1 cosine": a recipe's settings in a few words (the lr with its schedule). */
+export function settingsText(s: FvEntry['settings']): string {
+  return `${s.size} px, ${s.steps} steps, lr ${s.lr} ${s.schedule}`;
+}
+
+/**
+ * The settings of the visualizations behind the tiles of one kind (the entry each thumbnail was made
+ * from: the channel objective, else the first), distinct and most common first. Usually one line; more
+ * when config overrides changed some units.
+ */
+export function tileSettings(units: UnitJson[], recipe: Recipe): string[] {
+  const counts = new Map<string, number>();
+  for (const u of units) {
+    if (tileKind(u.thumbnail) !== recipe) continue;
+    const entries = recipe === 'full' ? u.fv : u.grid;
+    const e = entries.channel ?? Object.values(entries)[0];
+    if (!e) continue;
+    const key = settingsText(e.settings);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
+}
+
+/** The unit's visualizations by objective, full recipe first, objectives in the generator's order. */
+export function fvByObjective(u: UnitJson): Array<{ objective: string; entries: FvEntry[] }> {
+  const names = [...new Set([...Object.keys(u.fv), ...Object.keys(u.grid)])];
+  names.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  return names.map((objective) => ({ objective, entries: [u.fv[objective], u.grid[objective]].filter((e): e is FvEntry => e !== undefined) }));
+}
+
+/** What the optimization reached, in the objective's own terms (pre-ReLU when recorded). */
+export function reachedText(objective: string, e: FvEntry): string {
+  const pre = e.activation.pre;
+  if (!pre) return `post-ReLU mean ${num(e.activation.mean)}`;
+  if (objective === 'neuron') return `pre-ReLU centre ${num(pre.centre)}`;
+  return `pre-ReLU mean ${num(pre.mean)}`;
+}
