@@ -36,7 +36,7 @@ export function register(program: Command): void {
       .addOption(new Option('--recipe <name>', "settings preset: full = Lucid's 128 px x 512 steps, grid = the layer atlases' cheap one (README)").choices([...RECIPE_NAMES]).default('full'))
       .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64)', positiveInt)
       .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128)', positiveInt)
-      .option('--lr <rate>', 'Adam learning rate (default: the recipe\'s, 0.05 / 0.1)', positiveNumber)
+      .option('--lr <rate>', 'Adam learning rate (default: the recipe\'s, 0.05 / 0.3)', positiveNumber)
       .addOption(new Option('--schedule <name>', 'learning rate over the steps (default: the recipe\'s)').choices([...LR_SCHEDULES]))
       .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)

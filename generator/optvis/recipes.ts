@@ -32,4 +32,4 @@ export const RECIPE_NAMES = ['full', 'grid'] as const;
 export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 export const FULL_RECIPE: Recipe = recipe(128, 512, 0.05, 'constant', 'lucid');
-export const GRID_RECIPE: Recipe = recipe(64, 128, 0.1, 'cosine');
+export const GRID_RECIPE: Recipe = recipe(64, 128, 0.3, 'cosine');

@@ -12,7 +12,7 @@ import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
 import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
 import { planAtlas } from './plan.ts';
-import { openRunLog, type ProgressEvent, progressInterval, ProgressTracker } from './progress.ts';
+import { fvCostScale, openRunLog, type ProgressEvent, progressInterval, ProgressTracker } from './progress.ts';
 import { SCHEMA } from './schema.ts';
 import type { PlannedJob, StageContext, StageHooks } from './stages/context.ts';
 import { runCircuits } from './stages/circuits.ts';
@@ -95,7 +95,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
 
   // Progress: plain lines to the caller (off a terminal) and to run.log; a position for a bar.
   const tracker = new ProgressTracker(
-    pending.map((j) => ({ id: j.job.id, stage: j.job.stage, weight: readRecord(out, j.job.id)?.seconds })),
+    pending.map((j) => ({ id: j.job.id, stage: j.job.stage, weight: readRecord(out, j.job.id)?.seconds, ...(j.fv ? { scale: fvCostScale(j.fv) } : {}) })),
     interval,
   );
   const print = (line: string | null) => {

@@ -17,6 +17,13 @@ export interface TrackedJob {
   stage: Stage;
   /** Expected cost (seconds of its last run, when known): the ETA weighs jobs by it. */
   weight?: number;
+  /** Without a last run: its cost relative to its stage's typical job (a grid visualization is ~1/25 of a full one). */
+  scale?: number;
+}
+
+/** A visualization's cost relative to the full recipe's (128 px, 512 steps, one image): steps x pixels x images. */
+export function fvCostScale(t: { objective: string; settings: { size: number; steps: number } }): number {
+  return (t.settings.steps / 512) * (t.settings.size / 128) ** 2 * (t.objective === 'diversity' ? 4 : 1);
 }
 
 /** `1:02:03`, `4:05`, `0:07`. */
@@ -52,14 +59,15 @@ export class ProgressTracker {
     private readonly interval = 30,
     private readonly now = () => performance.now() / 1000,
   ) {
-    // A job without a known cost counts as the mean known cost of its stage, else as its stage's prior.
+    // A job without a known cost counts as the mean known cost (per unit of scale) of its stage, else as its
+    // stage's prior, times its scale.
     const mean = (xs: TrackedJob[]) => {
-      const known = xs.map((j) => j.weight).filter((w): w is number => w !== undefined && w > 0);
-      return known.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
+      const known = xs.filter((j) => j.weight !== undefined && j.weight > 0);
+      return known.length ? known.reduce((a, j) => a + j.weight! / (j.scale ?? 1), 0) / known.length : undefined;
     };
     const byStage = new Map<Stage, number>();
     for (const j of jobs) if (!byStage.has(j.stage)) byStage.set(j.stage, mean(jobs.filter((x) => x.stage === j.stage)) ?? STAGE_PRIORS[j.stage]);
-    for (const j of jobs) this.weights.set(j.id, j.weight !== undefined && j.weight > 0 ? j.weight : byStage.get(j.stage)!);
+    for (const j of jobs) this.weights.set(j.id, j.weight !== undefined && j.weight > 0 ? j.weight : byStage.get(j.stage)! * (j.scale ?? 1));
     this.totalWeight = [...this.weights.values()].reduce((a, b) => a + b, 0);
     this.t0 = now();
   }

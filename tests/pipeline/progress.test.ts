@@ -1,7 +1,7 @@
 // Progress lines for logs: what each line says, when inner lines appear, and how the ETA is weighed.
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../generator/pipeline/jobs.ts';
-import { clock, progressInterval, ProgressTracker } from '../../generator/pipeline/progress.ts';
+import { clock, fvCostScale, progressInterval, ProgressTracker } from '../../generator/pipeline/progress.ts';
 
 function tracker(jobs: Array<{ id: string; stage: Stage; weight?: number }>, interval = 30) {
   let t = 1000;
@@ -56,6 +56,20 @@ describe('progress lines', () => {
     advance(1);
     // 0.2 of 40.2 prior seconds done in 1 s: 200 s to go (by count it would say 1 s).
     expect(p.update({ kind: 'finish', stage: 'circuits', job: 'circuits:l1', seconds: 1 })).toMatch(/ETA 3:20$/);
+  });
+
+  it('scale a never-run visualization by its cost: a grid image weighs 1/16 of a full one, the mean known cost per unit of scale', () => {
+    const grid = fvCostScale({ objective: 'channel', settings: { size: 64, steps: 128 } });
+    expect(grid).toBe(1 / 16);
+    expect(fvCostScale({ objective: 'diversity', settings: { size: 128, steps: 512 } })).toBe(4);
+    const { p, advance } = tracker([
+      { id: 'fv:l:0:channel', stage: 'fv', weight: 32, scale: 1 },
+      ...Array.from({ length: 16 }, (_, i) => ({ id: `fv:l:${i}:channel:grid`, stage: 'fv' as const, scale: grid })),
+    ]);
+    p.update({ kind: 'start', stage: 'fv', jobs: ['fv:l:0:channel'] });
+    advance(32);
+    // 32 of 32 + 16 x 2 weighed seconds done in 32 s: 32 s to go (by count it would say 8:32).
+    expect(p.update({ kind: 'finish', stage: 'fv', job: 'fv:l:0:channel', seconds: 32 })).toMatch(/ETA 0:32$/);
   });
 
   it('format clocks and read the interval from the environment', () => {
