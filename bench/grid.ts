@@ -31,6 +31,9 @@ const CANDIDATES: Record<string, Recipe> = {
   's64-96-lr0.3-cos': recipe(64, 96, 0.3, 'cosine'),
   's64-160-lr0.2-cos': recipe(64, 160, 0.2, 'cosine'),
   's64-128-lr0.4-cos': recipe(64, 128, 0.4, 'cosine'),
+  's64-64-lr0.4-cos': recipe(64, 64, 0.4, 'cosine'),
+  's64-64-lr0.6-cos': recipe(64, 64, 0.6, 'cosine'),
+  's48-96-lr0.4-cos': recipe(48, 96, 0.4, 'cosine'),
   's96-64-lr0.1-cos': recipe(96, 64, 0.1, 'cosine'),
 };
 

@@ -1,9 +1,9 @@
 // Progress lines for logs: what each line says, when inner lines appear, and how the ETA is weighed.
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../generator/pipeline/jobs.ts';
-import { clock, fvCostScale, progressInterval, ProgressTracker } from '../../generator/pipeline/progress.ts';
+import { clock, fvCostScale, progressInterval, ProgressTracker, type TrackedJob } from '../../generator/pipeline/progress.ts';
 
-function tracker(jobs: Array<{ id: string; stage: Stage; weight?: number }>, interval = 30) {
+function tracker(jobs: TrackedJob[], interval = 30) {
   let t = 1000;
   const p = new ProgressTracker(jobs, interval, () => t);
   return { p, advance: (s: number) => (t += s) };
