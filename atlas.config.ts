@@ -6,8 +6,9 @@
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 // Layer atlas: every unit of block3_conv4 (256 units) gets a grid-recipe visualization (64 px, 128 steps,
-// measured in the README's "Grid recipe"). All three published layers would take about 37 minutes here, over
-// the 30-minute budget, so the deepest layer goes first; configs/layers.config.ts adds block3_conv2..3.
+// measured in the README's "Grid recipe"). To stay under 30 minutes with it, unit 166 has no diversity set
+// here (4 full-recipe images, ~6 minutes on this machine); configs/layers.config.ts adds it back and grids
+// block3_conv2..3 too (the deepest layer goes first).
 import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
@@ -17,7 +18,7 @@ export default defineConfig({
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
   featured: [
-    { layer: 'block3_conv4', unit: 166, tuning: ['circle', 'arc', 'ellipse'] },
+    { layer: 'block3_conv4', unit: 166, objectives: ['channel', 'neuron', 'negative'], tuning: ['circle', 'arc', 'ellipse'] },
     { layer: 'block3_conv4', unit: 211, objectives: [], tuning: ['arc'] },
     { layer: 'block3_conv4', unit: 186, objectives: [], tuning: ['arc'] },
   ],
