@@ -2,7 +2,8 @@
 // Featured: block3_conv4 unit 166, the unit of block1..block3 that `atlas search --family circles-vs-lines`
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
-// Lucid's recipe (128 px, 512 steps); with the onnxruntime engine the whole atlas takes about 13 minutes.
+// Lucid's recipe (128 px, 512 steps); with the onnxruntime engine and the block3_conv4 layer atlas below the whole atlas takes
+// about 28 minutes here.
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 // Layer atlas: every unit of block3_conv4 (256 units) gets a grid-recipe visualization (64 px, 128 steps,
