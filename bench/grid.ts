@@ -77,7 +77,7 @@ async function renderAll(name: string, recipe: Recipe, layer: string, units: num
   return results;
 }
 
-async function contactSheet(file: string, rows: Array<{ label: string; full: string; grid: string }>): Promise<void> {
+async function contactSheet(file: string, rows: Array<{ full: string; grid: string }>): Promise<void> {
   const cell = 128;
   const width = 2 * cell + 8;
   const height = rows.length * (cell + 4);
@@ -105,7 +105,7 @@ export async function benchGrid(): Promise<void> {
     console.log(`\n  ${name}: ${JSON.stringify(r_)}: pad ${t.pad}, jitter ${t.jitter1}/${t.jitter2}`);
     console.log('  mean = pre-ReLU channel mean (the objective), max = post-ReLU max over positions (the dataset max\'s quantity)');
     console.log(`  ${'unit'.padEnd(18)} ${'dataset max'.padStart(11)} ${'full mean'.padStart(10)} ${'max'.padStart(7)} ${'grid mean'.padStart(10)} ${'max'.padStart(7)} ${'mean/full'.padStart(9)} ${'max/full'.padStart(8)} ${'max/ds'.padStart(7)} ${'s/unit full'.padStart(11)} ${'grid'.padStart(6)}`);
-    const rows: Array<{ label: string; full: string; grid: string }> = [];
+    const rows: Array<{ full: string; grid: string }> = [];
     let pass = 0;
     let n = 0;
     let tFull = 0;
@@ -121,7 +121,7 @@ export async function benchGrid(): Promise<void> {
         n++;
         tFull += f.seconds;
         tGrid += r.seconds;
-        rows.push({ label: `${layer}:${r.unit}`, full: f.png, grid: r.png });
+        rows.push({ full: f.png, grid: r.png });
         console.log(
           `  ${`${layer}:${r.unit}`.padEnd(18)} ${ds.toFixed(0).padStart(11)} ${f.mean.toFixed(0).padStart(10)} ${f.max.toFixed(0).padStart(7)} ${r.mean.toFixed(0).padStart(10)} ${r.max.toFixed(0).padStart(7)} ${(r.mean / f.mean).toFixed(2).padStart(9)} ${(r.max / f.max).toFixed(2).padStart(8)} ${(r.max / ds).toFixed(2).padStart(7)} ${f.seconds.toFixed(1).padStart(11)} ${r.seconds.toFixed(2).padStart(6)}${ok ? '' : '  FAIL'}`,
         );

@@ -14,14 +14,14 @@ import { availableParallelism } from 'node:os';
 import type { ModelSpec } from '../generator/model/spec.ts';
 import { render } from '../generator/optvis/render.ts';
 import { prng, seedOf } from '../generator/optvis/random.ts';
-import { sampleTransform, scaledTransforms, STANDARD_TRANSFORMS, transformedSize } from '../generator/optvis/transform.ts';
+import { sampleTransform, scaledTransforms, transformedSize } from '../generator/optvis/transform.ts';
 import type { LayerWeights } from '../generator/model/keras-h5.ts';
 import { convFlops } from './flops.ts';
 import { machinePeak } from './peak.ts';
 
-/** 128 px = the full recipe (Lucid's transforms); another size (e.g. the grid recipe's 64) scales them to it. */
+/** 128 px = the full recipe (Lucid's transforms: scaledTransforms(128) is them); another size (e.g. the grid's 64) scales them. */
 const SIZE = Number(process.env.BENCH_LAYER_SIZE ?? 128);
-const TRANSFORMS = SIZE === 128 ? STANDARD_TRANSFORMS : scaledTransforms(SIZE);
+const TRANSFORMS = scaledTransforms(SIZE);
 const SEED = 0;
 const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
 const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);

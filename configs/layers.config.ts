@@ -1,6 +1,6 @@
 // The default atlas with a grid-recipe visualization for every unit of all three published layers
 // (block3_conv2..block3_conv4, 768 units), as OpenAI Microscope shows every unit, and unit 166's diversity
-// set: about 50 minutes from scratch on a 2-core CPU machine (estimated from the default atlas's run: 2.7 s
+// set: about 50 minutes from scratch on a 2-core CPU machine (estimated from the default atlas's runs: 2.7-3.2 s
 // per grid unit at block3_conv4, less before it; the default atlas keeps to 30 by doing block3_conv4 alone).
 import { defineConfig } from '../generator/pipeline/config.ts';
 import base from '../atlas.config.ts';

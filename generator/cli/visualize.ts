@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
-import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, type LrSchedule, RECIPE_NAMES, type RecipeName, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
+import { LR_SCHEDULES, type LrSchedule, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
 import { DEFAULT_BATCH, visualize, writeImages } from '../optvis/visualize.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     const bar = progressBar('steps');
     const model = loadOptions(flags);
     const t0 = performance.now();
-    const r = { ...(flags.recipe === 'grid' ? GRID_RECIPE : FULL_RECIPE) };
+    const r = RECIPES[flags.recipe];
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms };
     const results = await visualize({
       model,

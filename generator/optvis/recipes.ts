@@ -33,3 +33,5 @@ export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 export const FULL_RECIPE: Recipe = recipe(128, 512, 0.05, 'constant', 'lucid');
 export const GRID_RECIPE: Recipe = recipe(64, 128, 0.3, 'cosine');
+
+export const RECIPES: Record<RecipeName, Recipe> = { full: FULL_RECIPE, grid: GRID_RECIPE };

@@ -3,6 +3,7 @@
 // Shared by the circuit page (the Cytoscape island and its no-JS list) and the <Circuit> write-up embed.
 import { INPUT_LAYER, thumbnailOf, unitUrlIfAny, url, type CircuitJson } from './atlas';
 import type { GraphEdge, GraphNode } from './graph';
+import { recipeOf } from './recipes';
 
 export function nodeLabel(n: { layer: string; unit: number; label?: unknown }): string {
   return n.layer === INPUT_LAYER ? `input ${typeof n.label === 'string' ? n.label : n.unit}` : `${n.layer} ${n.unit}`;
@@ -21,8 +22,7 @@ export function circuitView(c: CircuitJson): { nodes: GraphNode[]; edges: GraphE
       channel: n.layer === INPUT_LAYER && typeof n.label === 'string' ? n.label : null,
       thumb: thumb ? url.asset(thumb.file) : null,
       thumbKind: thumb?.kind ?? null,
-      // A thumbnail without a recipe predates the grid recipe: it was a full one.
-      thumbRecipe: thumb?.kind === 'fv' ? (thumb.recipe ?? 'full') : null,
+      thumbRecipe: recipeOf(thumb),
       href: n.layer === INPUT_LAYER ? null : unitUrlIfAny(c.model, n.layer, n.unit),
     };
   });

@@ -3,6 +3,7 @@
 // Lucid's full recipe (config.visualization); pages say which one a picture is, since a 64 px, 128-step grid
 // image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
 import type { FvEntry, LayerUnit, Thumbnail, UnitJson } from './atlas';
+import { FvEntry as FvEntrySchema } from '../../generator/pipeline/schema.ts';
 import { num } from './format';
 
 export type Recipe = FvEntry['recipe'];
@@ -11,8 +12,8 @@ export type TileKind = Recipe | 'crop' | 'none';
 
 export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe' };
 
-/** Objectives in the order the generator knows them (generator/optvis/objectives.ts), for a stable page order. */
-const ORDER = ['channel', 'neuron', 'negative', 'diversity'];
+/** Objectives in the order the schema lists them (the generator's), for a stable page order. */
+const ORDER: readonly string[] = FvEntrySchema.shape.objective.options;
 
 export function tileKind(t: Thumbnail | null): TileKind {
   if (!t) return 'none';
@@ -20,6 +21,12 @@ export function tileKind(t: Thumbnail | null): TileKind {
   // A thumbnail written before the grid recipe existed carries no recipe: it was a full one.
   if (t.kind === 'fv') return t.recipe ?? 'full';
   return 'none';
+}
+
+/** The recipe of a visualization thumbnail, or null for a crop or no picture. */
+export function recipeOf(t: Thumbnail | null): Recipe | null {
+  const k = tileKind(t);
+  return k === 'full' || k === 'grid' ? k : null;
 }
 
 /** How many of the layer's tiles show each kind of picture. */
