@@ -8,7 +8,8 @@ export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const OPSET = 17;
 
-type Attr = number | number[] | string;
+/** An attribute; `{ float }` forces a FLOAT attribute for an integral value (epsilon 1, alpha 1). */
+export type Attr = number | number[] | string | { float: number };
 
 export class GraphBuilder {
   private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
@@ -35,6 +36,14 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int64 constant from its raw values (an imported graph's shapes). */
+  int64s(name: string, data: BigInt64Array, dims: number[]): string {
+    if (this.initNames.has(name)) return name;
+    this.initNames.add(name);
+    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }));
+    return name;
+  }
+
   ints(name: string, data: number[], dims = [data.length]): string {
     if (this.initNames.has(name)) return name;
     this.initNames.add(name);
@@ -46,7 +55,9 @@ export class GraphBuilder {
   node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, outputs = 1): string[] {
     const outs = Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`);
     const attribute = Object.entries(attrs).map(([name, v]) =>
-      typeof v === 'string'
+      typeof v === 'object' && !Array.isArray(v)
+        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v.float })
+        : typeof v === 'string'
         ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) })
         : Array.isArray(v)
           ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
