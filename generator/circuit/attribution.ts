@@ -8,10 +8,10 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
-import { loadImage, preprocessCaffe } from '../model/image.ts';
+import { loadImage, preprocessPixels } from '../model/image.ts';
 import type { KerasWeights, LayerWeights } from '../model/keras-h5.ts';
 import type { LoadOptions } from '../model/load.ts';
-import { type Connection, type ConvStep, type RankedConnections, checkUnit, connection, convStep, inputMeasures, kernelOf, rankIndices } from './weights.ts';
+import { type Connection, type ConvStep, type RankedConnections, checkUnit, convStep, inputConnection, inputMeasures, kernelOf, rankIndices } from './weights.ts';
 
 export interface AttributionExample {
   /** Absolute path of the image. */
@@ -23,19 +23,21 @@ export interface AttributionExample {
 
 /**
  * Adds, for every input channel i, the contribution to `unit` at (x, y) of image n of `input` (the layer's
- * input tensor [N, h, w, in]) into `out`. 'same' padding: positions outside the grid contribute zero.
+ * input tensor [N, h, w, in]) into `out`. The conv reads input (y·stride + dy - pad, x·stride + dx - pad)
+ * (default: 'same', stride 1); positions outside the grid are its zero padding and contribute nothing.
  */
-export function addContributions(input: NdArray, n: number, x: number, y: number, w: LayerWeights, unit: number, out: Float64Array): Float64Array {
+export function addContributions(input: NdArray, n: number, x: number, y: number, w: LayerWeights, unit: number, out: Float64Array, geometry?: { stride: number; pad: number }): Float64Array {
   const [, h, wd, cin] = input.shape;
   const [kh, kw, kin, cout] = w.kernelShape;
   if (kin !== cin) throw new Error(`input has ${cin} channels, the kernel expects ${kin}`);
-  const py = (kh - 1) / 2;
-  const px = (kw - 1) / 2;
+  const stride = geometry?.stride ?? 1;
+  const py = geometry?.pad ?? (kh - 1) / 2;
+  const px = geometry?.pad ?? (kw - 1) / 2;
   for (let dy = 0; dy < kh; dy++) {
-    const yy = y + dy - py;
+    const yy = y * stride + dy - py;
     if (yy < 0 || yy >= h) continue;
     for (let dx = 0; dx < kw; dx++) {
-      const xx = x + dx - px;
+      const xx = x * stride + dx - px;
       if (xx < 0 || xx >= wd) continue;
       const a = ((n * h + yy) * wd + xx) * cin;
       const k = (dy * kw + dx) * cin * cout + unit;
@@ -76,7 +78,7 @@ export async function inputAttribution(
       if (!(Number.isInteger(e.x) && Number.isInteger(e.y) && e.x >= 0 && e.y >= 0 && e.x < wd && e.y < h)) {
         throw new AtlasError(`example position (${e.x}, ${e.y}) of ${e.image} is outside ${layer}'s ${wd}x${h} grid`);
       }
-      addContributions(input, n, e.x, e.y, w, unit, sum);
+      addContributions(input, n, e.x, e.y, w, unit, sum, step);
     });
   }
   return sum.map((s) => s / examples.length);
@@ -87,7 +89,7 @@ async function layerInput(engine: Engine, step: ConvStep, rgb: Float32Array[], s
   const per = size * size * 3;
   const data = new Float32Array(rgb.length * per);
   if (step.inputTensor === null) {
-    rgb.forEach((img, n) => data.set(preprocessCaffe(img, engine.spec.preprocessing), n * per));
+    rgb.forEach((img, n) => data.set(preprocessPixels(img, engine.spec.preprocessing), n * per));
     return { data, shape: [rgb.length, size, size, 3] };
   }
   rgb.forEach((img, n) => data.set(img, n * per));
@@ -113,7 +115,7 @@ export interface AttributedRanking extends RankedConnections {
  */
 export function rankByAttribution(step: ConvStep, w: LayerWeights, unit: number, attribution: Float64Array, top: number): AttributedRanking {
   const m = inputMeasures(w, unit);
-  const make = (i: number): AttributedConnection => ({ ...connection(step.source, i, m, kernelOf(w, i, unit)), attribution: attribution[i] });
+  const make = (i: number): AttributedConnection => ({ ...inputConnection(step, i, m, kernelOf(w, i, unit)), attribution: attribution[i] });
   return {
     inputs: rankIndices(attribution.map(Math.abs), top).map(make),
     excitatory: rankIndices(attribution, top, (a) => a > 0).map(make),

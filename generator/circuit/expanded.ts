@@ -149,7 +149,10 @@ function rows(data: Float64Array, offset: number, size: number): Kernel {
 }
 
 /** Expanded weights need a conv L-1 between L-2 and L: the first conv has none (exit 2). */
-export function checkExpandable(step: ConvStep): void {
+export function checkExpandable(step: ConvStep, spec?: ModelSpec): void {
+  if (spec?.graph) {
+    throw new AtlasError(`expanded weights compose 'same' convs and non-overlapping pools (sequential specs such as VGG19); ${spec.id} is an imported graph`, 'use the direct weights (atlas circuit without --expanded)');
+  }
   if (step.source === INPUT_LAYER) {
     throw new AtlasError(
       `${step.name} has no conv layer before it: expanded weights go from L-2 to L through the conv L-1`,
@@ -162,7 +165,7 @@ export function checkExpandable(step: ConvStep): void {
 export function expandedWeights(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>, layer: string, unit: number, top = 10): ExpandedWeights {
   const step = convStep(spec, weights, layer);
   checkUnit(step, unit);
-  checkExpandable(step);
+  checkExpandable(step, spec);
   const via = convStep(spec, weights, step.source);
   const ek = expandKernels(weights.layers.get(via.name)!, via.pools, weights.layers.get(layer)!, step.pools, unit);
   const n = ek.size * ek.size;

@@ -5,10 +5,11 @@ import { AtlasError } from '../errors.ts';
 import type { KerasWeights, LayerWeights } from '../model/keras-h5.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { requireLayers } from '../model/weights-check.ts';
+import { graphConvSteps } from './graph-steps.ts';
 
 /** Name of the network's input (the preprocessed image) when it is the source of a connection. */
 export const INPUT_LAYER = 'input';
-/** Keras 'caffe' preprocessing feeds the first conv B, G, R (in that order). */
+/** Keras 'caffe' preprocessing feeds the first conv B, G, R (in that order); an imported model, the order its card states. */
 export const INPUT_LABELS = ['B', 'G', 'R'] as const;
 
 export type Sign = 'excitatory' | 'inhibitory';
@@ -48,6 +49,11 @@ export interface ConvStep {
   inChannels: number;
   filters: number;
   kernel: number;
+  /** Where input channels come from, in order: one segment, or the branches of a concatenation `source` (imported graphs). */
+  sources: Array<{ layer: string; offset: number; count: number; labels?: readonly string[] }>;
+  stride: number;
+  /** Zero padding before the first row and column (VGG: 'same', (kernel - 1) / 2). */
+  pad: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export interface ConvStep {
  * neither conv nor pool (flatten), after which "the conv before" no longer means anything.
  */
 export function convSteps(spec: ModelSpec): ConvStep[] {
+  if (spec.graph) return graphConvSteps(spec);
   const steps: ConvStep[] = [];
   let source = INPUT_LAYER;
   let channels = 3;
@@ -62,7 +69,8 @@ export function convSteps(spec: ModelSpec): ConvStep[] {
   let inputTensor: string | null = null;
   for (const l of spec.layers) {
     if (l.kind === 'conv') {
-      steps.push({ name: l.name, source, pools, inputTensor, inChannels: channels, filters: l.filters, kernel: l.kernel });
+      const sources = [{ layer: source, offset: 0, count: channels, ...(source === INPUT_LAYER ? { labels: INPUT_LABELS } : {}) }];
+      steps.push({ name: l.name, source, sources, pools, inputTensor, inChannels: channels, filters: l.filters, kernel: l.kernel, stride: 1, pad: (l.kernel - 1) / 2 });
       source = l.name;
       channels = l.filters;
       pools = [];
@@ -94,9 +102,22 @@ export function checkUnit(step: ConvStep, unit: number): void {
   }
 }
 
-/** The conv that `layer` feeds (through any pools), or null when `layer` is the last conv of the spec. */
-export function nextStep(spec: ModelSpec, layer: string): ConvStep | null {
-  return convSteps(spec).find((s) => s.source === layer) ?? null;
+/** The convs that `layer` feeds (through pools and concatenations), with the channel offset it has in each. */
+export function nextSteps(spec: ModelSpec, layer: string): Array<{ step: ConvStep; offset: number }> {
+  return convSteps(spec).flatMap((step) => step.sources.filter((s) => s.layer === layer).map((s) => ({ step, offset: s.offset })));
+}
+
+/** Input channel i of `step` as (layer, unit): the branch of a concatenation it comes from. */
+export function sourceUnit(step: ConvStep, i: number): { layer: string; unit: number; label?: string } {
+  const s = step.sources.find((x) => i >= x.offset && i < x.offset + x.count) ?? step.sources[0];
+  return { layer: s.layer, unit: i - s.offset, ...(s.labels ? { label: s.labels[i - s.offset] } : {}) };
+}
+
+/** The connection from input channel i of `step`, named by its branch. */
+export function inputConnection(step: ConvStep, i: number, m: KernelMeasures, kernel: Kernel): Connection {
+  const { layer, unit, label } = sourceUnit(step, i);
+  const c = connection(layer, unit, m, kernel, i);
+  return label ? { ...c, label } : c;
 }
 
 /** Per-kernel measures for every channel on the other side of a unit, indexed by that channel. */
@@ -167,10 +188,10 @@ export function unitLabel(layer: string, unit: number): string | undefined {
   return layer === INPUT_LAYER ? INPUT_LABELS[unit] : undefined;
 }
 
-/** The connection to `unit` of `layer`, from the measures of all that layer's units. */
-export function connection(layer: string, unit: number, m: KernelMeasures, kernel: Kernel): Connection {
+/** The connection to `unit` of `layer`, from the measures at `index` (the unit's channel; its offset in a concatenation added). */
+export function connection(layer: string, unit: number, m: KernelMeasures, kernel: Kernel, index = unit): Connection {
   const label = unitLabel(layer, unit);
-  return { layer, unit, ...(label ? { label } : {}), l2: m.l2[unit], sum: m.sum[unit], max: m.max[unit], sign: signOf(m.sum[unit]), kernel };
+  return { layer, unit, ...(label ? { label } : {}), l2: m.l2[index], sum: m.sum[index], max: m.max[index], sign: signOf(m.sum[index]), kernel };
 }
 
 export interface RankedConnections {
@@ -185,13 +206,13 @@ export interface RankedConnections {
 /** The top-k input connections of `unit` of conv `step` by L2 norm (what the circuit graph follows). */
 export function strongestInputs(step: ConvStep, w: LayerWeights, unit: number, top: number): Connection[] {
   const m = inputMeasures(w, unit);
-  return rankIndices(m.l2, top).map((i) => connection(step.source, i, m, kernelOf(w, i, unit)));
+  return rankIndices(m.l2, top).map((i) => inputConnection(step, i, m, kernelOf(w, i, unit)));
 }
 
 /** The input connections of `unit` of conv `step`: all three rankings. */
 export function inputConnections(step: ConvStep, w: LayerWeights, unit: number, top: number): RankedConnections {
   const m = inputMeasures(w, unit);
-  const make = (i: number) => connection(step.source, i, m, kernelOf(w, i, unit));
+  const make = (i: number) => inputConnection(step, i, m, kernelOf(w, i, unit));
   const neg = Float64Array.from(m.sum, (s) => -s);
   return {
     inputs: rankIndices(m.l2, top).map(make),
@@ -200,10 +221,10 @@ export function inputConnections(step: ConvStep, w: LayerWeights, unit: number, 
   };
 }
 
-/** The units of the next conv that `unit` feeds most strongly, by L2 norm of W_next[:, :, unit, j]. */
-export function outputConnections(next: ConvStep, wNext: LayerWeights, unit: number, top: number): Connection[] {
-  const m = outputMeasures(wNext, unit);
-  return rankIndices(m.l2, top).map((j) => connection(next.name, j, m, kernelOf(wNext, unit, j)));
+/** The units of the next conv that `unit` feeds most strongly, by L2 norm of W_next[:, :, unit + offset, j] (offset: its place in a concatenation). */
+export function outputConnections(next: ConvStep, wNext: LayerWeights, unit: number, top: number, offset = 0): Connection[] {
+  const m = outputMeasures(wNext, unit + offset);
+  return rankIndices(m.l2, top).map((j) => connection(next.name, j, m, kernelOf(wNext, unit + offset, j)));
 }
 
 export interface UnitConnections extends RankedConnections {
@@ -223,7 +244,8 @@ export function unitConnections(spec: ModelSpec, weights: Pick<KerasWeights, 'la
   const step = convStep(spec, weights, layer);
   checkUnit(step, unit);
   const ranked = inputConnections(step, weights.layers.get(layer)!, unit, top);
-  const next = nextStep(spec, layer);
+  const nexts = nextSteps(spec, layer);
+  const next = nexts[0]?.step;
   let outputs: Connection[] = [];
   let outputsNote: string | undefined;
   if (!next) {
@@ -232,7 +254,9 @@ export function unitConnections(spec: ModelSpec, weights: Pick<KerasWeights, 'la
     // The last layer of a prefix file: its successor exists in the network but not in the weights.
     outputsNote = `${layer} feeds ${next.name}, which is not in the loaded weights: outputs are empty`;
   } else {
-    outputs = outputConnections(next, weights.layers.get(next.name)!, unit, top);
+    // A unit feeding several convs (a squeeze unit: both expand convs) ranks their units together.
+    const all = nexts.flatMap((n) => outputConnections(n.step, weights.layers.get(n.step.name)!, unit, top, n.offset));
+    outputs = all.sort((a, b) => b.l2 - a.l2).slice(0, top);
   }
   return { layer, unit, source: step.source, target: next?.name ?? null, ...ranked, outputs, ...(outputsNote ? { outputsNote } : {}) };
 }

@@ -3,8 +3,7 @@ import { datasetExampleSource, inputAttribution } from '../circuit/attribution.t
 import { checkExpandable } from '../circuit/expanded.ts';
 import { type Circuit, circuitJson, unitCircuit } from '../circuit/index.ts';
 import { type Connection, checkUnit, convStep } from '../circuit/weights.ts';
-import { readKerasWeights } from '../model/keras-h5.ts';
-import { getSpec, locateWeights } from '../model/load.ts';
+import { getSpec, readWeights } from '../model/load.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
 import { countOrAll, nonNegativeInt, positiveInt } from './parse.ts';
 
@@ -47,7 +46,7 @@ export function register(program: Command): void {
 async function byWeight(flags: Flags): Promise<Circuit> {
   // The weights alone: no backend, no engine.
   const spec = getSpec(flags.model);
-  const weights = await readKerasWeights(locateWeights(spec, flags.weights), spec);
+  const weights = await readWeights(spec, flags.weights);
   log(`weights: ${weights.path}`);
   return unitCircuit(spec, weights, flags.layer, flags.unit, { top: flags.top, depth: flags.depth, expanded: flags.expanded });
 }
@@ -64,7 +63,7 @@ async function attributed(flags: Flags): Promise<Circuit> {
   try {
     const step = convStep(spec, weights, flags.layer);
     checkUnit(step, flags.unit);
-    if (flags.expanded) checkExpandable(step);
+    if (flags.expanded) checkExpandable(step, spec);
     const examples = await source(flags.layer, flags.unit);
     log(`attribution over the ${examples.length} top examples of ${flags.layer} unit ${flags.unit}`);
     const attribution = await inputAttribution(engine, weights, flags.layer, flags.unit, examples);

@@ -7,6 +7,8 @@ import * as circuit from './circuit.ts';
 import * as classify from './classify.ts';
 import * as examples from './examples.ts';
 import * as generate from './generate.ts';
+import * as importModel from './import-model.ts';
+import * as evaluate from './evaluate.ts';
 import * as info from './info.ts';
 import * as merge from './merge.ts';
 import * as search from './search.ts';
@@ -18,7 +20,7 @@ export function buildProgram(): Command {
     .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19, as a static atlas')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [activations, circuit, classify, examples, generate, info, merge, search, tune, visualize]) cmd.register(program);
+  for (const cmd of [activations, circuit, classify, evaluate, examples, generate, importModel, info, merge, search, tune, visualize]) cmd.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

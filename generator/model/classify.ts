@@ -1,5 +1,5 @@
 // The model check: top-k ImageNet classes of an image. Needs the classifier head in the weights.
-import type { AtlasError } from '../errors.ts';
+import { AtlasError } from '../errors.ts';
 import { type ImageNetClass, loadClassIndex } from './classes.ts';
 import type { Engine } from './engine.ts';
 import type { RgbImage } from './image.ts';
@@ -14,11 +14,20 @@ export interface Prediction {
   probability: number;
 }
 
-export const OUTPUT_LAYER = 'predictions';
-
-/** Why these weights cannot classify (the classifier head and the layers before it are missing), or null. */
+/** Why these weights cannot classify (the model has no classifier, or the head and the layers before it are missing), or null. */
 export function classifierMissing(spec: ModelSpec, available: readonly string[]): AtlasError | null {
-  return missingLayersError(spec, available, spec.layers.map((l) => l.name), { purpose: 'classification (the classifier head)' });
+  if (!spec.classifier) return new AtlasError(`${spec.id} has no classifier layer`, 'name one in the model card ("classifier": {"layer", "outputs"})');
+  const upTo = spec.layers.findIndex((l) => l.name === spec.classifier!.layer);
+  return missingLayersError(spec, available, spec.layers.slice(0, upTo + 1).map((l) => l.name), { purpose: 'classification (the classifier head)' });
+}
+
+/** Softmax of one row of logits, in float64 (the model check's probabilities). */
+function softmax(row: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of row) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  return Float32Array.from(row, (v) => Math.exp(v - max) / sum);
 }
 
 /** Throws (exit 2) naming the missing layers when the weights lack the head. */
@@ -32,10 +41,12 @@ export async function classify(engine: Engine, images: RgbImage[], top = 5, clas
   const size = images[0].width;
   const batch = new Float32Array(images.length * size * size * 3);
   images.forEach((im, i) => batch.set(im.data, i * size * size * 3));
-  const probs = (await engine.activations({ data: batch, shape: [images.length, size, size, 3] }, [OUTPUT_LAYER])).get(OUTPUT_LAYER)!;
+  const { layer, outputs } = engine.spec.classifier!;
+  const probs = (await engine.activations({ data: batch, shape: [images.length, size, size, 3] }, [layer])).get(layer)!;
   const n = probs.shape[1];
   return images.map((_, i) => {
-    const row = probs.data.subarray(i * n, (i + 1) * n);
+    const out = probs.data.subarray(i * n, (i + 1) * n);
+    const row = outputs === 'logits' ? softmax(out) : out;
     return topK(row, top).map((k) => ({ index: k, wnid: classes[k]?.wnid ?? `class${k}`, label: classes[k]?.label ?? `class ${k}`, probability: row[k] }));
   });
 }

@@ -52,13 +52,22 @@ export async function loadImage(path: string, size = 224): Promise<RgbImage> {
  * Keras `preprocess_input` in 'caffe' mode, on interleaved RGB [0,255]: RGB->BGR, minus the mean.
  * Engines apply this themselves; it is exported for tests and for engines that prefer typed arrays.
  */
-export function preprocessCaffe(rgb: Float32Array, pre: Preprocessing): Float32Array {
+export function preprocessCaffe(rgb: Float32Array, pre: Extract<Preprocessing, { mode: 'caffe' }>): Float32Array {
   const out = new Float32Array(rgb.length);
   for (let i = 0; i < rgb.length; i += 3) {
     out[i] = rgb[i + 2] - pre.mean[0];
     out[i + 1] = rgb[i + 1] - pre.mean[1];
     out[i + 2] = rgb[i] - pre.mean[2];
   }
+  return out;
+}
+
+/** The network's input for interleaved RGB [0, 255] pixels (HWC, the model's channel order), as the engines compute it in their graphs. */
+export function preprocessPixels(rgb: Float32Array, pre: Preprocessing): Float32Array {
+  if (pre.mode === 'caffe') return preprocessCaffe(rgb, pre);
+  const out = new Float32Array(rgb.length);
+  const src = pre.order === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) out[i + c] = ((rgb[i + src[c]] / 255) * pre.scale - pre.mean[c]) / pre.std[c];
   return out;
 }
 

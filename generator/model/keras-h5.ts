@@ -164,6 +164,8 @@ async function readLayers(file: InstanceType<typeof h5wasm.File>, path: string, 
  * (a later layer cannot be reached without it).
  */
 export function availableLayers(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): string[] {
+  // An imported graph's file holds all its weights.
+  if (spec.graph) return spec.layers.map((l) => l.name);
   const out: string[] = [];
   for (const l of spec.layers) {
     if ((l.kind === 'conv' || l.kind === 'dense') && !weights.layers.has(l.name)) break;

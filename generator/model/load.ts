@@ -8,15 +8,22 @@ import { modelsDir } from '../paths.ts';
 import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts';
 import { CUDA_INSTALL, type CudaProbe, type Device, type DeviceChoice, parseDeviceChoice, selectDevice } from './device.ts';
 import type { Engine } from './engine.ts';
-import { type KerasWeights, readKerasWeights } from './keras-h5.ts';
+import { graphLayerWeights, irGraphs } from './graph-net.ts';
+import { type ImportedModel, loadImported } from './imported.ts';
+import { type KerasWeights, readKerasWeights, sha256File } from './keras-h5.ts';
 import { type ModelSpec, models } from './spec.ts';
 import { OrtEngine, type OrtEngineOptions, ortEngineName } from './ort-engine.ts';
 import { loadOrt } from './ort.ts';
 import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine.ts';
 
 export function getSpec(id: string): ModelSpec {
-  const spec = models[id];
-  if (!spec) throw new AtlasError(`unknown model '${id}'`, `known models: ${Object.keys(models).join(', ')}`);
+  const spec = models[id] ?? loadImported(id)?.spec;
+  if (!spec) {
+    throw new AtlasError(
+      `unknown model '${id}'`,
+      `built-in models: ${Object.keys(models).join(', ')}; an imported model needs its card (models/cards/${id}.json or ${path.join(modelsDir(), id, `${id}.card.json`)}, see \`atlas import-model\`)`,
+    );
+  }
   return spec;
 }
 
@@ -25,6 +32,7 @@ export function getSpec(id: string): ModelSpec {
  * official full file wins over the notop one, which wins over any other (a prefix file, say).
  */
 export function locateWeights(spec: ModelSpec, explicit?: string): string {
+  if (spec.graph) return loadImported(spec.id, explicit)!.file;
   if (explicit) {
     if (!existsSync(explicit)) throw new AtlasError(`weights file not found: ${explicit}`, 'check the --weights path');
     return path.resolve(explicit);
@@ -127,7 +135,27 @@ export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend' 
   return (await initBackend(opts.backend)).name !== 'tensorflow';
 }
 
+/** The weights of any model: a sequential spec's Keras file, or an imported graph's initializers (conv and dense kernels in the Keras layout). */
+export async function readWeights(spec: ModelSpec, explicit?: string): Promise<KerasWeights> {
+  if (!spec.graph) return readKerasWeights(locateWeights(spec, explicit), spec);
+  const m = loadImported(spec.id, explicit)!;
+  return { path: m.file, sha256: await sha256File(m.file), layers: graphLayerWeights(m.spec, m.ir), fileLayerNames: m.spec.layers.map((l) => l.name) };
+}
+
+/** An imported model runs on onnxruntime only: its graph is an ONNX graph (tfjs would need a converter of every op). */
+async function loadImportedModel(m: ImportedModel, opts: LoadOptions): Promise<LoadedModel> {
+  if (opts.engine === 'tfjs' || (!opts.engine && process.env.ATLAS_ENGINE === 'tfjs')) {
+    throw new AtlasError(`${m.spec.id} is an imported ONNX model: it runs on the onnxruntime engine only`, 'drop --engine tfjs (or ATLAS_ENGINE=tfjs)');
+  }
+  const rt = await resolveRuntime({ ...opts, engine: 'onnxruntime' });
+  const backend = await initBackend(opts.backend);
+  const engine = await OrtEngine.fromGraphs(m.spec, irGraphs(m.spec, m.ir), { threads: opts.threads, device: rt.device });
+  return { spec: m.spec, weights: await readWeights(m.spec, opts.weights), engine, backend, device: rt.device };
+}
+
 export async function loadModel(opts: LoadOptions = {}): Promise<LoadedModel> {
+  const imported = models[opts.model ?? 'vgg19'] ? null : loadImported(opts.model ?? 'vgg19', opts.weights);
+  if (imported) return loadImportedModel(imported, opts);
   const spec = getSpec(opts.model ?? 'vgg19');
   const file = locateWeights(spec, opts.weights);
   const backend = await initBackend(opts.backend);

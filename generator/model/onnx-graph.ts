@@ -78,10 +78,12 @@ export function buildForward(spec: ModelSpec, weights: Map<string, LayerWeights>
     } else if (l.kind === 'flatten') {
       // Keras flattens channels_last: back to NHWC before flattening, so fc1's rows line up.
       pre = post = g.op('Flatten', [g.op('Transpose', [x], { perm: [0, 2, 3, 1] })], { axis: 1 });
-    } else {
+    } else if (l.kind === 'dense') {
       const w = weights.get(l.name)!;
       pre = g.op('Add', [g.op('MatMul', [x, g.floats(`${l.name}_W`, w.kernel, w.kernelShape)]), g.floats(`${l.name}_b`, w.bias, [w.bias.length])]);
       post = l.activation === 'relu' ? g.op('Relu', [pre]) : l.activation === 'softmax' ? g.op('Softmax', [pre], { axis: 1 }) : pre;
+    } else {
+      throw new AtlasError(`a sequential spec has no ${l.kind} layers (${l.name})`);
     }
     if (layers.includes(l.name)) {
       const value = preRelu ? pre : post;

@@ -10,12 +10,34 @@ import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
-import { buildForward, buildGradient } from './onnx-graph.ts';
+import { buildForward, buildGradient, type ForwardGraph } from './onnx-graph.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
 
 export function ortEngineName(device: Device): string {
   return device === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime';
+}
+
+/** Where an engine's graphs come from: a sequential spec with Keras weights, or an imported graph (graph-net.ts). */
+export interface NetworkGraphs {
+  /** Layers the weights make computable, in order. */
+  available: string[];
+  forward(layers: string[], preRelu: boolean): ForwardGraph;
+  /** Pruned to `channels` of a conv `layer` when given (sequential specs only, see `prunes`); for `inputHW` when `sized`. */
+  gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number]): { bytes: Uint8Array };
+  prunes: boolean;
+  /** Gradient graphs are built per input size (static shapes), so sessions are cached per size too. */
+  sized: boolean;
+}
+
+export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): NetworkGraphs {
+  return {
+    available: availableLayers(spec, weights),
+    forward: (layers, preRelu) => buildForward(spec, weights.layers, layers, preRelu),
+    gradient: (layer, preRelu, channels) => buildGradient(spec, weights.layers, layer, preRelu, channels),
+    prunes: true,
+    sized: false,
+  };
 }
 
 interface ForwardSession {
@@ -60,18 +82,23 @@ export class OrtEngine implements Engine {
 
   private constructor(
     readonly spec: ModelSpec,
-    private readonly weights: Pick<KerasWeights, 'layers'>,
+    private readonly graphs: NetworkGraphs,
     private readonly ort: OrtModule,
     private readonly threads: number,
     readonly device: Device,
     private readonly prune: boolean,
   ) {
-    this.available = availableLayers(spec, weights);
+    this.available = graphs.available;
     this.name = ortEngineName(device);
   }
 
+  /** On a sequential spec's Keras weights. */
   static async create(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
-    return new OrtEngine(spec, weights, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', opts.pruneChannels ?? true);
+    return OrtEngine.fromGraphs(spec, kerasGraphs(spec, weights), opts);
+  }
+
+  static async fromGraphs(spec: ModelSpec, graphs: NetworkGraphs, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
+    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', (opts.pruneChannels ?? true) && graphs.prunes);
   }
 
   layers(): string[] {
@@ -90,7 +117,7 @@ export class OrtEngine implements Engine {
     const key = `${layers.join(',')}|${preRelu}`;
     let s = this.forwardSessions.get(key);
     if (!s) {
-      const g = buildForward(this.spec, this.weights.layers, layers, preRelu);
+      const g = this.graphs.forward(layers, preRelu);
       s = this.ort.InferenceSession.create(g.bytes, this.sessionOptions()).then((session) => ({ session, outputs: g.outputs }));
       this.forwardSessions.set(key, s);
     }
@@ -98,14 +125,15 @@ export class OrtEngine implements Engine {
   }
 
   /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones, the last few). */
-  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null): GradientEntry {
-    const key = `${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;
+  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number]): GradientEntry {
+    const size = this.graphs.sized ? `${inputHW.join('x')}|` : '';
+    const key = `${size}${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;
     let e = this.gradientSessions.get(key);
     if (e) {
       // Most recently used last, so eviction takes the oldest pruned session.
       this.gradientSessions.delete(key);
     } else {
-      const bytes = buildGradient(this.spec, this.weights.layers, layer, preRelu, channels ?? undefined).bytes;
+      const bytes = this.graphs.gradient(layer, preRelu, channels ?? undefined, inputHW).bytes;
       e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false };
     }
     this.gradientSessions.set(key, e);
@@ -161,7 +189,7 @@ export class OrtEngine implements Engine {
     // objective's gradient (its own shortcut, or tfjs), on the full graph.
     const isConv = this.spec.layers.find((l) => l.name === layer)?.kind === 'conv';
     const channels = this.prune && isConv && objective.linear && objective.channels ? objective.channels : null;
-    const entry = this.gradient(layer, preRelu, channels);
+    const entry = this.gradient(layer, preRelu, channels, [images.shape[1], images.shape[2]]);
     let dAct: Float32Array;
     let values: Float32Array | null = null;
     let shape: number[];

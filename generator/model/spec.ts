@@ -1,5 +1,9 @@
 // Declarative model specs, in the spirit of Lucid's modelzoo: a model is metadata (input, preprocessing,
 // layers with their shapes and receptive fields), and engines interpret it. Nothing here computes on images.
+// A hand-written spec (VGG19) lists its layers in sequence; an imported one (model/onnx-import.ts) also
+// carries its graph, from which shapes and receptive fields are inferred (model/ir-shapes.ts).
+import { attrInt, type IrGraph, producers } from './ir.ts';
+import { inferShapes, irReceptiveFields } from './ir-shapes.ts';
 
 export type Activation = 'relu' | 'softmax' | 'linear';
 
@@ -7,15 +11,38 @@ export type LayerSpec =
   | { name: string; kind: 'conv'; kernel: number; filters: number; activation: Activation }
   | { name: string; kind: 'pool'; size: number; stride: number }
   | { name: string; kind: 'flatten' }
-  | { name: string; kind: 'dense'; units: number; activation: Activation };
+  | { name: string; kind: 'dense'; units: number; activation: Activation }
+  /** An imported graph's merge of branches (channels of its inputs side by side), global pool, or output (classes). */
+  | { name: string; kind: 'concat' | 'global-pool' | 'logits'; units: number };
 
-export interface Preprocessing {
-  /** 'caffe' = Keras vgg preprocess_input: RGB->BGR, minus the BGR mean, no scaling. */
-  mode: 'caffe';
-  /** Per-channel mean, in the channel order the network sees (BGR for caffe). */
-  mean: [number, number, number];
-  /** Input values are RGB in [0, range]. */
-  range: number;
+export type Preprocessing =
+  | {
+      /** 'caffe' = Keras vgg preprocess_input: RGB->BGR, minus the BGR mean, no scaling. */
+      mode: 'caffe';
+      /** Per-channel mean, in the channel order the network sees (BGR for caffe). */
+      mean: [number, number, number];
+      /** Input values are RGB in [0, range]. */
+      range: number;
+    }
+  | {
+      /** (pixel / 255 * scale - mean) / std per channel, in `order` (torchvision's and most ONNX exports'). */
+      mode: 'normalize';
+      order: 'RGB' | 'BGR';
+      /** The model's value of a full-scale pixel (1 for [0, 1] inputs, 255 for [0, 255]). */
+      scale: number;
+      mean: [number, number, number];
+      std: [number, number, number];
+    };
+
+/** An imported model's graph: which graph value each layer is, and the graph's structure for shapes. */
+export interface GraphBinding {
+  /** The .onnx file name inside the model's folder. */
+  file: string;
+  /** The graph without its float weights (shapes and receptive fields only). */
+  topology: IrGraph;
+  /** Graph value of each layer (post-activation), and of its pre-activation where it has one. */
+  values: Record<string, string>;
+  preValues: Record<string, string>;
 }
 
 export interface WeightsSource {
@@ -36,6 +63,10 @@ export interface ModelSpec {
   weights: WeightsSource[];
   /** Class index file shipped with the project (Keras format). */
   classIndex?: string;
+  /** The layer whose units are the classes, and whether it gives probabilities or logits (softmax applied by the model check). */
+  classifier?: { layer: string; outputs: 'probabilities' | 'logits' };
+  /** Set for models imported from a graph (ONNX); unset for hand-written sequential specs. */
+  graph?: GraphBinding;
 }
 
 export interface ReceptiveField {
@@ -63,6 +94,14 @@ export interface LayerInfo {
 export function layerShapes(spec: ModelSpec, input: number | readonly [number, number] = spec.inputSize): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const [h, w] = typeof input === 'number' ? [input, input] : input;
+  if (spec.graph) {
+    const shapes = inferShapes(spec.graph.topology, [1, 3, h, w]);
+    for (const l of spec.layers) {
+      const s = shapes.get(spec.graph.values[l.name])!;
+      out.set(l.name, s.length === 4 ? [s[2], s[3], s[1]] : s.slice(1));
+    }
+    return out;
+  }
   let shape = [h, w, 3];
   for (const l of spec.layers) {
     switch (l.kind) {
@@ -78,6 +117,8 @@ export function layerShapes(spec: ModelSpec, input: number | readonly [number, n
       case 'dense':
         shape = [l.units];
         break;
+      default:
+        throw new Error(`a sequential spec has no ${l.kind} layers (${l.name})`);
     }
     out.set(l.name, shape);
   }
@@ -87,6 +128,14 @@ export function layerShapes(spec: ModelSpec, input: number | readonly [number, n
 /** Receptive field of every spatial layer (standard recurrence: r += (k-1)j, start += ((k-1)/2 - pad) j, j *= s). */
 export function receptiveFields(spec: ModelSpec): Map<string, ReceptiveField> {
   const out = new Map<string, ReceptiveField>();
+  if (spec.graph) {
+    const rfs = irReceptiveFields(spec.graph.topology);
+    for (const l of spec.layers) {
+      const rf = rfs.get(spec.graph.values[l.name]);
+      if (rf) out.set(l.name, rf);
+    }
+    return out;
+  }
   let size = 1;
   let stride = 1;
   let offset = 0.5;
@@ -111,6 +160,20 @@ export function receptiveFields(spec: ModelSpec): Map<string, ReceptiveField> {
 export function layerInputs(spec: ModelSpec, inputSize = spec.inputSize): Map<string, number> {
   const shapes = layerShapes(spec, inputSize);
   const out = new Map<string, number>();
+  if (spec.graph) {
+    // A conv's input channels are its kernel's second dim times its groups; a dense layer's, its kernel's rows.
+    const g = spec.graph.topology;
+    const prod = producers(g);
+    for (const l of spec.layers) {
+      if (l.kind !== 'conv' && l.kind !== 'dense') continue;
+      let n = prod.get(spec.graph.preValues[l.name] ?? spec.graph.values[l.name]);
+      while (n && n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') n = prod.get(n.inputs[0]);
+      const dims = n ? g.constants.get(n.inputs[1])?.dims : undefined;
+      if (!n || !dims) continue;
+      out.set(l.name, n.op === 'Conv' ? dims[1] * attrInt(n, 'group', 1) : n.op === 'Gemm' && attrInt(n, 'transB', 0) ? dims[1] : dims[0]);
+    }
+    return out;
+  }
   let prev = [inputSize, inputSize, 3];
   for (const l of spec.layers) {
     if (l.kind === 'conv') out.set(l.name, prev[2]);
@@ -128,8 +191,18 @@ export function layerInfo(spec: ModelSpec): LayerInfo[] {
     let params = 0;
     if (l.kind === 'conv') params = l.kernel * l.kernel * inputs.get(l.name)! * l.filters + l.filters;
     if (l.kind === 'dense') params = inputs.get(l.name)! * l.units + l.units;
+    if (l.kind === 'conv' && spec.graph) params = (inputs.get(l.name)! / groupsOf(spec, l.name)) * l.kernel * l.kernel * l.filters + l.filters;
     return { name: l.name, kind: l.kind, shape: shapes.get(l.name)!, params, rf: rfs.get(l.name) ?? null };
   });
+}
+
+/** A graph conv's groups (1 for sequential specs). */
+function groupsOf(spec: ModelSpec, layer: string): number {
+  if (!spec.graph) return 1;
+  const prod = producers(spec.graph.topology);
+  let n = prod.get(spec.graph.preValues[layer] ?? spec.graph.values[layer]);
+  while (n && n.op !== 'Conv') n = prod.get(n.inputs[0]);
+  return n ? attrInt(n, 'group', 1) : 1;
 }
 
 /** Layers that carry weights, in order. */
@@ -188,6 +261,7 @@ export const vgg19: ModelSpec = {
     },
   ],
   classIndex: 'imagenet_class_index.json',
+  classifier: { layer: 'predictions', outputs: 'probabilities' },
 };
 
 export const models: Record<string, ModelSpec> = { vgg19 };

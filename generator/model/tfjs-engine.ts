@@ -100,6 +100,8 @@ export class TfjsEngine implements Engine {
           return { pre, out };
         };
       }
+      default:
+        throw new AtlasError(`the tfjs engine runs sequential specs; ${l.name} is a ${l.kind} layer of an imported graph`, 'use --engine onnxruntime');
     }
   }
 

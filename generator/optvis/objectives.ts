@@ -21,7 +21,8 @@ function unitMask(units: number[], channels: number): tf.Tensor4D {
  * of a linear objective, for engines that run forward and backward in one go.
  */
 function unitGradient(units: number[], weight: number, positions: (h: number, w: number) => number[]): (shape: number[]) => Float32Array {
-  return ([n, h, w, c]) => {
+  return (shape) => {
+    const [n, h, w, c] = spatial(shape);
     if (n !== units.length) throw new Error(`objective for ${units.length} images applied to a batch of ${n}`);
     const g = new Float32Array(n * h * w * c);
     const ps = positions(h, w);
@@ -29,6 +30,9 @@ function unitGradient(units: number[], weight: number, positions: (h: number, w:
     return g;
   };
 }
+
+/** A flat activation [N, units] (logits) as [N, 1, 1, units]: one position. */
+const spatial = (shape: number[]): number[] => (shape.length === 2 ? [shape[0], 1, 1, shape[1]] : shape);
 
 /** The distinct units, ascending: the channels a unit objective's gradient touches. */
 const channelsOf = (units: number[]) => [...new Set(units)].sort((a, b) => a - b);
@@ -45,7 +49,7 @@ export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1
       return (sign === 1 ? mean : tf.mul(mean, sign)) as tf.Tensor1D;
     });
   if (!opts.relu) {
-    f.linear = (shape) => unitGradient(units, sign / (shape[1] * shape[2]), allPositions)(shape);
+    f.linear = (shape) => unitGradient(units, sign / (spatial(shape)[1] * spatial(shape)[2]), allPositions)(shape);
     f.channels = channelsOf(units);
   }
   return f;

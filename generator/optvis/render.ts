@@ -89,9 +89,11 @@ export function checkUnits(engine: Engine, layer: string, units: number[]): void
   if (!spec || !available.includes(layer)) {
     throw new AtlasError(`layer ${layer} is not available in the loaded weights; available: ${available.join(', ')}`);
   }
-  if (spec.kind !== 'conv') throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer`);
-  const bad = [...new Set(units.filter((u) => !Number.isInteger(u) || u < 0 || u >= spec.filters))];
-  if (bad.length) throw new AtlasError(`unit(s) ${bad.join(', ')} out of range for ${layer}: it has units 0..${spec.filters - 1}`);
+  // Conv units, and the classes of an output layer (class visualizations: the objective on a logit).
+  if (spec.kind !== 'conv' && spec.kind !== 'logits') throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer (or the logits)`);
+  const count = spec.kind === 'conv' ? spec.filters : spec.units;
+  const bad = [...new Set(units.filter((u) => !Number.isInteger(u) || u < 0 || u >= count))];
+  if (bad.length) throw new AtlasError(`unit(s) ${bad.join(', ')} out of range for ${layer}: it has units 0..${count - 1}`);
 }
 
 /**

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil.ts';
 import { initBackend } from '../model/backend.ts';
-import { availableLayers, readKerasWeights } from '../model/keras-h5.ts';
-import { getSpec, locateWeights, type LoadOptions, resolveRuntime } from '../model/load.ts';
+import { availableLayers } from '../model/keras-h5.ts';
+import { getSpec, type LoadOptions, readWeights, resolveRuntime } from '../model/load.ts';
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
@@ -71,9 +71,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const { config } = opts;
   const spec = getSpec(config.model);
   const load: LoadOptions = { model: config.model, weights: config.weights, backend: config.backend, engine: config.engine, device: config.device };
-  const weightsFile = locateWeights(spec, config.weights);
   const backend = await initBackend(config.backend);
-  const weights = await readKerasWeights(weightsFile, spec);
+  const weights = await readWeights(spec, config.weights);
   const available = availableLayers(spec, weights);
   checkConfig(config, spec, available, path.basename(opts.configFile));
   const interval = opts.progressInterval ?? progressInterval();

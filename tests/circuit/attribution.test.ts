@@ -4,7 +4,7 @@ import { type AttributionExample, inputAttribution, rankByAttribution } from '..
 import { convStep, inputConnections } from '../../generator/circuit/weights.ts';
 import { initBackend } from '../../generator/model/backend.ts';
 import type { Engine, NdArray } from '../../generator/model/engine.ts';
-import { loadImage, preprocessCaffe } from '../../generator/model/image.ts';
+import { loadImage, preprocessPixels } from '../../generator/model/image.ts';
 import { type LayerWeights, readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -92,7 +92,7 @@ describe('inputAttribution on a synthetic case', () => {
     const k1 = randomArray(3 * 3 * 3 * 4, 9);
     const w1: LayerWeights = { kernel: k1, kernelShape: [3, 3, 3, 4], bias: new Float32Array(4) };
     const a = await inputAttribution(engine, { layers: new Map([['block1_conv1', w1]]) }, 'block1_conv1', 1, [{ image: tench(), x: 3, y: 4 }]);
-    const img = preprocessCaffe((await loadImage(tench(), 8)).data, tiny.preprocessing); // BGR minus the mean
+    const img = preprocessPixels((await loadImage(tench(), 8)).data, tiny.preprocessing); // BGR minus the mean
     for (let i = 0; i < 3; i++) {
       let want = 0;
       for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) want += k1[((dy * 3 + dx) * 3 + i) * 4 + 1] * img[((4 + dy - 1) * 8 + (3 + dx - 1)) * 3 + i];

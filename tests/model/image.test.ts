@@ -3,17 +3,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadImage, preprocessCaffe } from '../../generator/model/image.ts';
+import { loadImage, preprocessPixels } from '../../generator/model/image.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { FIXTURES, shared } from '../helpers/shared.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'atlas-img-'));
 
-describe('preprocessCaffe', () => {
+describe('preprocessPixels', () => {
   it('is Keras vgg19.preprocess_input: RGB->BGR, minus [103.939, 116.779, 123.68], no scaling', () => {
-    const out = preprocessCaffe(Float32Array.from([10, 20, 30, 255, 0, 128]), vgg19.preprocessing);
+    const out = preprocessPixels(Float32Array.from([10, 20, 30, 255, 0, 128]), vgg19.preprocessing);
     const want = [30 - 103.939, 20 - 116.779, 10 - 123.68, 128 - 103.939, 0 - 116.779, 255 - 123.68];
     out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+  });
+
+  it('normalize mode: (pixel / 255 * scale - mean) / std in the stated channel order (torchvision, and BGR)', () => {
+    const px = Float32Array.from([255, 0, 51]);
+    const tv = preprocessPixels(px, { mode: 'normalize', order: 'RGB', scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (0.2 - 0.406) / 0.225].forEach((w, i) => expect(tv[i]).toBeCloseTo(w, 5));
+    const bgr = preprocessPixels(px, { mode: 'normalize', order: 'BGR', scale: 255, mean: [1, 2, 3], std: [1, 1, 2] });
+    expect(Array.from(bgr)).toEqual([51 - 1, 0 - 2, (255 - 3) / 2]);
   });
 });
 

@@ -1,0 +1,118 @@
+// The onnxruntime graphs of an imported model: its own nodes (ir-emit.ts) behind the preprocessing its
+// card states, with the requested layers as outputs (NHWC, as the Engine interface has them), and the
+// input-gradient graph: the same forward, then the differentiator's backward pass (autodiff.ts).
+import { AtlasError } from '../errors.ts';
+import type { LayerWeights } from './keras-h5.ts';
+import { type IrGraph, producers } from './ir.ts';
+import { emitBackward } from './autodiff.ts';
+import { emitForward } from './ir-emit.ts';
+import { inferShapes } from './ir-shapes.ts';
+import { FLOAT, GraphBuilder } from './onnx-builder.ts';
+import type { ForwardGraph } from './onnx-graph.ts';
+import type { NetworkGraphs } from './ort-engine.ts';
+import type { ModelSpec } from './spec.ts';
+
+/** NHWC RGB [0, 255] -> the model's input: channel order, (x / 255 * scale - mean) / std, NCHW. */
+export function emitPreprocess(g: GraphBuilder, spec: ModelSpec, images: string): string {
+  const p = spec.preprocessing;
+  if (p.mode !== 'normalize') throw new Error('an imported model has normalize preprocessing');
+  const ordered = p.order === 'BGR' ? g.op('Gather', [images, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : images;
+  const mul = Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]);
+  const sub = Float32Array.from([0, 1, 2], (c) => p.mean[c] / p.std[c]);
+  const x = g.op('Sub', [g.op('Mul', [ordered, g.floats('pre_mul', mul, [1, 1, 1, 3])]), g.floats('pre_sub', sub, [1, 1, 1, 3])]);
+  return g.op('Transpose', [x], { perm: [0, 3, 1, 2] });
+}
+
+/** The graph value a layer is read at (its pre-activation when asked and it has one). */
+export function layerValue(spec: ModelSpec, layer: string, preRelu: boolean): string {
+  const b = spec.graph!;
+  const v = b.values[layer];
+  if (v === undefined) throw new AtlasError(`unknown layer '${layer}' for ${spec.id}`, `layers: ${spec.layers.map((l) => l.name).join(', ')}`);
+  return preRelu ? (b.preValues[layer] ?? v) : v;
+}
+
+/** NCHW values -> NHWC graph outputs (flat values as they are). */
+function emitOutput(g: GraphBuilder, value: string, rank: number, name: string): string {
+  return g.output(rank === 4 ? g.op('Transpose', [value], { perm: [0, 2, 3, 1] }) : value, name);
+}
+
+export function buildGraphForward(spec: ModelSpec, ir: IrGraph, layers: string[], preRelu: boolean): ForwardGraph {
+  const g = new GraphBuilder();
+  const x = emitPreprocess(g, spec, g.input('images', FLOAT, ['N', 'H', 'W', 3]));
+  const targets = layers.map((l) => layerValue(spec, l, preRelu));
+  const values = emitForward(g, ir, x, targets);
+  const outputs = new Map<string, string>();
+  layers.forEach((l, i) => {
+    const rank = spec.layers.find((s) => s.name === l)!.kind === 'logits' || spec.layers.find((s) => s.name === l)!.kind === 'dense' ? 2 : 4;
+    outputs.set(l, emitOutput(g, values.get(targets[i]), rank, `out_${i}`));
+  });
+  return { bytes: g.encode([...outputs.values()]), outputs };
+}
+
+/**
+ * Conv and dense layers' weights in the Keras layout the circuit code reads (conv [kh, kw, in, out],
+ * dense [in, out]), from the graph's initializers. Grouped convs are skipped (no dense wiring to show).
+ */
+export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, LayerWeights> {
+  const prod = producers(ir);
+  const out = new Map<string, LayerWeights>();
+  for (const l of spec.layers) {
+    if (l.kind !== 'conv' && l.kind !== 'dense') continue;
+    let n = prod.get(spec.graph!.preValues[l.name] ?? spec.graph!.values[l.name]);
+    while (n && n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') n = prod.get(n.inputs[0]);
+    const w = n && ir.constants.get(n.inputs[1]);
+    const b = n && n.inputs[2] ? ir.constants.get(n.inputs[2]) : undefined;
+    if (!n || w?.type !== 'float' || (n.op === 'Conv' && Number(n.attrs.group ?? 1) !== 1)) continue;
+    if (n.op === 'Conv') {
+      const [o, i, kh, kw] = w.dims;
+      const kernel = new Float32Array(w.data.length);
+      for (let a = 0; a < o; a++) for (let c = 0; c < i; c++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) kernel[((y * kw + x) * i + c) * o + a] = w.data[((a * i + c) * kh + y) * kw + x];
+      out.set(l.name, { kernel, kernelShape: [kh, kw, i, o], bias: b?.type === 'float' ? b.data : new Float32Array(o) });
+    } else {
+      // Gemm with transB holds [out, in]; MatMul and plain Gemm [in, out].
+      const transB = n.op === 'Gemm' && Number(n.attrs.transB ?? 0) === 1;
+      const [r, c] = w.dims;
+      const kernel = transB ? Float32Array.from({ length: r * c }, (_, k) => w.data[(k % r) * c + Math.floor(k / r)]) : w.data;
+      const units = transB ? r : c;
+      out.set(l.name, { kernel, kernelShape: transB ? [c, r] : [r, c], bias: b?.type === 'float' ? b.data : new Float32Array(units) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Input-gradient graph of an imported model for one input size (the differentiator's transposed convs
+ * and pool adjoints are sized statically): inputs `images` (NHWC RGB [0, 255]) and `grad` (d objective /
+ * d the layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the sequential
+ * specs' gradient graphs (onnx-graph.ts) have them.
+ */
+export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number]): { bytes: Uint8Array } {
+  const p = spec.preprocessing;
+  if (p.mode !== 'normalize') throw new Error('an imported model has normalize preprocessing');
+  const g = new GraphBuilder();
+  const x = emitPreprocess(g, spec, g.input('images', FLOAT, ['N', 'H', 'W', 3]));
+  const target = layerValue(spec, layer, preRelu);
+  const values = emitForward(g, ir, x, [target]);
+  const shapes = inferShapes(ir, [1, 3, inputHW[0], inputHW[1]]);
+  const rank = shapes.get(target)!.length;
+  emitOutput(g, values.get(target), rank, 'activation');
+  const seedIn = g.input('grad', FLOAT, rank === 4 ? ['N', 'h', 'w', 'C'] : ['N', 'C']);
+  const seed = rank === 4 ? g.op('Transpose', [seedIn], { perm: [0, 3, 1, 2] }) : seedIn;
+  const dx = emitBackward(g, ir, values, shapes, target, seed);
+  // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel), then undo the channel order.
+  const nhwc = g.op('Transpose', [dx], { perm: [0, 2, 3, 1] });
+  const scaled = g.op('Mul', [nhwc, g.floats('pre_mul', Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]), [1, 1, 1, 3])]);
+  g.output(p.order === 'BGR' ? g.op('Gather', [scaled, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : scaled, 'input_grad');
+  return { bytes: g.encode(['activation', 'input_grad']) };
+}
+
+/** The engine's graphs of an imported model: every layer is computable (the file holds all weights). */
+export function irGraphs(spec: ModelSpec, ir: IrGraph): NetworkGraphs {
+  return {
+    available: spec.layers.map((l) => l.name),
+    forward: (layers, preRelu) => buildGraphForward(spec, ir, layers, preRelu),
+    gradient: (layer, preRelu, _channels, inputHW) => buildGraphGradient(spec, ir, layer, preRelu, inputHW),
+    sized: true,
+    prunes: false,
+  };
+}
