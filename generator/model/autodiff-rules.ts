@@ -1,0 +1,228 @@
+// The backward rule of each op the differentiator supports: given d(objective)/d(the node's first
+// output), emit d(objective)/d(each input that needs one). Rules read the forward values (a ReLU's
+// output, a pool's input) from the ValueMap and static shapes from inferShapes; they never bake in the
+// batch (Reshape shapes use -1, zero tensors come from Shape of a forward value).
+import { AtlasError } from '../errors.ts';
+import { attrFloat, attrInt, type IrConst, type IrGraph, type IrNode } from './ir.ts';
+import type { ValueMap } from './ir-emit.ts';
+import { windowOf, windowOutput, type Window } from './ir-shapes.ts';
+import type { Attr, GraphBuilder } from './onnx-builder.ts';
+
+export interface RuleContext {
+  g: GraphBuilder;
+  ir: IrGraph;
+  values: ValueMap;
+  /** Static shape of an IR value (throws if inferShapes did not give one). */
+  shape(irValue: string): number[];
+  /** A float constant of the IR graph (throws naming the node if the value is computed). */
+  constant(n: IrNode, irValue: string, what: string): Extract<IrConst, { type: 'float' }>;
+  /** A builder constant name unique to this node. */
+  name(n: IrNode, what: string): string;
+  zero: string;
+}
+
+/** d/d(inputs[i]) for each input index, null where none is needed (constants, attributes). */
+export type Rule = (c: RuleContext, n: IrNode, dy: string, needs: readonly boolean[]) => Array<string | null>;
+
+const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
+
+/**
+ * Pads and output_padding of the ConvTranspose that spreads a window op's output (side `out`) back
+ * over its input (side `input`) with exactly the input's side: the transposed op covers
+ * s·(out-1) + (k-1)·d + 1 positions from -pad_begin; the end is cropped (a larger end pad, which also
+ * drops a ceil-mode window's overhang) or extended (output_padding, < stride for a floor-mode conv).
+ */
+function transposeFit(w: Window, input: number, out: number, a: 0 | 1): { begin: number; end: number; extra: number } {
+  const end = w.strides[a] * (out - 1) + (w.kernel[a] - 1) * w.dilations[a] + 1 - w.pads[a] - input;
+  return end >= 0 ? { begin: w.pads[a], end, extra: 0 } : { begin: w.pads[a], end: 0, extra: -end };
+}
+
+function convTranspose(c: RuleContext, dy: string, weight: string, w: Window, x: number[], y: number[], group: number): string {
+  const [h, v] = [transposeFit(w, x[2], y[2], 0), transposeFit(w, x[3], y[3], 1)];
+  return c.g.op('ConvTranspose', [dy, weight], {
+    kernel_shape: w.kernel,
+    strides: w.strides,
+    dilations: w.dilations,
+    pads: [h.begin, v.begin, h.end, v.end],
+    output_padding: [h.extra, v.extra],
+    group,
+  });
+}
+
+/** The input-gradient kernel of a grouped conv: per group, in/out swapped and flipped in space. */
+function flippedKernel(w: Extract<IrConst, { type: 'float' }>, groups: number): { data: Float32Array; dims: number[] } {
+  const [m, cg, kh, kw] = w.dims;
+  const mg = m / groups;
+  const out = new Float32Array(w.data.length);
+  for (let gi = 0; gi < groups; gi++)
+    for (let o = 0; o < mg; o++)
+      for (let i = 0; i < cg; i++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) {
+            const src = (((gi * mg + o) * cg + i) * kh + y) * kw + x;
+            out[(((gi * cg + i) * mg + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)] = w.data[src];
+          }
+  return { data: out, dims: [cg * groups, mg, kh, kw] };
+}
+
+const conv: Rule = (c, n, dy, needs) => {
+  if (needs[1] || needs[2]) throw new AtlasError(`node '${n.name}' (Conv): its weights depend on the input`, 'the differentiator needs constant conv weights');
+  const [x, y] = [c.shape(n.inputs[0]), c.shape(n.outputs[0])];
+  const wc = c.constant(n, n.inputs[1], 'weights');
+  const w = windowOf(n, x.slice(2), wc.dims.slice(2));
+  const group = attrInt(n, 'group', 1);
+  const unit = w.strides.every((s) => s === 1) && w.dilations.every((d) => d === 1);
+  const back = [0, 1].map((a) => w.kernel[a] - 1 - w.pads[a]).concat([0, 1].map((a) => w.kernel[a] - 1 - w.pads[a + 2]));
+  if (unit && back.every((p) => p >= 0)) {
+    // Stride 1: the adjoint is itself a conv (flipped kernel, complementary pads), cheaper than ConvTranspose.
+    const k = flippedKernel(wc, group);
+    return [c.g.op('Conv', [dy, c.g.floats(c.name(n, 'wflip'), k.data, k.dims)], { kernel_shape: w.kernel, pads: back, group }), null, null];
+  }
+  return [convTranspose(c, dy, c.values.get(n.inputs[1]), w, x, y, group), null, null];
+};
+
+const relu: Rule = (c, n, dy) => [c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero])];
+
+const maxPool: Rule = (c, n, dy) => {
+  const x = c.shape(n.inputs[0]);
+  const w = windowOf(n, x.slice(2));
+  const xv = c.values.get(n.inputs[0]);
+  const [oh, ow] = [windowOutput(w, x[2], 0), windowOutput(w, x[3], 1)];
+  const [k0, k1] = w.kernel;
+  const tiled = k0 === w.strides[0] && k1 === w.strides[1] && w.pads.every((p) => p === 0) && w.dilations.every((d) => d === 1);
+  if (tiled && oh * k0 <= x[2] && ow * k1 <= x[3]) {
+    // Non-overlapping windows (VGG's): upsample max and gradient, route where the input equals its
+    // window's max; rows and columns no window covers get zero (Pad).
+    const scales = c.g.floats(c.name(n, 'scales'), Float32Array.of(1, 1, k0, k1), [4]);
+    const up = (t: string) => c.g.op('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    const crop = c.g.op('Slice', [xv, c.g.ints(c.name(n, 'crop0'), [0, 0]), c.g.ints(c.name(n, 'crop1'), [oh * k0, ow * k1]), c.g.ints(c.name(n, 'axes'), [2, 3])]);
+    const routed = c.g.op('Where', [c.g.op('Equal', [crop, up(c.values.get(n.outputs[0]))]), up(dy), c.zero]);
+    return [c.g.op('Pad', [routed, c.g.ints(c.name(n, 'pads'), [0, 0, 0, 0, 0, 0, x[2] - oh * k0, x[3] - ow * k1])])];
+  }
+  // Overlapping windows: the argmax of each window (onnxruntime's indices are into the whole flattened
+  // tensor, batch and channel included) receives the window's gradient; ScatterElements 'add' sums
+  // the gradients of an input that is the max of several windows.
+  const attrs: Record<string, Attr> = { ...n.attrs, storage_order: 0 };
+  const [, indices] = c.g.node('MaxPool', [xv], attrs, 2);
+  const flat = c.g.ints('ad_flat', [-1]);
+  const zeros = c.g.op('Reshape', [c.g.op('ConstantOfShape', [c.g.op('Shape', [xv])]), flat]);
+  const flatIdx = c.g.op('Reshape', [indices, flat]);
+  const sum = c.g.op('ScatterElements', [zeros, flatIdx, c.g.op('Reshape', [dy, flat])], { axis: 0, reduction: 'add' });
+  return [c.g.op('Reshape', [sum, c.g.op('Shape', [xv])])];
+};
+
+const averagePool: Rule = (c, n, dy) => {
+  const [x, y] = [c.shape(n.inputs[0]), c.shape(n.outputs[0])];
+  const w = windowOf(n, x.slice(2));
+  const includePad = attrInt(n, 'count_include_pad', 0) === 1;
+  // Each output divides its window's sum by a count: the window clipped to the input, or (padding
+  // included) to the padded input, as onnxruntime does for a ceil-mode window's overhang.
+  const inv = new Float32Array(y[2] * y[3]);
+  const side = (i: number, a: 0 | 1) => {
+    const start = i * w.strides[a] - w.pads[a];
+    const end = start + w.kernel[a];
+    const [lo, hi] = includePad ? [-w.pads[a], x[a + 2] + w.pads[a + 2]] : [0, x[a + 2]];
+    return Math.min(end, hi) - Math.max(start, lo);
+  };
+  for (let i = 0; i < y[2]; i++) for (let j = 0; j < y[3]; j++) inv[i * y[3] + j] = 1 / (side(i, 0) * side(j, 1));
+  const scaled = c.g.op('Mul', [dy, c.g.floats(c.name(n, 'invcount'), inv, [1, 1, y[2], y[3]])]);
+  const ones = c.g.floats(c.name(n, 'ones'), new Float32Array(x[1] * w.kernel[0] * w.kernel[1]).fill(1), [x[1], 1, ...w.kernel]);
+  return [convTranspose(c, scaled, ones, w, x, y, x[1])];
+};
+
+const globalAveragePool: Rule = (c, n, dy) => {
+  const x = c.shape(n.inputs[0]);
+  const inv = c.g.floats(c.name(n, 'inv'), Float32Array.of(1 / prod(x.slice(2))), []);
+  return [c.g.op('Expand', [c.g.op('Mul', [dy, inv]), c.g.op('Shape', [c.values.get(n.inputs[0])])])];
+};
+
+const concat: Rule = (c, n, dy, needs) => {
+  const rank = c.shape(n.outputs[0]).length;
+  const axis = (attrInt(n, 'axis', 1) + rank) % rank;
+  if (axis === 0) throw new AtlasError(`node '${n.name}' (Concat): concatenation along the batch axis is not differentiable here`);
+  const sizes = n.inputs.map((i) => c.shape(i)[axis]);
+  const parts = c.g.node('Split', [dy, c.g.ints(c.name(n, 'split'), sizes)], { axis }, n.inputs.length);
+  return parts.map((p, i) => (needs[i] ? p : null));
+};
+
+/** dy summed over the axes along which `input` was broadcast to `output`, in `input`'s shape. */
+function unbroadcast(c: RuleContext, n: IrNode, dy: string, input: number[], output: number[], k: number): string {
+  if (input.length === output.length && input.every((d, i) => d === output[i])) return dy;
+  const lead = output.length - input.length;
+  const axes = output.map((d, i) => i).filter((i) => i < lead || (input[i - lead] === 1 && output[i] !== 1));
+  const summed = axes.length ? c.g.op('ReduceSum', [dy, c.g.ints(c.name(n, `axes${k}`), axes)], { keepdims: 1 }) : dy;
+  return lead === 0 ? summed : c.g.op('Reshape', [summed, c.g.ints(c.name(n, `shape${k}`), input)]);
+}
+
+const add: Rule = (c, n, dy, needs) => {
+  const out = c.shape(n.outputs[0]);
+  return n.inputs.map((i, k) => (needs[k] ? unbroadcast(c, n, dy, c.shape(i), out, k) : null));
+};
+
+const pass: Rule = (_c, n, dy) => n.inputs.map((_, i) => (i === 0 ? dy : null));
+
+const reshape: Rule = (c, n, dy) => {
+  // Back to the input's shape with the batch left free (-1).
+  const x = c.shape(n.inputs[0]);
+  return [c.g.op('Reshape', [dy, c.g.ints(c.name(n, 'shape'), [-1, ...x.slice(1)])]), null];
+};
+
+const gemm: Rule = (c, n, dy, needs) => {
+  if (needs[1]) throw new AtlasError(`node '${n.name}' (Gemm): its B depends on the input`, 'the differentiator needs a constant B');
+  const alpha = attrFloat(n, 'alpha', 1);
+  const beta = attrFloat(n, 'beta', 1);
+  const transB = attrInt(n, 'transB', 0);
+  const b = c.values.get(n.inputs[1]);
+  // Y = alpha·A'·B' (+ beta·C): dA' = alpha·dY·B'^T; with transA, dA = dA'^T = alpha·B'·dY^T.
+  const da = attrInt(n, 'transA', 0)
+    ? c.g.op('Gemm', [b, dy], { alpha: { float: alpha }, transA: transB, transB: 1 })
+    : c.g.op('Gemm', [dy, b], { alpha: { float: alpha }, transB: transB ? 0 : 1 });
+  const dc = needs[2] ? unbroadcast(c, n, c.g.op('Mul', [dy, c.g.floats(c.name(n, 'beta'), Float32Array.of(beta), [])]), c.shape(n.inputs[2]), c.shape(n.outputs[0]), 2) : null;
+  return [needs[0] ? da : null, null, dc];
+};
+
+const matMul: Rule = (c, n, dy, needs) => {
+  const b = c.shape(n.inputs[1]);
+  if (needs[1] || b.length !== 2 || c.shape(n.inputs[0]).length < 2) {
+    throw new AtlasError(`node '${n.name}' (MatMul): only A @ B with a constant 2-D B is differentiated`);
+  }
+  return [c.g.op('MatMul', [dy, c.g.op('Transpose', [c.values.get(n.inputs[1])], { perm: [1, 0] })]), null];
+};
+
+const batchNorm: Rule = (c, n, dy, needs) => {
+  if (attrInt(n, 'training_mode', 0) === 1) throw new AtlasError(`node '${n.name}' (BatchNormalization): training mode is not differentiated`, 'export the model in eval mode');
+  if (needs.slice(1).some(Boolean)) throw new AtlasError(`node '${n.name}' (BatchNormalization): its statistics depend on the input`);
+  const x = c.shape(n.inputs[0]);
+  const scale = c.constant(n, n.inputs[1], 'scale').data;
+  const variance = c.constant(n, n.inputs[4], 'variance').data;
+  const eps = attrFloat(n, 'epsilon', 1e-5);
+  const k = Float32Array.from(scale, (s, i) => s / Math.sqrt(variance[i] + eps));
+  const dims = [k.length, ...Array(Math.max(0, x.length - 2)).fill(1)];
+  return [c.g.op('Mul', [dy, c.g.floats(c.name(n, 'k'), k, dims)]), null, null, null, null];
+};
+
+const softmax: Rule = (c, n, dy) => {
+  const y = c.values.get(n.outputs[0]);
+  const rank = c.shape(n.outputs[0]).length;
+  const axis = (attrInt(n, 'axis', -1) + rank) % rank;
+  const dot = c.g.op('ReduceSum', [c.g.op('Mul', [dy, y]), c.g.ints(c.name(n, 'axis'), [axis])], { keepdims: 1 });
+  return [c.g.op('Mul', [y, c.g.op('Sub', [dy, dot])])];
+};
+
+export const RULES: Readonly<Record<string, Rule>> = {
+  Conv: conv,
+  Relu: relu,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  Concat: concat,
+  Add: add,
+  Dropout: pass,
+  Identity: pass,
+  Flatten: reshape,
+  Reshape: reshape,
+  Gemm: gemm,
+  MatMul: matMul,
+  BatchNormalization: batchNorm,
+  Softmax: softmax,
+};
