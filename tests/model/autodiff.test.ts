@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emitBackward } from '../../generator/model/autodiff.ts';
 import type { AttrValue, IrConst, IrGraph, IrNode } from '../../generator/model/ir.ts';
@@ -329,6 +330,28 @@ describe('emitBackward: the graph walk', () => {
     const y = net.op('Relu', [net.op('Add', ['x', constBranch])]);
     net.op('Sigmoid', [y]);
     await checkFd(await run(net, y));
+  });
+
+  it('picks the cheap form where it applies: a flipped Conv at stride 1, Resize + Equal for tiled max-pools', () => {
+    /** The ops of the backward pass alone (the forward pass emitted first, then counted out). */
+    const backwardOps = (net: Net, target: string) => {
+      const ir = net.graph();
+      const g = new GraphBuilder();
+      const values = emitForward(g, ir, g.input('x', FLOAT, ['N', ...net.dims.slice(1)]), [target]);
+      const before = onnxProto.onnx.ModelProto.decode(g.encode([])).graph!.node!.length;
+      emitBackward(g, ir, values, inferShapes(ir, net.dims), target, g.input('seed', FLOAT, ['N', 1, 1, 1]));
+      return onnxProto.onnx.ModelProto.decode(g.encode([])).graph!.node!.slice(before).map((n) => n.opType);
+    };
+    const stride1 = new Net([1, 2, 6, 6]);
+    expect(backwardOps(stride1, stride1.conv('x', 2, 3, 3, { pads: [1, 1, 1, 1] }))).toEqual(['Conv']);
+    const stride2 = new Net([1, 2, 6, 6]);
+    expect(backwardOps(stride2, stride2.conv('x', 2, 3, 3, { strides: [2, 2] }))).toEqual(['ConvTranspose']);
+    const tiled = new Net([1, 2, 6, 6]);
+    const tiledOps = backwardOps(tiled, tiled.op('MaxPool', ['x'], { kernel_shape: [2, 2], strides: [2, 2] }));
+    expect(tiledOps).toContain('Resize');
+    expect(tiledOps).not.toContain('ScatterElements');
+    const overlapping = new Net([1, 2, 7, 7]);
+    expect(backwardOps(overlapping, overlapping.op('MaxPool', ['x'], { kernel_shape: [3, 3], strides: [2, 2] }))).toContain('ScatterElements');
   });
 
   it('names the node and the op it cannot differentiate', async () => {
