@@ -28,7 +28,7 @@ export const ModelCardSchema = z
     classIndex: z.string().optional(),
     classifier: z.object({ layer: z.string(), outputs: z.enum(['probabilities', 'logits']) }).strict().optional(),
     /** Graph values published as layers, with their names (permalinks); default: detected from the graph. */
-    layers: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]+$/), value: z.string() }).strict()).optional(),
+    layers: z.array(z.object({ name: z.string().regex(/^\w+$/, 'letters, digits and "_" (it becomes a URL segment and a circuit node id)'), value: z.string() }).strict()).optional(),
   })
   .strict();
 

@@ -23,7 +23,7 @@ export function detectLayers(ir: IrGraph): GraphLayer[] {
     if (!LAYER_OPS.has(n.op)) continue;
     const next = consumers.get(n.outputs[0]) ?? [];
     const relu = next.length === 1 && next[0].op === 'Relu' ? next[0] : null;
-    out.push({ name: n.name.replace(/[^A-Za-z0-9_.-]/g, '_'), value: relu ? relu.outputs[0] : n.outputs[0] });
+    out.push({ name: n.name.replace(/\W/g, '_'), value: relu ? relu.outputs[0] : n.outputs[0] });
   }
   for (const o of ir.outputs) if (!out.some((l) => l.value === o)) out.push({ name: 'logits', value: o });
   return out;

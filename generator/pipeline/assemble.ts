@@ -16,7 +16,8 @@ import type { LayerExamples } from '../dataset/types.ts';
 import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
 import { unitThumbnail } from './thumbnails.ts';
-import { CircuitJson, FvEntry, LayerJson, Manifest, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
+import { mergeManifest, readManifest } from './manifest.ts';
+import { CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
 
 export interface DatasetInfo {
   root: string;
@@ -197,6 +198,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
               }),
             }
           : {}),
+        ...(check.accuracy ? { accuracy: check.accuracy } : {}),
       }
     : { available: false, reason: 'The model check has not been generated yet.' };
   await writeFullImages(ctx, fullRels);
@@ -232,14 +234,6 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
   });
   writeIfChanged(path.join(out, spec.id, 'model.json'), model);
 
-  writeIfChanged(
-    path.join(out, 'manifest.json'),
-    Manifest.parse({
-      schema: SCHEMA,
-      description: ctx.config.description,
-      models: [spec.id],
-      featured: plan.featured,
-      circuits: plan.circuits.map((c) => ({ id: `${c.layer}-${c.unit}`, layer: c.layer, unit: c.unit })),
-    }),
-  );
+  const own = { model: spec.id, description: ctx.config.description, featured: plan.featured, circuits: plan.circuits.map((c) => ({ id: `${c.layer}-${c.unit}`, layer: c.layer, unit: c.unit })) };
+  writeIfChanged(path.join(out, 'manifest.json'), mergeManifest(readManifest(out), own, (m) => existsSync(path.join(out, m, 'model.json'))));
 }

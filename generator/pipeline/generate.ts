@@ -94,7 +94,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
 
   // Progress: plain lines to the caller (off a terminal) and to run.log; a position for a bar.
   const tracker = new ProgressTracker(
-    pending.map((j) => ({ id: j.job.id, stage: j.job.stage, weight: readRecord(out, j.job.id)?.seconds, ...(j.fv ? { scale: fvCostScale(j.fv) } : {}) })),
+    pending.map((j) => ({ id: j.job.id, stage: j.job.stage, weight: readRecord(out, j.job)?.seconds, ...(j.fv ? { scale: fvCostScale(j.fv) } : {}) })),
     interval,
   );
   const print = (line: string | null) => {

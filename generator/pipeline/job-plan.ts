@@ -20,7 +20,7 @@ export function matchesOnly(job: Job, only: { layer: string; unit?: number } | u
 export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, string>): PlannedJob[] {
   const { spec, weights, dataset, config, engineName: engine } = ctx;
   const w = weights.sha256;
-  const job = (stage: Stage, id: string, inputs: Record<string, unknown>, outputs: string[]) => makeJob(stage, code[stage], id, inputs, outputs);
+  const job = (stage: Stage, id: string, inputs: Record<string, unknown>, outputs: string[]) => makeJob(spec.id, stage, code[stage], id, inputs, outputs);
   const jobs: PlannedJob[] = [];
   for (const layer of plan.layers) {
     jobs.push({ layer, job: job('examples', `examples:${layer}`, { weights: w, engine, dataset: dataset?.digest, layer, top: config.examples.top }, [`${spec.id}/${layer}/examples.json`]) });

@@ -1,7 +1,7 @@
 // Jobs and their content hashes. A job's hash covers everything its outputs depend on (weights sha256,
 // dataset digest, settings, engine, and the code version of its stage, a hash of the stage's source: see
 // stage-versions.ts); a job whose record has the same hash and whose outputs all exist is skipped.
-// Records live in <out>/.cache/jobs/.
+// Records live in <out>/.cache/jobs/<model>/.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,8 @@ export type Stage = (typeof STAGES)[number];
 
 export interface Job {
   id: string;
+  /** The model the job belongs to: one output folder may hold several models' atlases. */
+  model: string;
   stage: Stage;
   hash: string;
   /** Output files, relative to the output folder. */
@@ -36,8 +38,8 @@ export function jobHash(stage: Stage, code: string, inputs: Record<string, unkno
   return createHash('sha256').update(canonical({ stage, code, inputs })).digest('hex').slice(0, 32);
 }
 
-export function makeJob(stage: Stage, code: string, id: string, inputs: Record<string, unknown>, outputs: string[]): Job {
-  return { id, stage, hash: jobHash(stage, code, inputs), outputs };
+export function makeJob(model: string, stage: Stage, code: string, id: string, inputs: Record<string, unknown>, outputs: string[]): Job {
+  return { id, model, stage, hash: jobHash(stage, code, inputs), outputs };
 }
 
 interface JobRecord {
@@ -48,27 +50,35 @@ interface JobRecord {
   finishedAt: string;
 }
 
-function recordPath(out: string, id: string): string {
-  return path.join(out, '.cache', 'jobs', `${id.replace(/[^\w.-]+/g, '_')}.json`);
+function recordPath(out: string, model: string | null, id: string): string {
+  return path.join(out, '.cache', 'jobs', ...(model ? [model] : []), `${id.replace(/[^\w.-]+/g, '_')}.json`);
 }
 
-export function readRecord(out: string, id: string): JobRecord | null {
-  try {
-    return JSON.parse(readFileSync(recordPath(out, id), 'utf8')) as JobRecord;
-  } catch {
-    return null;
+/**
+ * The job's record: per model (<out>/.cache/jobs/<model>/), else where single-model versions kept it
+ * (<out>/.cache/jobs/), so an existing atlas is not regenerated; the hash covers the weights, so another
+ * model's legacy record never passes for this one's.
+ */
+export function readRecord(out: string, job: Pick<Job, 'id' | 'model'>): JobRecord | null {
+  for (const file of [recordPath(out, job.model, job.id), recordPath(out, null, job.id)]) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as JobRecord;
+    } catch {
+      // not there: try the next place
+    }
   }
+  return null;
 }
 
 /** Done = a record with the same hash, and every output on disk. */
 export function isFresh(out: string, job: Job): boolean {
-  const r = readRecord(out, job.id);
+  const r = readRecord(out, job);
   return !!r && r.hash === job.hash && job.outputs.every((o) => existsSync(path.join(out, o)));
 }
 
 /** Written last, after the outputs: a job killed before this point simply runs again. */
 export function writeRecord(out: string, job: Job, seconds: number): void {
-  writeJsonAtomic(recordPath(out, job.id), { id: job.id, hash: job.hash, outputs: job.outputs, seconds, finishedAt: new Date().toISOString() } satisfies JobRecord);
+  writeJsonAtomic(recordPath(out, job.model, job.id), { id: job.id, hash: job.hash, outputs: job.outputs, seconds, finishedAt: new Date().toISOString() } satisfies JobRecord);
 }
 
 /** Deterministic 1/N of the jobs: by a hash of the job id, so every shard agrees without talking. */

@@ -206,6 +206,10 @@ export const ModelJson = z.object({
     available: z.boolean(),
     reason: z.string().optional(),
     results: z.array(z.object({ image: z.string(), full: z.string(), top: z.array(z.object({ wnid: z.string(), label: z.string(), probability: z.number() })) })).optional(),
+    /** Top-1 / top-5 over every dataset image of a known class (model/accuracy.ts), with the dataset it was measured on. */
+    accuracy: z
+      .object({ dataset: z.string(), digest: z.string(), images: z.number(), unscored: z.number(), top1: z.number(), top5: z.number(), misses: z.array(z.object({ image: z.string(), rank: z.number() })) })
+      .optional(),
   }),
   provenance: z.object({
     weights: z.object({ file: z.string(), sha256: z.string() }),
@@ -252,10 +256,13 @@ export type CircuitJson = z.infer<typeof CircuitJson>;
 
 export const Manifest = z.object({
   schema: z.literal(SCHEMA),
+  /** The first model's profile description (the site's). */
   description: z.string(),
+  /** Each model's profile description. */
+  descriptions: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string()),
   featured: z.array(z.string()),
-  circuits: z.array(z.object({ id: z.string(), layer: z.string(), unit: z.number() })),
+  circuits: z.array(z.object({ id: z.string(), model: z.string().optional(), layer: z.string(), unit: z.number() })),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -27,7 +27,7 @@ export interface UnitRef {
 }
 
 export function parseUnitId(id: string): UnitRef {
-  const m = /^([\w-]+)\/(\w+)\/(\d+)$/.exec(id.trim());
+  const m = /^([\w.-]+)\/(\w+)\/(\d+)$/.exec(id.trim());
   if (!m) throw new AtlasDataError(`Malformed unit id "${id}" (expected model/layer/unit, e.g. vgg19/block3_conv4/8).`);
   return { model: m[1], layer: m[2], unit: Number(m[3]) };
 }
