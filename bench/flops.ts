@@ -17,8 +17,9 @@ export function convFlops(graph: Uint8Array, spec: ModelSpec, side: number, n: n
     if (node.opType !== 'Conv') continue;
     const wName = node.input![1];
     const dims = kernels.get(wName);
-    // Kernels are named <layer>_W..., so the layer gives the conv's resolution.
-    const layer = spec.layers.find((l) => wName.startsWith(`${l.name}_W`));
+    // Kernels are named [c_|adN_]<layer>_W / _wflip (ir-emit.ts, autodiff.ts), so the layer gives the conv's resolution.
+    const base = wName.replace(/^(c_|ad\d+_)/, '');
+    const layer = spec.layers.find((l) => base === `${l.name}_W` || base === `${l.name}_wflip`);
     if (!dims || !layer) throw new Error(`bench: conv ${node.output![0]} has kernel ${wName}, not a layer's constant kernel`);
     const [h, w] = shapes.get(layer.name)!;
     const [cout, cin, kh, kw] = dims;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../generator/model/engine.ts';
 import { loadModel, locateWeights } from '../generator/model/load.ts';
-import { buildGradient } from '../generator/model/onnx-graph.ts';
+import { kerasGraphs } from '../generator/model/graph-net.ts';
 import { loadOrt, ortSessionOptions } from '../generator/model/ort.ts';
 import { availableParallelism } from 'node:os';
 import type { ModelSpec } from '../generator/model/spec.ts';
@@ -35,7 +35,8 @@ export interface Variant {
   name: string;
   engine: Engine;
   /** The gradient graph this variant runs for `units` of `layer` (for its FLOPs). */
-  graph: (layer: string, units: number[]) => Uint8Array;
+  /** The gradient graph the variant runs at this image side (the differentiator sizes graphs statically). */
+  graph: (layer: string, units: number[], side: number) => Uint8Array;
 }
 
 interface Cell {
@@ -68,7 +69,7 @@ async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: num
     }
   }
   return vs.map((v, i) => {
-    const flops = sides.reduce((s, side) => s + convFlops(v.graph(layer, units), spec, side, n), 0);
+    const flops = sides.reduce((s, side) => s + convFlops(v.graph(layer, units, side), spec, side, n), 0);
     return { total: (best[i].total * 1000) / STEPS / n, network: (best[i].network * 1000) / STEPS / n, gflops: flops / best[i].network / 1e9 };
   });
 }
@@ -119,8 +120,12 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   const before = await loadModel({ engine: 'onnxruntime', pruneChannels: false });
   const after = await loadModel({ engine: 'onnxruntime' });
   return [
-    { name: 'before: full graph', engine: before.engine, graph: (layer) => buildGradient(spec, weights, layer, true).bytes },
-    { name: 'after: pruned to the batch', engine: after.engine, graph: (layer, units) => buildGradient(spec, weights, layer, true, [...new Set(units)].sort((a, b) => a - b)).bytes },
+    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => kerasGraphs(spec, { layers: weights }).gradient(layer, true, undefined, [side, side]).bytes },
+    {
+      name: 'after: pruned to the batch',
+      engine: after.engine,
+      graph: (layer, units, side) => kerasGraphs(spec, { layers: weights }).gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes,
+    },
   ];
 }
 
@@ -128,7 +133,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
 export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
   const ort = await loadOrt();
   const t = performance.now();
-  const s = await ort.InferenceSession.create(buildGradient(spec, weights, layer, true, units).bytes, ortSessionOptions(availableParallelism()));
+  const s = await ort.InferenceSession.create(kerasGraphs(spec, { layers: weights }).gradient(layer, true, units, [128, 128]).bytes, ortSessionOptions(availableParallelism()));
   const ms = performance.now() - t;
   await s.release();
   return ms;

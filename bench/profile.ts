@@ -8,7 +8,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { loadModel } from '../generator/model/load.ts';
-import { buildGradient } from '../generator/model/onnx-graph.ts';
+import { kerasGraphs } from '../generator/model/graph-net.ts';
 import { loadOrt, ortSessionOptions } from '../generator/model/ort.ts';
 import { layerShapes } from '../generator/model/spec.ts';
 import { row } from './util.ts';
@@ -65,6 +65,7 @@ export async function benchProfile(): Promise<void> {
   console.log(`\n# onnxruntime profile of the gradient graph (${LAYER}, ${SIDE} px, batch ${BATCH}, ${RUNS} runs; wall time per operator type, summed over its nodes)`);
   const units = Array.from({ length: BATCH }, (_, i) => i);
   const c = spec.layers.find((l) => l.name === LAYER);
-  await profileGraph('full graph', buildGradient(spec, weights.layers, LAYER, true).bytes, c?.kind === 'conv' ? c.filters : 0);
-  await profileGraph(`pruned to ${BATCH} channels`, buildGradient(spec, weights.layers, LAYER, true, units).bytes, BATCH);
+  const graphs = kerasGraphs(spec, weights);
+  await profileGraph('full graph', graphs.gradient(LAYER, true, undefined, [SIDE, SIDE]).bytes, c?.kind === 'conv' ? c.filters : 0);
+  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE]).bytes, BATCH);
 }

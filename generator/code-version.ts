@@ -9,7 +9,7 @@
 // names and files read at run time are declared in RUNTIME below (tests/code-version.test.ts fails
 // when one is not).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { PROJECT_ROOT } from './paths.ts';
@@ -23,6 +23,10 @@ export const RESULT_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wa
  */
 export const RUNTIME: Record<string, { files?: string[]; packages?: string[]; why: string }> = {
   'generator/model/classes.ts': { files: ['data/imagenet_class_index.json'], why: 'reads the ImageNet class index (labels in examples and the model check)' },
+  'generator/model/model-card.ts': {
+    files: ['models/cards'],
+    why: 'reads model cards; their settings are also in an imported model\'s weights identity (load.ts readWeights), which covers cards beside the .onnx',
+  },
   'generator/model/backend.ts': { packages: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], why: 'imports the native tfjs backends by a computed name' },
   'generator/parallel/worker.ts': { why: 'imports the task module it is given; task modules are found through their new URL(...) references' },
 };
@@ -109,6 +113,15 @@ function close(raw: RawGraph, entries: string[]): string[] {
   return [...seen].sort();
 }
 
+/** A declared folder stands for every file in it (model cards), sorted; a file for itself. */
+function expandDir(root: string, rel: string): string[] {
+  const abs = path.join(root, rel);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) return [rel];
+  return readdirSync(abs)
+    .sort()
+    .flatMap((e) => expandDir(root, `${rel}/${e}`));
+}
+
 function hashGraph(root: string, files: string[], raw: RawGraph): CodeGraph {
   const result = new Set<string>(RESULT_PACKAGES);
   const pkgs = new Set<string>();
@@ -116,7 +129,7 @@ function hashGraph(root: string, files: string[], raw: RawGraph): CodeGraph {
   for (const f of files) {
     for (const p of raw.packages.get(f) ?? []) if (result.has(p)) pkgs.add(p);
     for (const p of RUNTIME[f]?.packages ?? []) pkgs.add(p);
-    for (const d of RUNTIME[f]?.files ?? []) data.add(d);
+    for (const d of RUNTIME[f]?.files ?? []) for (const x of expandDir(root, d)) data.add(x);
   }
   const all = [...new Set([...files, ...data])].sort();
   const packages = Object.fromEntries([...pkgs].sort().map((p) => [p, installedVersion(p)]));

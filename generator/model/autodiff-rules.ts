@@ -3,7 +3,7 @@
 // output, a pool's input) from the ValueMap and static shapes from inferShapes; they never bake in the
 // batch (Reshape shapes use -1, zero tensors come from Shape of a forward value).
 import { AtlasError } from '../errors.ts';
-import { attrFloat, attrInt, type IrConst, type IrGraph, type IrNode } from './ir.ts';
+import { attrFloat, attrInt, attrInts, type IrConst, type IrGraph, type IrNode } from './ir.ts';
 import type { ValueMap } from './ir-emit.ts';
 import { windowOf, windowOutput, type Window } from './ir-shapes.ts';
 import type { Attr, GraphBuilder } from './onnx-builder.ts';
@@ -19,6 +19,11 @@ export interface RuleContext {
   /** A builder constant name unique to this node. */
   name(n: IrNode, what: string): string;
   zero: string;
+  /** The node computing a value (undefined for the input and constants), and how many path nodes read it. */
+  producer(irValue: string): IrNode | undefined;
+  consumers(irValue: string): number;
+  /** ReLU outputs whose mask a later rule applied already (see maxPool). */
+  masked: Set<string>;
 }
 
 /** d/d(inputs[i]) for each input index, null where none is needed (constants, attributes). */
@@ -81,7 +86,15 @@ const conv: Rule = (c, n, dy, needs) => {
   return [convTranspose(c, dy, c.values.get(n.inputs[1]), w, x, y, group), null, null];
 };
 
-const relu: Rule = (c, n, dy) => [c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero])];
+// A ReLU that only feeds a tiled max-pool was masked by the pool's rule, at a quarter of the cost.
+const relu: Rule = (c, n, dy) => (c.masked.has(n.outputs[0]) ? [dy] : [c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero])]);
+
+const transpose: Rule = (c, n, dy) => {
+  const rank = c.shape(n.inputs[0]).length;
+  const perm = attrInts(n, 'perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  return [c.g.op('Transpose', [dy], { perm: inverse })];
+};
 
 const maxPool: Rule = (c, n, dy) => {
   const x = c.shape(n.inputs[0]);
@@ -92,7 +105,14 @@ const maxPool: Rule = (c, n, dy) => {
   const tiled = k0 === w.strides[0] && k1 === w.strides[1] && w.pads.every((p) => p === 0) && w.dilations.every((d) => d === 1);
   if (tiled && oh * k0 <= x[2] && ow * k1 <= x[3]) {
     // Non-overlapping windows (VGG's): upsample max and gradient, route where the input equals its
-    // window's max; rows and columns no window covers get zero (Pad).
+    // window's max; rows and columns no window covers get zero (Pad). When the pool alone reads a ReLU,
+    // that ReLU's mask is applied here on the pooled values (at the argmax the input is positive exactly
+    // when the max is), and the ReLU's rule passes the gradient through.
+    const from = c.producer(n.inputs[0]);
+    if (from?.op === 'Relu' && c.consumers(n.inputs[0]) === 1) {
+      c.masked.add(n.inputs[0]);
+      dy = c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero]);
+    }
     const scales = c.g.floats(c.name(n, 'scales'), Float32Array.of(1, 1, k0, k1), [4]);
     const up = (t: string) => c.g.op('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
     const crop = c.g.op('Slice', [xv, c.g.ints(c.name(n, 'crop0'), [0, 0]), c.g.ints(c.name(n, 'crop1'), [oh * k0, ow * k1]), c.g.ints(c.name(n, 'axes'), [2, 3])]);
@@ -225,4 +245,5 @@ export const RULES: Readonly<Record<string, Rule>> = {
   MatMul: matMul,
   BatchNormalization: batchNorm,
   Softmax: softmax,
+  Transpose: transpose,
 };

@@ -31,6 +31,7 @@ export function emitBackward(g: GraphBuilder, ir: IrGraph, values: ValueMap, sha
   const dependent = new Set([ir.input, ...nodes.flatMap((n) => n.outputs)]);
   if (!dependent.has(target)) throw new AtlasError(`graph value '${target}' does not depend on the input '${ir.input}'`, 'pick a value the network computes from the image');
   let counter = 0;
+  const produced = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const ctx: RuleContext = {
     g,
     ir,
@@ -48,6 +49,9 @@ export function emitBackward(g: GraphBuilder, ir: IrGraph, values: ValueMap, sha
     // Node names may repeat across imported graphs' sanitizing; the counter keeps constants apart.
     name: (n, what) => `ad${counter++}_${n.name}_${what}`,
     zero: g.floats('ad_zero', Float32Array.of(0), []),
+    producer: (v) => produced.get(v),
+    consumers: (v) => nodes.reduce((k, n) => k + n.inputs.filter((i) => i === v).length, 0) + (v === target ? 1 : 0),
+    masked: new Set(),
   };
   const grads = new Map<string, string>([[target, seed]]);
   for (const n of [...nodes].reverse()) {

@@ -1,21 +1,29 @@
-// The onnxruntime graphs of an imported model: its own nodes (ir-emit.ts) behind the preprocessing its
-// card states, with the requested layers as outputs (NHWC, as the Engine interface has them), and the
-// input-gradient graph: the same forward, then the differentiator's backward pass (autodiff.ts).
+// The onnxruntime graphs of every model, from its graph IR (an imported ONNX graph, or a sequential spec
+// lowered by seq-ir.ts): its nodes (ir-emit.ts) behind the preprocessing, with the requested layers as
+// outputs (NHWC, as the Engine interface has them), and the input-gradient graph: the same forward, then
+// the differentiator's backward pass (autodiff.ts).
 import { AtlasError } from '../errors.ts';
-import type { LayerWeights } from './keras-h5.ts';
+import { availableLayers, type KerasWeights, type LayerWeights } from './keras-h5.ts';
+import { seqValue, sequentialIr } from './seq-ir.ts';
 import { type IrGraph, producers } from './ir.ts';
 import { emitBackward } from './autodiff.ts';
 import { emitForward } from './ir-emit.ts';
 import { inferShapes } from './ir-shapes.ts';
 import { FLOAT, GraphBuilder } from './onnx-builder.ts';
-import type { ForwardGraph } from './onnx-graph.ts';
+
 import type { NetworkGraphs } from './ort-engine.ts';
 import type { ModelSpec } from './spec.ts';
 
-/** NHWC RGB [0, 255] -> the model's input: channel order, (x / 255 * scale - mean) / std, NCHW. */
+/**
+ * NHWC RGB [0, 255] -> the model's input, NCHW: Keras 'caffe' (BGR minus the BGR mean), or the channel
+ * order and (x / 255 * scale - mean) / std of an imported model's card.
+ */
 export function emitPreprocess(g: GraphBuilder, spec: ModelSpec, images: string): string {
   const p = spec.preprocessing;
-  if (p.mode !== 'normalize') throw new Error('an imported model has normalize preprocessing');
+  if (p.mode === 'caffe') {
+    const bgr = g.op('Gather', [images, g.ints('bgr_index', [2, 1, 0])], { axis: 3 });
+    return g.op('Transpose', [g.op('Sub', [bgr, g.floats('bgr_mean', Float32Array.from(p.mean), [1, 1, 1, 3])])], { perm: [0, 3, 1, 2] });
+  }
   const ordered = p.order === 'BGR' ? g.op('Gather', [images, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : images;
   const mul = Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]);
   const sub = Float32Array.from([0, 1, 2], (c) => p.mean[c] / p.std[c]);
@@ -25,10 +33,17 @@ export function emitPreprocess(g: GraphBuilder, spec: ModelSpec, images: string)
 
 /** The graph value a layer is read at (its pre-activation when asked and it has one). */
 export function layerValue(spec: ModelSpec, layer: string, preRelu: boolean): string {
-  const b = spec.graph!;
+  if (!spec.graph) return seqValue(spec, layer, preRelu);
+  const b = spec.graph;
   const v = b.values[layer];
   if (v === undefined) throw new AtlasError(`unknown layer '${layer}' for ${spec.id}`, `layers: ${spec.layers.map((l) => l.name).join(', ')}`);
   return preRelu ? (b.preValues[layer] ?? v) : v;
+}
+
+export interface ForwardGraph {
+  bytes: Uint8Array;
+  /** Graph output name of each requested layer (NHWC, or [N, units]). */
+  outputs: Map<string, string>;
 }
 
 /** NCHW values -> NHWC graph outputs (flat values as they are). */
@@ -43,8 +58,8 @@ export function buildGraphForward(spec: ModelSpec, ir: IrGraph, layers: string[]
   const values = emitForward(g, ir, x, targets);
   const outputs = new Map<string, string>();
   layers.forEach((l, i) => {
-    const rank = spec.layers.find((s) => s.name === l)!.kind === 'logits' || spec.layers.find((s) => s.name === l)!.kind === 'dense' ? 2 : 4;
-    outputs.set(l, emitOutput(g, values.get(targets[i]), rank, `out_${i}`));
+    const kind = spec.layers.find((s) => s.name === l)!.kind;
+    outputs.set(l, emitOutput(g, values.get(targets[i]), kind === 'conv' || kind === 'pool' || kind === 'concat' ? 4 : 2, `out_${l}`));
   });
   return { bytes: g.encode([...outputs.values()]), outputs };
 }
@@ -84,11 +99,10 @@ export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, Lay
  * Input-gradient graph of an imported model for one input size (the differentiator's transposed convs
  * and pool adjoints are sized statically): inputs `images` (NHWC RGB [0, 255]) and `grad` (d objective /
  * d the layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the sequential
- * specs' gradient graphs (onnx-graph.ts) have them.
+ * the Engine interface's gradient sessions have them (ort-engine.ts).
  */
 export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number]): { bytes: Uint8Array } {
   const p = spec.preprocessing;
-  if (p.mode !== 'normalize') throw new Error('an imported model has normalize preprocessing');
   const g = new GraphBuilder();
   const x = emitPreprocess(g, spec, g.input('images', FLOAT, ['N', 'H', 'W', 3]));
   const target = layerValue(spec, layer, preRelu);
@@ -99,11 +113,28 @@ export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, 
   const seedIn = g.input('grad', FLOAT, rank === 4 ? ['N', 'h', 'w', 'C'] : ['N', 'C']);
   const seed = rank === 4 ? g.op('Transpose', [seedIn], { perm: [0, 3, 1, 2] }) : seedIn;
   const dx = emitBackward(g, ir, values, shapes, target, seed);
-  // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel), then undo the channel order.
+  // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel) (1 for caffe: a mean only), then undo the channel order.
   const nhwc = g.op('Transpose', [dx], { perm: [0, 2, 3, 1] });
-  const scaled = g.op('Mul', [nhwc, g.floats('pre_mul', Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]), [1, 1, 1, 3])]);
-  g.output(p.order === 'BGR' ? g.op('Gather', [scaled, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : scaled, 'input_grad');
+  const scaled = p.mode === 'caffe' ? nhwc : g.op('Mul', [nhwc, g.floats('pre_mul', Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]), [1, 1, 1, 3])]);
+  const bgr = p.mode === 'caffe' || p.order === 'BGR';
+  g.output(bgr ? g.op('Gather', [scaled, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : scaled, 'input_grad');
   return { bytes: g.encode(['activation', 'input_grad']) };
+}
+
+/**
+ * The engine's graphs of a sequential spec on its Keras weights: lowered to the IR per graph, up to the
+ * deepest layer asked for (the dense head's weights are converted only when a dense layer is asked for);
+ * a gradient graph may be pruned to the channels of its conv layer.
+ */
+export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): NetworkGraphs {
+  const deepest = (layers: string[]) => spec.layers.filter((l) => layers.includes(l.name)).at(-1)?.name ?? layers[0];
+  return {
+    available: availableLayers(spec, weights),
+    forward: (layers, preRelu) => buildGraphForward(spec, sequentialIr(spec, weights.layers, deepest(layers)), layers, preRelu),
+    gradient: (layer, preRelu, channels, inputHW) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, preRelu, inputHW),
+    prunes: true,
+    sized: true,
+  };
 }
 
 /** The engine's graphs of an imported model: every layer is computable (the file holds all weights). */

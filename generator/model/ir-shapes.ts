@@ -83,6 +83,10 @@ function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
       const b = ins[1];
       return [[m, attrInt(n, 'transB', 0) ? b[0] : b[1]]];
     }
+    case 'Transpose': {
+      const perm = attrInts(n, 'perm', x.map((_, i) => x.length - 1 - i));
+      return [perm.map((p) => x[p])];
+    }
     case 'MatMul':
       return [[...x.slice(0, -1), ins[1][ins[1].length - 1]]];
     default:

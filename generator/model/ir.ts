@@ -45,6 +45,7 @@ export const SUPPORTED_OPS = [
   'MatMul',
   'BatchNormalization',
   'Softmax',
+  'Transpose',
 ] as const;
 
 /** Throws naming the first node whose op the generator does not support. */

@@ -16,6 +16,7 @@ export interface LayerWeights {
 
 export interface KerasWeights {
   path: string;
+  /** Of the file; for an imported model, of its .onnx file and its card's settings (load.ts readWeights). */
   sha256: string;
   /** Weighted layers present in the file, by name. */
   layers: Map<string, LayerWeights>;

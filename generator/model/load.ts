@@ -1,5 +1,6 @@
 // Finds the weights, picks the backend and builds the engine: the one place that turns "vgg19" into a
 // runnable network.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
@@ -139,7 +140,11 @@ export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend' 
 export async function readWeights(spec: ModelSpec, explicit?: string): Promise<KerasWeights> {
   if (!spec.graph) return readKerasWeights(locateWeights(spec, explicit), spec);
   const m = loadImported(spec.id, explicit)!;
-  return { path: m.file, sha256: await sha256File(m.file), layers: graphLayerWeights(m.spec, m.ir), fileLayerNames: m.spec.layers.map((l) => l.name) };
+  // The identity results are cached under: the .onnx file and what the card makes of it (a changed
+  // normalization or layer list must regenerate, not reuse).
+  const card = JSON.stringify({ id: spec.id, inputSize: spec.inputSize, preprocessing: spec.preprocessing, layers: spec.layers, values: spec.graph.values, classifier: spec.classifier });
+  const sha256 = createHash('sha256').update(`${await sha256File(m.file)}\n${card}`).digest('hex');
+  return { path: m.file, sha256, layers: graphLayerWeights(m.spec, m.ir), fileLayerNames: m.spec.layers.map((l) => l.name) };
 }
 
 /** An imported model runs on onnxruntime only: its graph is an ONNX graph (tfjs would need a converter of every op). */

@@ -1,6 +1,6 @@
 // A small builder of ONNX graphs on onnx-proto's generated protobuf classes: inputs, constants, nodes,
 // outputs, encoded as a ModelProto that onnxruntime loads from memory. Shared by the network graphs
-// (model/onnx-graph.ts) and the image side of feature visualization (optvis/image-ort.ts).
+// (model/graph-net.ts) and the image side of feature visualization (optvis/image-ort.ts).
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;

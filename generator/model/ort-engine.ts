@@ -1,5 +1,5 @@
 // The Engine interface on onnxruntime-node (native CPU kernels on all cores, or CUDA): the forward and the
-// input-gradient graphs are built in memory from the spec and the Keras weights (onnx-graph.ts), each
+// input-gradient graphs are built in memory from the model's graph IR (graph-net.ts, autodiff.ts), each
 // session once per (layers, pre/post-ReLU) and reused. A linear objective's declared gradient goes
 // straight into the gradient graph; any other objective gets the activation first and returns its
 // gradient (its own `evaluate`, else tfjs's autodiff).
@@ -9,8 +9,8 @@ import type { Device } from './device.ts';
 import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
-import { availableLayers, type KerasWeights } from './keras-h5.ts';
-import { buildForward, buildGradient, type ForwardGraph } from './onnx-graph.ts';
+import type { KerasWeights } from './keras-h5.ts';
+import { type ForwardGraph, kerasGraphs } from './graph-net.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
 
@@ -28,16 +28,6 @@ export interface NetworkGraphs {
   prunes: boolean;
   /** Gradient graphs are built per input size (static shapes), so sessions are cached per size too. */
   sized: boolean;
-}
-
-export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): NetworkGraphs {
-  return {
-    available: availableLayers(spec, weights),
-    forward: (layers, preRelu) => buildForward(spec, weights.layers, layers, preRelu),
-    gradient: (layer, preRelu, channels) => buildGradient(spec, weights.layers, layer, preRelu, channels),
-    prunes: true,
-    sized: false,
-  };
 }
 
 interface ForwardSession {

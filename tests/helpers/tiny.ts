@@ -18,6 +18,7 @@ export const tiny: ModelSpec = {
   ],
   preprocessing: { mode: 'caffe', mean: [103.939, 116.779, 123.68], range: 255 },
   weights: [],
+  classifier: { layer: 'predictions', outputs: 'probabilities' },
 };
 
 export const tinyShapes: Record<string, number[]> = {

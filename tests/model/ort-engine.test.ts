@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../generator/model/backend.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
-import { buildGradient } from '../../generator/model/onnx-graph.ts';
 import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import type { Objective } from '../../generator/model/engine.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
@@ -11,7 +10,7 @@ import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
 import { render } from '../../generator/optvis/render.ts';
 import { randomArray } from '../helpers/h5.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
-import { tiny } from '../helpers/tiny.ts';
+import { tiny, tinyLayers } from '../helpers/tiny.ts';
 
 let ort: OrtEngine;
 let unpruned: OrtEngine;
@@ -73,8 +72,22 @@ describe('onnxruntime input gradients', () => {
     await expectSameGradient(randomImages(4, 48, 23), 'block2_conv2', objective, true);
   });
 
-  it('refuses gradients through dense layers, with a hint', () => {
-    expect(() => buildGradient(tiny, new Map(), 'fc1', false)).toThrow(/conv and pool layers only.*flatten/);
+  it('differentiates through the dense head too (the differentiator has rules for Flatten, MatMul, Add, Softmax): equal to tfjs on a tiny spec', async () => {
+    const layers = new Map(
+      tinyLayers(0.3)
+        .filter((l) => l.weights)
+        .map((l) => [l.name, { kernel: l.weights![0].data, kernelShape: l.weights![0].shape, bias: l.weights![1].data }]),
+    );
+    const [o, t] = [await OrtEngine.create(tiny, { layers }), new TfjsEngine(tiny, { layers })];
+    const x = randomImages(2, 8, 5);
+    for (const layer of ['fc1', 'predictions']) {
+      const unit = (a: tf.Tensor) => tf.sum(tf.slice(a, [0, 1], [-1, 1]), 1) as tf.Tensor1D;
+      const [a, b] = [await o.inputGradient(x, layer, unit, { preRelu: true }), await t.inputGradient(x, layer, unit, { preRelu: true })];
+      expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+      expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-4);
+    }
+    o.dispose();
+    t.dispose();
   });
 });
 

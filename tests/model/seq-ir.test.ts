@@ -1,0 +1,58 @@
+// VGG19 lowered to the graph IR: kernels pruned to a conv's channels, and the gradient graph the
+// differentiator derives from it (the target conv runs for those channels only, forward and backward).
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { kerasGraphs } from '../../generator/model/graph-net.ts';
+import { readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { outputChannels, sequentialIr } from '../../generator/model/seq-ir.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
+import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+
+const { onnx } = onnxProto;
+
+/** Kernel dims of a graph's Conv nodes, by kernel name without the emitters' prefixes (c_, adN_). */
+function convKernels(bytes: Uint8Array): Map<string, number[]> {
+  const g = onnx.ModelProto.decode(bytes).graph!;
+  const dims = new Map((g.initializer ?? []).map((t) => [t.name!, (t.dims ?? []).map(Number)]));
+  return new Map((g.node ?? []).filter((n) => n.opType === 'Conv').map((n) => [n.input![1].replace(/^(c_|ad\d+_)/, ''), dims.get(n.input![1])!]));
+}
+
+describe('outputChannels', () => {
+  // Keras layout [kh, kw, in, out]: 1 x 1 x 2 inputs x 3 outputs, value = 10 * in + out.
+  const w = { kernel: Float32Array.of(0, 1, 2, 10, 11, 12), kernelShape: [1, 1, 2, 3], bias: Float32Array.of(100, 101, 102) };
+
+  it('keeps the given output channels, in the given order', () => {
+    const p = outputChannels(w, [2, 0]);
+    expect(p.kernelShape).toEqual([1, 1, 2, 2]);
+    expect([...p.kernel]).toEqual([2, 0, 12, 10]);
+    expect([...p.bias]).toEqual([102, 100]);
+  });
+
+  it('refuses a channel out of range, naming the range', () => {
+    expect(() => outputChannels(w, [3])).toThrow(/channel 3 out of range.*0\.\.2/);
+  });
+});
+
+describe('VGG19 gradient graphs from the differentiator', () => {
+  it('pruned to channels: the target conv runs for those only, forward and backward; the other convs in full; ReLUs before pools are masked by the pool', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const graphs = kerasGraphs(vgg19, w);
+    const fullBytes = graphs.gradient('block2_conv1', true, undefined, [48, 48]).bytes;
+    const full = convKernels(fullBytes);
+    const pruned = convKernels(graphs.gradient('block2_conv1', true, [5, 9], [48, 48]).bytes);
+    expect(full.get('block2_conv1_W')).toEqual([128, 64, 3, 3]);
+    expect(full.get('block2_conv1_wflip')).toEqual([64, 128, 3, 3]);
+    expect(pruned.get('block2_conv1_W')).toEqual([2, 64, 3, 3]);
+    expect(pruned.get('block2_conv1_wflip')).toEqual([64, 2, 3, 3]);
+    for (const k of ['block1_conv1_W', 'block1_conv2_W', 'block1_conv2_wflip', 'block1_conv1_wflip']) expect(pruned.get(k)).toEqual(full.get(k));
+    // block1_conv1's ReLU feeds block1_conv2 (a mask of its own); block1_conv2's feeds the pool (masked there):
+    // one Where per ReLU mask plus the pool's routing, not two masks at block1's full resolution.
+    const ops = onnx.ModelProto.decode(fullBytes).graph!.node!.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'Where')).toHaveLength(3);
+  });
+
+  it('refuses to prune a pool layer, and names a layer the spec lacks', () => {
+    expect(() => sequentialIr(vgg19, new Map(), 'block1_pool', { layer: 'block1_pool', channels: [0] })).toThrow(/needs a conv layer; block1_pool is a pool layer/);
+    expect(() => sequentialIr(vgg19, new Map(), 'block9_conv1')).toThrow(/unknown layer 'block9_conv1'/);
+  });
+});
