@@ -103,7 +103,7 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
     const r = results.get(l.name)!;
     if (cropsKey(out, spec.id, l.name) === key && cropsPresent(out, r)) continue;
     const t0 = performance.now();
-    const files = await writeLayerCrops(out, spec, r, ds, opts.quiet);
+    const files = await writeLayerCrops(out, spec, r, ds, opts.quiet, opts.onCrops);
     say(`crops ${l.name}: ${files} files in ${seconds(t0)} s`);
     setCropsKey(out, spec.id, l.name, key);
   }
@@ -117,7 +117,7 @@ function cropsPresent(out: string, r: LayerExamples): boolean {
 }
 
 /** Writes every example's crop of a layer; returns how many. */
-async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, ds: Dataset, quiet?: boolean): Promise<number> {
+async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, ds: Dataset, quiet?: boolean, onCrops?: ExamplesOptions['onCrops']): Promise<number> {
   const rf = receptiveFields(spec).get(r.layer)!;
   const fileOf = new Map(ds.images.map((im) => [im.rel, im.file]));
   const jobs: CropJob[] = [];
@@ -137,8 +137,12 @@ async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, d
     ? null
     : new cliProgress.SingleBar({ format: `crops ${r.layer} [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar?.start(images, 0);
+  let done = 0;
   try {
-    await writeCrops(jobs, rf, spec.inputSize, 4, () => bar?.increment());
+    await writeCrops(jobs, rf, spec.inputSize, 4, () => {
+      bar?.increment();
+      onCrops?.(r.layer, ++done, images);
+    });
   } finally {
     bar?.stop();
   }

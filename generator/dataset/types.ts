@@ -20,6 +20,8 @@ export interface ExamplesOptions {
   imageLimit?: number;
   /** Called after each image of the dataset pass with the count so far (progress for logs). */
   onImage?: (done: number) => void;
+  /** Called as each layer's crops are written (images done of total): the long tail after the pass on wide layers. */
+  onCrops?: (layer: string, done: number, total: number) => void;
 }
 
 export interface Example {

@@ -109,7 +109,7 @@ describe('atlas generate', () => {
         env: { ...process.env, ATLAS_MODELS_DIR: path.join(SHARED_DIR, 'models'), ...env },
         stdio: 'ignore',
       });
-      const jobs = path.join(dir, 'out', '.cache', 'jobs');
+      const jobs = path.join(dir, 'out', '.cache', 'jobs', 'vgg19');
       const timer = setInterval(() => {
         if (existsSync(jobs) && readdirSync(jobs).some((f) => f.startsWith('fv_'))) {
           clearInterval(timer);

@@ -14,7 +14,7 @@ import { NOTOP_WEIGHTS, shared } from '../helpers/shared.ts';
 /** A copy of the sources the stages read (generator/ and data/), to edit freely. */
 function sourceCopy(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'atlas-stagever-'));
-  for (const d of ['generator', 'data']) cpSync(path.join(PROJECT_ROOT, d), path.join(root, d), { recursive: true });
+  for (const d of ['generator', 'data', 'models/cards']) cpSync(path.join(PROJECT_ROOT, d), path.join(root, d), { recursive: true });
   return root;
 }
 

@@ -20,6 +20,7 @@ export async function runExamples(ctx: StageContext, jobs: PlannedJob[], hooks: 
     out: ctx.out,
     quiet: true,
     onImage: (done) => hooks.progress(done, images, 'dataset pass', 'images'),
+    onCrops: (layer, done, total) => hooks.progress(done, total, `crops of ${layer}`, 'images'),
   });
   const seconds = (performance.now() - t) / 1000 / jobs.length;
   for (const j of jobs) {
