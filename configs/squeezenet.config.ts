@@ -1,7 +1,8 @@
 // A complete SqueezeNet 1.1 atlas (the imported ONNX model): every unit of every conv layer (26 layers,
-// 3,944 units) with a grid-recipe feature visualization and its dataset examples, the featured class unit
-// with Lucid's full recipe, and its circuit up the network from the classes: conv10's unit c is class c
-// (the logits are conv10's units averaged over positions), so its inputs are fire9's expand units.
+// 3,944 units) and every class (the 1,000 logits: class visualizations, the objective on a logit) with a
+// grid-recipe feature visualization and its dataset examples; the tabby-cat class with Lucid's full
+// recipe, and its circuit up the network: conv10's unit c is class c (the logits are conv10's units
+// averaged over positions), so conv10 281's inputs are fire9's expand units.
 // Into the default atlas's folder, beside VGG19 (`npm run atlas` first, then this profile, then `npm run build`).
 import { defineConfig } from '../generator/pipeline/config.ts';
 
@@ -9,13 +10,16 @@ const CONVS = ['conv1', ...[2, 3, 4, 5, 6, 7, 8, 9].flatMap((f) => [`fire${f}_sq
 
 export default defineConfig({
   description:
-    'SqueezeNet 1.1 (ONNX model zoo), imported from its ONNX file: every unit of its 26 conv layers at the grid recipe (64 px, 128 steps), dataset examples for each, and the tabby-cat class unit (conv10 281) with Lucid\'s full recipe and its circuit to depth 2.',
+    'SqueezeNet 1.1 (ONNX model zoo), imported from its ONNX file: every unit of its 26 conv layers and every class (logits) at the grid recipe (64 px, 128 steps), dataset examples for each, and the tabby-cat class (logits 281, conv10 281) with Lucid\'s full recipe and its circuit to depth 2.',
   model: 'squeezenet1.1',
   out: '../generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
-  featured: [{ layer: 'conv10', unit: 281, objectives: ['channel', 'neuron', 'negative'] }],
+  featured: [
+    { layer: 'logits', unit: 281, objectives: ['channel'] },
+    { layer: 'conv10', unit: 281, objectives: ['channel', 'neuron', 'negative'] },
+  ],
   circuits: [{ layer: 'conv10', unit: 281, depth: 2, top: 10 }],
   // Deepest first, as the layer atlases of VGG19: a run stopped early has the layers nearest the classes.
-  layers: [...CONVS].reverse().map((layer) => ({ layer, visualize: 'all' as const, recipe: 'grid' as const })),
+  layers: ['logits', ...[...CONVS].reverse()].map((layer) => ({ layer, visualize: 'all' as const, recipe: 'grid' as const })),
 });

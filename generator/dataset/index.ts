@@ -35,7 +35,9 @@ export function spatialLayers(spec: ModelSpec, layers: string[]): PassLayer[] {
         `spatial layers: ${[...rfs.keys()].join(', ')}`,
       );
     }
-    const [h, w, c] = shapes.get(name)!;
+    const shape = shapes.get(name)!;
+    // A flat output layer (an imported model's logits) is a 1x1 grid whose field is the whole image.
+    const [h, w, c] = shape.length === 1 ? [1, 1, shape[0]] : shape;
     const l = spec.layers.find((x) => x.name === name)!;
     return { name, units: c, grid: [h, w] as [number, number], signed: l.kind === 'conv' && l.activation === 'relu' };
   });

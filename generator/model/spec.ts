@@ -133,6 +133,8 @@ export function receptiveFields(spec: ModelSpec): Map<string, ReceptiveField> {
     for (const l of spec.layers) {
       const rf = rfs.get(spec.graph.values[l.name]);
       if (rf) out.set(l.name, rf);
+      // The classes see the whole image (after the global pool): one position whose field is the input.
+      else if (l.kind === 'logits') out.set(l.name, { size: spec.inputSize, stride: spec.inputSize, offset: spec.inputSize / 2 });
     }
     return out;
   }
@@ -203,6 +205,16 @@ function groupsOf(spec: ModelSpec, layer: string): number {
   let n = prod.get(spec.graph.preValues[layer] ?? spec.graph.values[layer]);
   while (n && n.op !== 'Conv') n = prod.get(n.inputs[0]);
   return n ? attrInt(n, 'group', 1) : 1;
+}
+
+/** Units the atlas shows for a layer: a conv's filters, an output layer's classes (0 for pools and flattens). */
+export function unitCount(l: LayerSpec): number {
+  return l.kind === 'conv' ? l.filters : l.kind === 'logits' ? l.units : 0;
+}
+
+/** Layers the atlas pages show units of: conv layers and an imported model's output (its classes). */
+export function isUnitLayer(l: LayerSpec): boolean {
+  return unitCount(l) > 0;
 }
 
 /** Layers that carry weights, in order. */

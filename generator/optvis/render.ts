@@ -2,6 +2,7 @@
 // random transforms -> x255 -> network; Adam ascends the objective. The network is only reached through
 // the Engine interface, which returns d(objective)/d(input); the image model (image-model.ts) and the
 // warp's adjoint carry that gradient back to the spectra. Everything between them is typed arrays.
+import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
 import { Adam } from './adam.ts';
@@ -90,8 +91,8 @@ export function checkUnits(engine: Engine, layer: string, units: number[]): void
     throw new AtlasError(`layer ${layer} is not available in the loaded weights; available: ${available.join(', ')}`);
   }
   // Conv units, and the classes of an output layer (class visualizations: the objective on a logit).
-  if (spec.kind !== 'conv' && spec.kind !== 'logits') throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer (or the logits)`);
-  const count = spec.kind === 'conv' ? spec.filters : spec.units;
+  if (!isUnitLayer(spec)) throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer (or the logits)`);
+  const count = unitCount(spec);
   const bad = [...new Set(units.filter((u) => !Number.isInteger(u) || u < 0 || u >= count))];
   if (bad.length) throw new AtlasError(`unit(s) ${bad.join(', ')} out of range for ${layer}: it has units 0..${count - 1}`);
 }
@@ -103,7 +104,8 @@ export function checkUnits(engine: Engine, layer: string, units: number[]): void
 export async function measureUnits(engine: Engine, pixels: NdArray, layer: string, units: number[]): Promise<UnitActivation[]> {
   const x = { data: pixels.data.map((v) => v * 255), shape: pixels.shape };
   const act = (await engine.activations(x, [layer], { preRelu: true })).get(layer)!;
-  const [n, h, w, c] = act.shape;
+  // A flat layer (logits) is one position per unit.
+  const [n, h, w, c] = act.shape.length === 2 ? [act.shape[0], 1, 1, act.shape[1]] : act.shape;
   const centre = Math.floor(h / 2) * w + Math.floor(w / 2);
   return Array.from({ length: n }, (_, i) => {
     let s = 0;

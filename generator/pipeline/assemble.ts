@@ -8,7 +8,7 @@ import { AtlasError } from '../errors.ts';
 import { writeFileAtomic } from '../fsutil.ts';
 import { loadImage } from '../model/image.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
-import { layerInfo, type ModelSpec, receptiveFields } from '../model/spec.ts';
+import { layerInfo, type ModelSpec, receptiveFields, unitCount } from '../model/spec.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
 import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 import type { Dataset } from '../dataset/source.ts';
@@ -89,7 +89,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
 
   for (const layer of plan.layers) {
     const l = spec.layers.find((x) => x.name === layer)!;
-    const units = l.kind === 'conv' ? l.filters : 0;
+    const units = unitCount(l);
     const examples = readJson<LayerExamples>(path.join(out, spec.id, layer, 'examples.json'));
     const circuits = readJson<{ units: UnitCircuitEntry[] }>(path.join(out, spec.id, layer, 'circuits.json'));
     const layerUnits: LayerJson['units'] = [];

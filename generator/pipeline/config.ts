@@ -7,7 +7,7 @@ import { AtlasError } from '../errors.ts';
 import { BACKEND_CHOICES } from '../model/backend.ts';
 import { DEVICE_CHOICES } from '../model/device.ts';
 import { ENGINE_CHOICES } from '../model/load.ts';
-import { findLayer, type ModelSpec } from '../model/spec.ts';
+import { findLayer, isUnitLayer, type ModelSpec, unitCount } from '../model/spec.ts';
 import { missingLayersError } from '../model/weights-check.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
 import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, RECIPE_NAMES, TRANSFORM_SCALES } from '../optvis/recipes.ts';
@@ -147,8 +147,8 @@ export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: str
       hint = missing.hint;
       return problems.push(`${where}: ${missing.message}`);
     }
-    if (l.kind !== 'conv') return problems.push(`${where}: ${layer} is a ${l.kind} layer; the atlas shows conv layers`);
-    if (u !== undefined && u >= l.filters) problems.push(`${where}: unit ${u} out of range for ${layer} (units 0..${l.filters - 1})`);
+    if (!isUnitLayer(l)) return problems.push(`${where}: ${layer} is a ${l.kind} layer; the atlas shows conv layers (and an imported model's logits)`);
+    if (u !== undefined && u >= unitCount(l)) problems.push(`${where}: unit ${u} out of range for ${layer} (units 0..${unitCount(l) - 1})`);
   };
   config.layers.forEach((l, i) => {
     unit(`layers[${i}]`, l.layer);

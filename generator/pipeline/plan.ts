@@ -4,7 +4,7 @@
 import { circuitGraph } from '../circuit/graph.ts';
 import { INPUT_LAYER } from '../circuit/weights.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
-import { findLayer, type ModelSpec } from '../model/spec.ts';
+import { findLayer, type ModelSpec, unitCount } from '../model/spec.ts';
 import type { ObjectiveName } from '../optvis/objectives.ts';
 import type { RecipeName } from '../optvis/recipes.ts';
 import type { TuneStimulus } from '../stimuli/tuning.ts';
@@ -59,7 +59,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
   for (const l of config.layers) {
     layers.add(l.layer);
     const spec_ = findLayer(spec, l.layer);
-    const units = l.visualize === 'all' ? Array.from({ length: spec_?.kind === 'conv' ? spec_.filters : 0 }, (_, i) => i) : l.visualize;
+    const units = l.visualize === 'all' ? Array.from({ length: spec_ ? unitCount(spec_) : 0 }, (_, i) => i) : l.visualize;
     for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o, l.recipe);
   }
   const tuning: TuningTask[] = [];
