@@ -2,7 +2,7 @@
 // (through pools, dropout), and, when that is a concatenation, the branch each channel comes from: a
 // SqueezeNet squeeze unit's inputs are the expand1x1 and expand3x3 units of the fire module before it.
 import { AtlasError } from '../errors.ts';
-import { attrInt, type IrNode, producers } from '../model/ir.ts';
+import { attrInt, producers, weightedNodeOf } from '../model/ir.ts';
 import { windowOf } from '../model/ir-shapes.ts';
 import { layerShapes, type ModelSpec } from '../model/spec.ts';
 import { type ConvStep, INPUT_LAYER, type Pool } from './weights.ts';
@@ -29,9 +29,8 @@ export function graphConvSteps(spec: ModelSpec): ConvStep[] {
   const steps: ConvStep[] = [];
   for (const l of spec.layers) {
     if (l.kind !== 'conv') continue;
-    let conv: IrNode | undefined = prod.get(b.preValues[l.name] ?? b.values[l.name]);
-    while (conv && conv.op !== 'Conv') conv = prod.get(conv.inputs[0]);
-    if (!conv) continue;
+    const conv = weightedNodeOf(prod, b.values[l.name]);
+    if (conv?.op !== 'Conv') continue;
     const input = conv.inputs[0];
     const inputTensor = input === g.input ? null : (layerAt(input) ?? null);
     const pools: Pool[] = [];

@@ -5,7 +5,7 @@
 import { AtlasError } from '../errors.ts';
 import { availableLayers, type KerasWeights, type LayerWeights } from './keras-h5.ts';
 import { seqValue, sequentialIr } from './seq-ir.ts';
-import { type IrGraph, producers } from './ir.ts';
+import { type IrGraph, producers, weightedNodeOf } from './ir.ts';
 import { emitBackward } from './autodiff.ts';
 import { emitForward } from './ir-emit.ts';
 import { inferShapes } from './ir-shapes.ts';
@@ -73,8 +73,7 @@ export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, Lay
   const out = new Map<string, LayerWeights>();
   for (const l of spec.layers) {
     if (l.kind !== 'conv' && l.kind !== 'dense') continue;
-    let n = prod.get(spec.graph!.preValues[l.name] ?? spec.graph!.values[l.name]);
-    while (n && n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') n = prod.get(n.inputs[0]);
+    const n = weightedNodeOf(prod, spec.graph!.values[l.name]);
     const w = n && ir.constants.get(n.inputs[1]);
     const b = n && n.inputs[2] ? ir.constants.get(n.inputs[2]) : undefined;
     if (!n || w?.type !== 'float' || (n.op === 'Conv' && Number(n.attrs.group ?? 1) !== 1)) continue;

@@ -87,6 +87,16 @@ export function producers(g: IrGraph): Map<string, IrNode> {
   return out;
 }
 
+/**
+ * The weighted node (Conv, Gemm, MatMul) an imported layer's value comes from, through its activation
+ * (the value is a ReLU's output, or the node's own); undefined for pools, concatenations, outputs.
+ */
+export function weightedNodeOf(prod: Map<string, IrNode>, value: string): IrNode | undefined {
+  let n = prod.get(value);
+  if (n?.op === 'Relu') n = prod.get(n.inputs[0]);
+  return n && (n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul') ? n : undefined;
+}
+
 /** The nodes a value depends on, in topological order (the forward pass up to `targets`). */
 export function ancestors(g: IrGraph, targets: readonly string[]): IrNode[] {
   const prod = producers(g);

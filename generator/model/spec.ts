@@ -2,7 +2,7 @@
 // layers with their shapes and receptive fields), and engines interpret it. Nothing here computes on images.
 // A hand-written spec (VGG19) lists its layers in sequence; an imported one (model/onnx-import.ts) also
 // carries its graph, from which shapes and receptive fields are inferred (model/ir-shapes.ts).
-import { attrInt, type IrGraph, producers } from './ir.ts';
+import { attrInt, type IrGraph, producers, weightedNodeOf } from './ir.ts';
 import { inferShapes, irReceptiveFields } from './ir-shapes.ts';
 
 export type Activation = 'relu' | 'softmax' | 'linear';
@@ -168,8 +168,7 @@ export function layerInputs(spec: ModelSpec, inputSize = spec.inputSize): Map<st
     const prod = producers(g);
     for (const l of spec.layers) {
       if (l.kind !== 'conv' && l.kind !== 'dense') continue;
-      let n = prod.get(spec.graph.preValues[l.name] ?? spec.graph.values[l.name]);
-      while (n && n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') n = prod.get(n.inputs[0]);
+      const n = weightedNodeOf(prod, spec.graph.values[l.name]);
       const dims = n ? g.constants.get(n.inputs[1])?.dims : undefined;
       if (!n || !dims) continue;
       out.set(l.name, n.op === 'Conv' ? dims[1] * attrInt(n, 'group', 1) : n.op === 'Gemm' && attrInt(n, 'transB', 0) ? dims[1] : dims[0]);
@@ -201,10 +200,8 @@ export function layerInfo(spec: ModelSpec): LayerInfo[] {
 /** A graph conv's groups (1 for sequential specs). */
 function groupsOf(spec: ModelSpec, layer: string): number {
   if (!spec.graph) return 1;
-  const prod = producers(spec.graph.topology);
-  let n = prod.get(spec.graph.preValues[layer] ?? spec.graph.values[layer]);
-  while (n && n.op !== 'Conv') n = prod.get(n.inputs[0]);
-  return n ? attrInt(n, 'group', 1) : 1;
+  const n = weightedNodeOf(producers(spec.graph.topology), spec.graph.values[layer]);
+  return n?.op === 'Conv' ? attrInt(n, 'group', 1) : 1;
 }
 
 /** Units the atlas shows for a layer: a conv's filters, an output layer's classes (0 for pools and flattens). */

@@ -61,7 +61,8 @@ describe('ONNX import (SqueezeNet 1.1)', () => {
     expect(info.get('fire2_concat')).toMatchObject({ kind: 'concat', shape: [55, 55, 128] });
     expect(info.get('fire9_concat')).toMatchObject({ kind: 'concat', shape: [13, 13, 512], rf: { size: 207, stride: 16 } });
     expect(info.get('conv10')).toMatchObject({ kind: 'conv', shape: [13, 13, 1000], params: 512 * 1000 + 1000 });
-    expect(info.get('logits')).toMatchObject({ kind: 'logits', shape: [1000], rf: null });
+    // The classes: one position whose field is the whole image (dataset examples crop the whole input).
+    expect(info.get('logits')).toMatchObject({ kind: 'logits', shape: [1000], rf: { size: 224, stride: 224, offset: 112 } });
     expect(spec.classifier).toEqual({ layer: 'logits', outputs: 'logits' });
     // Another input size: shapes follow the graph (ceil-mode pools included).
     expect(layerShapes(spec, 128).get('fire9_concat')).toEqual([7, 7, 512]);
