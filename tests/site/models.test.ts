@@ -38,7 +38,9 @@ async function widePage(): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
+/** A full-page screenshot, after every image (lazy ones too) has loaded, so none is an empty box. */
 async function shot(page: Page, name: string): Promise<void> {
+  expect(await undecodedImages(page)).toEqual([]);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 }
