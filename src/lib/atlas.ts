@@ -117,6 +117,11 @@ export function unit(modelId: string, layerName: string, unitIndex: number): Uni
   return read(`${modelId}/${layerName}/${unitIndex}/unit.json`, UnitJson);
 }
 
+/** How many of a layer's units have a feature visualization of either recipe (the layer.json lists say so). */
+export function visualizedUnits(modelId: string, layerName: string): number {
+  return layer(modelId, layerName).units.filter((u) => u.fv.length + u.grid.length > 0).length;
+}
+
 export function units(modelId: string, layerName: string): UnitJson[] {
   return layer(modelId, layerName).units.map((u) => unit(modelId, layerName, u.unit));
 }
@@ -167,6 +172,15 @@ export function neighbours(modelId: string, layerName: string, unitIndex: number
 // ---------------------------------------------------------------------------------------------------
 // Circuits
 
+/**
+ * The manifest's circuit entries with their model. Entries of an older single-model manifest carry no
+ * `model`: they belong to its only (first) model, as the generator's merge reads them (pipeline/manifest.ts).
+ */
+export function circuitEntries(): Array<{ id: string; model: string; layer: string; unit: number }> {
+  const man = manifest();
+  return man.circuits.map((c) => ({ ...c, model: c.model ?? man.models[0] }));
+}
+
 export function circuitIds(): string[] {
   return manifest().circuits.map((c) => c.id);
 }
@@ -179,17 +193,35 @@ export function circuit(id: string): CircuitJson {
   if (!hasCircuit(id)) {
     throw new AtlasDataError(`Circuit "${id}" is not in the generated atlas (circuits: ${circuitIds().join(', ') || 'none'}; add it to the atlas config's circuits and regenerate).`);
   }
-  return read(`circuits/${id}.json`, CircuitJson);
+  const c = read(`circuits/${id}.json`, CircuitJson);
+  const entry = circuitEntries().find((e) => e.id === id);
+  // The manifest and the file must agree on whose circuit it is, or lookups by model would miss it.
+  if (entry && entry.model !== c.model) throw new AtlasDataError(`Circuit "${id}": the manifest says model ${entry.model}, circuits/${id}.json says ${c.model}. Regenerate the atlas.`);
+  return c;
 }
 
-export function circuits(): CircuitJson[] {
-  return circuitIds().filter(hasCircuit).map(circuit);
+/** Every generated circuit, or those of one model, in the manifest's order. */
+export function circuits(modelId?: string): CircuitJson[] {
+  return circuitEntries()
+    .filter((c) => (modelId === undefined || c.model === modelId) && hasCircuit(c.id))
+    .map((c) => circuit(c.id));
 }
 
-/** The id of the circuit graph rooted at a unit, if one was generated. */
+/** The id of the circuit graph rooted at a unit (by model, layer and unit), if one was generated. */
 export function circuitIdOf(modelId: string, layerName: string, unitIndex: number): string | null {
-  const c = manifest().circuits.find((x) => x.layer === layerName && x.unit === unitIndex);
-  return c && hasCircuit(c.id) && circuit(c.id).model === modelId ? c.id : null;
+  const c = circuitEntries().find((x) => x.model === modelId && x.layer === layerName && x.unit === unitIndex);
+  return c && hasCircuit(c.id) ? c.id : null;
+}
+
+/** A model's profile description (the config that generated it); older manifests hold only the first model's. */
+export function profileDescription(modelId: string): string {
+  const man = manifest();
+  return man.descriptions?.[modelId] ?? (modelId === man.models[0] ? man.description : model(modelId).description);
+}
+
+/** The featured unit ids of one model, in the manifest's order. */
+export function featuredOf(modelId: string): string[] {
+  return manifest().featured.filter((id) => id.split('/')[0] === modelId);
 }
 
 /** A unit's page, or null when it has none (ungenerated units, the image's channels). */

@@ -57,6 +57,25 @@ export function percent(v: number): string {
   return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 }
 
+/** A share with one decimal ("62.5%"): accuracies over a few dozen images, where 1/40 is 2.5 points. */
+export function percent1(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}
+
+/** "top-1 62.5%, top-5 85.0% on 40 images of imagenet-sample": a model check's accuracy (model.json). */
+export function accuracyLine(a: { top1: number; top5: number; images: number; dataset: string }): string {
+  return `top-1 ${percent1(a.top1)}, top-5 ${percent1(a.top5)} on ${a.images} image${a.images === 1 ? '' : 's'} of ${a.dataset}`;
+}
+
+/**
+ * The kernel sizes of a set of connections in words ("3×3", "1×1 and 3×3"): VGG19's convs are all 3×3,
+ * SqueezeNet's squeeze and expand1x1 convs 1×1, so a page says what its kernels are from the data.
+ */
+export function kernelSizes(kernels: number[][][]): string {
+  const sizes = [...new Set(kernels.map((k) => `${k.length}×${k[0]?.length ?? 0}`))].sort();
+  return sizes.length ? sizes.join(' and ') : 'no';
+}
+
 export function shape(s: number[]): string {
   return s.join(' × ');
 }

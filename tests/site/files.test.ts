@@ -40,16 +40,23 @@ describe('built site files', () => {
     const data = path.join(dist, 'data');
     const read = (rel: string) => JSON.parse(readFileSync(path.join(data, rel), 'utf8')) as unknown;
     const manifest = Manifest.parse(read('manifest.json'));
-    expect(manifest.models).toEqual(['vgg19']);
-    const model = ModelJson.parse(read('vgg19/model.json'));
-    const layers = model.layers.filter((l) => l.generated.units > 0);
-    expect(layers.length).toBeGreaterThan(0);
-    for (const l of layers) {
-      const lj = LayerJson.parse(read(`vgg19/${l.name}.json`));
-      expect(lj.units.length).toBe(l.generated.units);
-      for (const u of lj.units) expect(UnitJson.parse(read(`vgg19/${l.name}/${u.unit}.json`)).id).toBe(`vgg19/${l.name}/${u.unit}`);
+    // The CI atlas holds two models (configs/ci.config.ts, then configs/squeezenet-ci.config.ts): each one's files.
+    expect(manifest.models).toEqual(['vgg19', 'squeezenet1.1']);
+    for (const m of manifest.models) {
+      const model = ModelJson.parse(read(`${m}/model.json`));
+      expect(model.id).toBe(m);
+      const layers = model.layers.filter((l) => l.generated.units > 0);
+      expect(layers.length).toBeGreaterThan(0);
+      for (const l of layers) {
+        const lj = LayerJson.parse(read(`${m}/${l.name}.json`));
+        expect(lj.units.length).toBe(l.generated.units);
+        for (const u of lj.units) expect(UnitJson.parse(read(`${m}/${l.name}/${u.unit}.json`)).id).toBe(`${m}/${l.name}/${u.unit}`);
+      }
     }
-    for (const c of manifest.circuits) expect(CircuitJson.parse(read(`circuits/${c.id}.json`)).id).toBe(c.id);
+    for (const c of manifest.circuits) {
+      const cj = CircuitJson.parse(read(`circuits/${c.id}.json`));
+      expect([cj.id, cj.model]).toEqual([c.id, c.model]);
+    }
     // Paths inside the JSON are served under /atlas/.
     const unit = UnitJson.parse(read('vgg19/block2_conv1/5.json'));
     expect(() => readFileSync(path.join(dist, 'atlas', unit.fv.channel.images[0].file))).not.toThrow();
