@@ -232,7 +232,7 @@ export interface UnitConnections extends RankedConnections {
   unit: number;
   /** Where the inputs come from (the conv before, or 'input'). */
   source: string;
-  /** The conv that the outputs go to; null when the spec has none after this layer. */
+  /** The conv(s) that the outputs go to ("fire4_expand1x1, fire4_expand3x3" for a squeeze unit); null when the spec has none after this layer. */
   target: string | null;
   outputs: Connection[];
   /** Why `outputs` is empty, when it is. */
@@ -258,5 +258,7 @@ export function unitConnections(spec: ModelSpec, weights: Pick<KerasWeights, 'la
     const all = nexts.flatMap((n) => outputConnections(n.step, weights.layers.get(n.step.name)!, unit, top, n.offset));
     outputs = all.sort((a, b) => b.l2 - a.l2).slice(0, top);
   }
-  return { layer, unit, source: step.source, target: next?.name ?? null, ...ranked, outputs, ...(outputsNote ? { outputsNote } : {}) };
+  // Several convs read a squeeze unit (both expand branches): the target names them all.
+  const target = nexts.length ? [...new Set(nexts.map((n) => n.step.name))].join(', ') : null;
+  return { layer, unit, source: step.source, target, ...ranked, outputs, ...(outputsNote ? { outputsNote } : {}) };
 }

@@ -154,6 +154,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     schema: SCHEMA,
     startedAt: new Date(Date.now() - Object.values(stages).reduce((a, b) => a + b, 0) * 1000).toISOString(),
     finishedAt: new Date().toISOString(),
+    model: spec.id,
     jobs: { run: summary.run, skipped: summary.skipped },
     stages,
     engine: engineName,

@@ -271,6 +271,8 @@ export const RunJson = z.object({
   schema: z.literal(SCHEMA),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** The model this run generated (a folder may hold several). */
+  model: z.string().optional(),
   jobs: z.object({ run: z.number(), skipped: z.number() }),
   stages: z.record(z.string(), z.number()),
   engine: z.string(),
