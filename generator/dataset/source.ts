@@ -105,15 +105,15 @@ function isDir(p: string): boolean {
 }
 
 /** Every image file under dir (recursively), as paths relative to dir. Hidden entries are ignored. */
-function imagesUnder(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
+function imagesUnder(dir: string, prefix = '', out: string[] = []): string[] {
+  // One accumulator (a spread of a big folder's list would pass the argument limit).
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     const full = path.join(dir, e.name);
     // Symlinks count as what they point to (a dataset may be a folder of links); a broken link is
     // listed as a file and reported when it cannot be read.
-    if (e.isDirectory() || (e.isSymbolicLink() && isDir(full))) out.push(...imagesUnder(full, rel));
+    if (e.isDirectory() || (e.isSymbolicLink() && isDir(full))) imagesUnder(full, rel, out);
     else if (IMAGE_EXT.test(e.name)) out.push(rel);
   }
   return out;

@@ -14,12 +14,13 @@ const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.webp': 'ima
 export const ASSET_DIR = 'atlas';
 
 /** Every image below `dir` (relative paths), skipping dot folders (the generator's .cache). */
-async function listImages(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
+async function listImages(dir: string, rel = '', out: string[] = []): Promise<string[]> {
+  // One accumulator, not push(...child): a full atlas holds ~200,000 images (SqueezeNet's), past the
+  // argument limit of a spread call.
   for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listImages(dir, r)));
+    if (e.isDirectory()) await listImages(dir, r, out);
     else if (IMAGE_TYPES[path.extname(e.name).toLowerCase()]) out.push(r);
   }
   return out;
