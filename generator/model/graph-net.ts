@@ -10,7 +10,6 @@ import { emitBackward } from './autodiff.ts';
 import { emitForward } from './ir-emit.ts';
 import { inferShapes } from './ir-shapes.ts';
 import { FLOAT, GraphBuilder } from './onnx-builder.ts';
-
 import type { NetworkGraphs } from './ort-engine.ts';
 import type { ModelSpec } from './spec.ts';
 
@@ -18,6 +17,11 @@ import type { ModelSpec } from './spec.ts';
  * NHWC RGB [0, 255] -> the model's input, NCHW: Keras 'caffe' (BGR minus the BGR mean), or the channel
  * order and (x / 255 * scale - mean) / std of an imported model's card.
  */
+/** d(model input)/d(pixel) per channel of a card's normalization: scale / 255 / std. */
+function pixelScale(p: Extract<ModelSpec['preprocessing'], { mode: 'normalize' }>): Float32Array {
+  return Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]);
+}
+
 export function emitPreprocess(g: GraphBuilder, spec: ModelSpec, images: string): string {
   const p = spec.preprocessing;
   if (p.mode === 'caffe') {
@@ -25,7 +29,7 @@ export function emitPreprocess(g: GraphBuilder, spec: ModelSpec, images: string)
     return g.op('Transpose', [g.op('Sub', [bgr, g.floats('bgr_mean', Float32Array.from(p.mean), [1, 1, 1, 3])])], { perm: [0, 3, 1, 2] });
   }
   const ordered = p.order === 'BGR' ? g.op('Gather', [images, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : images;
-  const mul = Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]);
+  const mul = pixelScale(p);
   const sub = Float32Array.from([0, 1, 2], (c) => p.mean[c] / p.std[c]);
   const x = g.op('Sub', [g.op('Mul', [ordered, g.floats('pre_mul', mul, [1, 1, 1, 3])]), g.floats('pre_sub', sub, [1, 1, 1, 3])]);
   return g.op('Transpose', [x], { perm: [0, 3, 1, 2] });
@@ -95,10 +99,10 @@ export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, Lay
 }
 
 /**
- * Input-gradient graph of an imported model for one input size (the differentiator's transposed convs
- * and pool adjoints are sized statically): inputs `images` (NHWC RGB [0, 255]) and `grad` (d objective /
- * d the layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the sequential
- * the Engine interface's gradient sessions have them (ort-engine.ts).
+ * Input-gradient graph of any model for one input size (the differentiator's transposed convs and pool
+ * adjoints are sized statically): inputs `images` (NHWC RGB [0, 255]) and `grad` (d objective / d the
+ * layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the engine's gradient
+ * sessions read them (ort-engine.ts).
  */
 export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number]): { bytes: Uint8Array } {
   const p = spec.preprocessing;
@@ -114,7 +118,7 @@ export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, 
   const dx = emitBackward(g, ir, values, shapes, target, seed);
   // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel) (1 for caffe: a mean only), then undo the channel order.
   const nhwc = g.op('Transpose', [dx], { perm: [0, 2, 3, 1] });
-  const scaled = p.mode === 'caffe' ? nhwc : g.op('Mul', [nhwc, g.floats('pre_mul', Float32Array.from([0, 1, 2], (c) => p.scale / 255 / p.std[c]), [1, 1, 1, 3])]);
+  const scaled = p.mode === 'caffe' ? nhwc : g.op('Mul', [nhwc, g.floats('pre_mul', pixelScale(p), [1, 1, 1, 3])]);
   const bgr = p.mode === 'caffe' || p.order === 'BGR';
   g.output(bgr ? g.op('Gather', [scaled, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : scaled, 'input_grad');
   return { bytes: g.encode(['activation', 'input_grad']) };
