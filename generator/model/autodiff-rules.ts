@@ -7,6 +7,7 @@ import { attrFloat, attrInt, attrInts, type IrConst, type IrGraph, type IrNode }
 import type { ValueMap } from './ir-emit.ts';
 import { windowOf, windowOutput, type Window } from './ir-shapes.ts';
 import type { Attr, GraphBuilder } from './onnx-builder.ts';
+import { MATH_RULES, unbroadcast } from './autodiff-math.ts';
 
 export interface RuleContext {
   g: GraphBuilder;
@@ -165,20 +166,6 @@ const concat: Rule = (c, n, dy, needs) => {
   return parts.map((p, i) => (needs[i] ? p : null));
 };
 
-/** dy summed over the axes along which `input` was broadcast to `output`, in `input`'s shape. */
-function unbroadcast(c: RuleContext, n: IrNode, dy: string, input: number[], output: number[], k: number): string {
-  if (input.length === output.length && input.every((d, i) => d === output[i])) return dy;
-  const lead = output.length - input.length;
-  const axes = output.map((d, i) => i).filter((i) => i < lead || (input[i - lead] === 1 && output[i] !== 1));
-  const summed = axes.length ? c.g.op('ReduceSum', [dy, c.g.ints(c.name(n, `axes${k}`), axes)], { keepdims: 1 }) : dy;
-  return lead === 0 ? summed : c.g.op('Reshape', [summed, c.g.ints(c.name(n, `shape${k}`), input)]);
-}
-
-const add: Rule = (c, n, dy, needs) => {
-  const out = c.shape(n.outputs[0]);
-  return n.inputs.map((i, k) => (needs[k] ? unbroadcast(c, n, dy, c.shape(i), out, k) : null));
-};
-
 const pass: Rule = (_c, n, dy) => n.inputs.map((_, i) => (i === 0 ? dy : null));
 
 const reshape: Rule = (c, n, dy) => {
@@ -199,14 +186,6 @@ const gemm: Rule = (c, n, dy, needs) => {
     : c.g.op('Gemm', [dy, b], { alpha: { float: alpha }, transB: transB ? 0 : 1 });
   const dc = needs[2] ? unbroadcast(c, n, c.g.op('Mul', [dy, c.g.floats(c.name(n, 'beta'), Float32Array.of(beta), [])]), c.shape(n.inputs[2]), c.shape(n.outputs[0]), 2) : null;
   return [needs[0] ? da : null, null, dc];
-};
-
-const matMul: Rule = (c, n, dy, needs) => {
-  const b = c.shape(n.inputs[1]);
-  if (needs[1] || b.length !== 2 || c.shape(n.inputs[0]).length < 2) {
-    throw new AtlasError(`node '${n.name}' (MatMul): only A @ B with a constant 2-D B is differentiated`);
-  }
-  return [c.g.op('MatMul', [dy, c.g.op('Transpose', [c.values.get(n.inputs[1])], { perm: [1, 0] })]), null];
 };
 
 const batchNorm: Rule = (c, n, dy, needs) => {
@@ -230,19 +209,18 @@ const softmax: Rule = (c, n, dy) => {
 };
 
 export const RULES: Readonly<Record<string, Rule>> = {
+  ...MATH_RULES,
   Conv: conv,
   Relu: relu,
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,
   Concat: concat,
-  Add: add,
   Dropout: pass,
   Identity: pass,
   Flatten: reshape,
   Reshape: reshape,
   Gemm: gemm,
-  MatMul: matMul,
   BatchNormalization: batchNorm,
   Softmax: softmax,
   Transpose: transpose,

@@ -2,7 +2,7 @@
 // one place an imported model's shapes come from (the spec, the engines' gradient seeds, the
 // differentiator's transposed convs and pool adjoints). Rules follow ONNX's (and onnxruntime's) operator docs.
 import { AtlasError } from '../errors.ts';
-import { attrInt, attrInts, attrString, type IrGraph, type IrNode } from './ir.ts';
+import { attrInt, attrInts, attrString, type IrGraph, type IrNode, reduceAxes } from './ir.ts';
 
 /** Spatial geometry of a Conv / MaxPool / AveragePool node along both axes. */
 export interface Window {
@@ -39,6 +39,16 @@ export function windowOutput(w: Window, input: number, a: 0 | 1): number {
   return out;
 }
 
+/** ONNX (numpy) broadcasting of two shapes. */
+function broadcast(n: IrNode, a: number[], b: number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, i) => {
+    const [da, db] = [a[i - rank + a.length] ?? 1, b[i - rank + b.length] ?? 1];
+    if (da !== db && da !== 1 && db !== 1) throw new AtlasError(`node '${n.name}' (${n.op}): shapes [${a}] and [${b}] do not broadcast`);
+    return da === 1 ? db : da;
+  });
+}
+
 function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
   const x = ins[0];
   switch (n.op) {
@@ -47,6 +57,8 @@ function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
     case 'Identity':
     case 'BatchNormalization':
     case 'Softmax':
+    case 'Sigmoid':
+    case 'Neg':
       return [x];
     case 'Conv':
     case 'MaxPool':
@@ -64,7 +76,11 @@ function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
       return [out];
     }
     case 'Add':
-      return [x.length >= ins[1].length ? x : ins[1]];
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'Max':
+      return [ins.reduce((a, b) => broadcast(n, a, b))];
     case 'Flatten': {
       const axis = (attrInt(n, 'axis', 1) + x.length) % x.length;
       const p = (d: number[]) => d.reduce((a, b) => a * b, 1);
@@ -87,8 +103,21 @@ function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
       const perm = attrInts(n, 'perm', x.map((_, i) => x.length - 1 - i));
       return [perm.map((p) => x[p])];
     }
-    case 'MatMul':
-      return [[...x.slice(0, -1), ins[1][ins[1].length - 1]]];
+    case 'MatMul': {
+      const b = ins[1];
+      if (x.length < 2 || b.length < 2) throw new AtlasError(`node '${n.name}' (MatMul): 1-D operands are not supported`);
+      return [[...broadcast(n, x.slice(0, -2), b.slice(0, -2)), x[x.length - 2], b[b.length - 1]]];
+    }
+    case 'Gather': {
+      const axis = (attrInt(n, 'axis', 0) + x.length) % x.length;
+      return [[...x.slice(0, axis), ...ins[1], ...x.slice(axis + 1)]];
+    }
+    case 'ReduceSum':
+    case 'ReduceL2': {
+      const axes = reduceAxes(n, x.length, g);
+      const keep = attrInt(n, 'keepdims', 1) === 1;
+      return [x.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d]))];
+    }
     default:
       throw new AtlasError(`node '${n.name}': no shape rule for ${n.op}`);
   }
@@ -136,8 +165,8 @@ export function irReceptiveFields(g: IrGraph): Map<string, IrReceptiveField> {
       const r = ins[0];
       const span = (w.kernel[0] - 1) * w.dilations[0];
       out = { size: r.size + span * r.stride, stride: r.stride * w.strides[0], offset: r.offset + (span / 2 - w.pads[0]) * r.stride };
-    } else if (['Relu', 'Dropout', 'Identity', 'BatchNormalization'].includes(n.op)) out = ins[0];
-    else if (n.op === 'Concat' || n.op === 'Add') out = ins.reduce((a, b) => (b.size > a.size ? b : a));
+    } else if (['Relu', 'Dropout', 'Identity', 'BatchNormalization', 'Sigmoid', 'Neg'].includes(n.op)) out = ins[0];
+    else if (['Concat', 'Add', 'Sub', 'Mul', 'Div', 'Max'].includes(n.op)) out = ins.reduce((a, b) => (b.size > a.size ? b : a));
     if (out) for (const o of n.outputs) rf.set(o, out);
   }
   return rf;

@@ -46,6 +46,13 @@ export const SUPPORTED_OPS = [
   'BatchNormalization',
   'Softmax',
   'Transpose',
+  // Elementwise arithmetic (a SiLU's x * sigmoid(x), a normalization folded into the graph).
+  'Sub',
+  'Mul',
+  'Div',
+  'Neg',
+  'Sigmoid',
+  'Max',
 ] as const;
 
 /** Throws naming the first node whose op the generator does not support. */
@@ -78,6 +85,17 @@ export function attrFloat(n: IrNode, name: string, fallback: number): number {
 export function attrString(n: IrNode, name: string, fallback: string): string {
   const v = n.attrs[name];
   return typeof v === 'string' ? v : fallback;
+}
+
+/** A reduction's axes (an attribute, or from opset 13/18 a constant second input), normalized; none = all. */
+export function reduceAxes(n: IrNode, rank: number, g: IrGraph): number[] {
+  let axes = attrInts(n, 'axes', []);
+  if (n.inputs[1]) {
+    const c = g.constants.get(n.inputs[1]);
+    if (c?.type !== 'int64') throw new AtlasError(`node '${n.name}' (${n.op}): its axes must be a constant`);
+    axes = Array.from(c.data, Number);
+  }
+  return axes.length ? axes.map((a) => (a + rank) % rank) : Array.from({ length: rank }, (_, i) => i);
 }
 
 /** The node that produces each value. */

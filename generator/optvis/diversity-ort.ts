@@ -1,40 +1,54 @@
-// Lucid's diversity penalty and its gradient as one onnxruntime graph. With tfjs-wasm's autodiff of its
-// Gram matrices ([N, C, C] from [N, h*w, C]) a diversity step at block3_conv4 cost about 600 ms per image,
-// 10x a channel step; with native matrix products here, 103 ms. The adjoint is written out:
-//   F = relu(a) as [N, hw, C], G_i = F_i^T F_i, U_i = G_i / |G_i|, D = -1/g sum_{i != j in a group} U_i . U_j
-//   dU_i = -2/g (sum_group U - U_i), dG_i = (dU_i - U_i (U_i . dU_i)) / |G_i|, dF = F (dG + dG^T),
-//   da = dF where a > 0.
+// Lucid's diversity penalty and its gradient as one onnxruntime graph: the penalty as a graph of the
+// IR, its gradient by the one differentiator. With tfjs-wasm's autodiff of its Gram matrices
+// ([N, C, C] from [N, h*w, C]) a diversity step at block3_conv4 cost about 600 ms per image, 10x a
+// channel step; with native matrix products here, about 100 ms. The penalty (objectives.ts's):
+//   F = relu(a) as [N, hw, C], G_i = F_i^T F_i, U_i = G_i / max(|G_i|, 1e-10),
+//   D_i = -1/g sum_{j != i in i's group} U_i . U_j
+// The differentiator's Gram rule makes dF = F (dG + dG^T) one product, as a hand-written adjoint would.
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
+import { emitBackward } from '../model/autodiff.ts';
 import type { Device } from '../model/device.ts';
 import type { NdArray } from '../model/engine.ts';
+import type { IrConst, IrGraph, IrNode } from '../model/ir.ts';
+import { emitForward } from '../model/ir-emit.ts';
+import { inferShapes } from '../model/ir-shapes.ts';
 import { FLOAT, GraphBuilder } from '../model/onnx-builder.ts';
 import { loadOrt, ortSessionOptions } from '../model/ort.ts';
 
-function buildDiversity(group: number): Uint8Array {
+/** The penalty of activations [N, h, w, C] (NHWC, N a multiple of `group`) per image, as an IR graph. */
+export function diversityIr(group: number, h: number, w: number, c: number): IrGraph {
+  const constants = new Map<string, IrConst>();
+  const nodes: IrNode[] = [];
+  const floats = (name: string, v: number) => (constants.set(name, { type: 'float', data: Float32Array.of(v), dims: [] }), name);
+  const ints = (name: string, data: number[]) => (constants.set(name, { type: 'int64', data: BigInt64Array.from(data.map(BigInt)), dims: [data.length] }), name);
+  const op = (kind: string, inputs: string[], attrs: IrNode['attrs'] = {}, name = `${kind.toLowerCase()}${nodes.length}`) => {
+    nodes.push({ op: kind, name, inputs, outputs: [name], attrs });
+    return name;
+  };
+  const f = op('Reshape', [op('Relu', ['act']), ints('n_hw_c', [0, -1, c])]);
+  const gram = op('MatMul', [op('Transpose', [f], { perm: [0, 2, 1] }), f]);
+  const gf = op('Reshape', [gram, ints('groups', [-1, group, c * c])]);
+  const u = op('Div', [gf, op('Max', [op('ReduceL2', [gf], { axes: [2], keepdims: 1 }), floats('tiny', 1e-10)])]);
+  const sims = op('MatMul', [u, op('Transpose', [u], { perm: [0, 2, 1] })]);
+  const axis2 = ints('axis2', [2]);
+  const self = op('ReduceSum', [op('Mul', [u, u]), axis2], { keepdims: 0 });
+  const offDiagonal = op('Sub', [op('ReduceSum', [sims, axis2], { keepdims: 0 }), self]);
+  op('Reshape', [op('Div', [op('Neg', [offDiagonal]), floats('group', group)]), ints('m1', [-1])], {}, 'values');
+  return { input: 'act', inputDims: [null, h, w, c], outputs: ['values'], nodes, constants };
+}
+
+function buildDiversity(group: number, [h, w, c]: number[]): Uint8Array {
+  const ir = diversityIr(group, h, w, c);
   const g = new GraphBuilder();
-  const act = g.input('act', FLOAT, ['N', 'h', 'w', 'C']);
-  const zero = g.floats('zero', Float32Array.of(0), []);
-  const shape = g.op('Shape', [act]);
-  const c = g.op('Slice', [shape, g.ints('i3', [3]), g.ints('i4', [4])]);
-  const f = g.op('Reshape', [g.op('Relu', [act]), g.op('Concat', [g.ints('n_hw', [0, -1]), c], { axis: 0 })]); // [N, hw, C]
-  const gram = g.op('MatMul', [g.op('Transpose', [f], { perm: [0, 2, 1] }), f]); // [N, C, C]
-  const cc = g.op('Mul', [c, c]);
-  const gf = g.op('Reshape', [gram, g.op('Concat', [g.ints('m1g', [-1, group]), cc], { axis: 0 })]); // [groups, g, C*C]
-  const norm = g.op('Max', [g.op('ReduceL2', [gf], { axes: [2], keepdims: 1 }), g.floats('tiny', Float32Array.of(1e-10), [])]);
-  const u = g.op('Div', [gf, norm]);
-  const sims = g.op('MatMul', [u, g.op('Transpose', [u], { perm: [0, 2, 1] })]); // [groups, g, g]
-  const axis2 = g.ints('axis2', [2]);
-  const self = g.op('ReduceSum', [g.op('Mul', [u, u]), axis2], { keepdims: 0 });
-  const values = g.op('Div', [g.op('Neg', [g.op('Sub', [g.op('ReduceSum', [sims, axis2], { keepdims: 0 }), self])]), g.floats('group', Float32Array.of(group), [])]);
-  g.output(g.op('Reshape', [values, g.ints('m1', [-1])]), 'values');
-  const sumU = g.op('ReduceSum', [u, g.ints('axis1', [1])], { keepdims: 1 });
-  const dU = g.op('Mul', [g.op('Sub', [sumU, u]), g.floats('minus2g', Float32Array.of(-2 / group), [])]);
-  const along = g.op('ReduceSum', [g.op('Mul', [u, dU]), axis2], { keepdims: 1 });
-  const dGf = g.op('Div', [g.op('Sub', [dU, g.op('Mul', [u, along])]), norm]);
-  const dG = g.op('Reshape', [dGf, g.op('Concat', [g.ints('m1', [-1]), c, c], { axis: 0 })]);
-  const dF = g.op('MatMul', [f, g.op('Add', [dG, g.op('Transpose', [dG], { perm: [0, 2, 1] })])]);
-  g.output(g.op('Where', [g.op('Greater', [act, zero]), g.op('Reshape', [dF, shape]), zero]), 'grad');
+  const act = g.input('act', FLOAT, ['N', h, w, c]);
+  const values = emitForward(g, ir, act, ['values']);
+  const v = values.get('values');
+  // The gradient of the sum of the penalties: a seed of ones.
+  const seed = g.op('Expand', [g.floats('one', Float32Array.of(1), []), g.op('Shape', [v])]);
+  const grad = emitBackward(g, ir, values, inferShapes(ir, [group, h, w, c]), 'values', seed);
+  g.output(v, 'values');
+  g.output(grad, 'grad');
   return g.encode(['values', 'grad']);
 }
 
@@ -47,10 +61,10 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>();
  */
 export async function diversityOrt(group: number, act: NdArray, device: Device = 'cpu'): Promise<{ values: Float32Array; grad: Float32Array }> {
   const ort = await loadOrt();
-  const key = `${group}|${device}`;
+  const key = `${group}|${act.shape.slice(1).join('x')}|${device}`;
   let s = sessions.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(buildDiversity(group), ortSessionOptions(availableParallelism(), device));
+    s = ort.InferenceSession.create(buildDiversity(group, act.shape.slice(1)), ortSessionOptions(availableParallelism(), device));
     sessions.set(key, s);
     s.catch(() => sessions.delete(key));
   }

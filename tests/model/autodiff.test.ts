@@ -83,7 +83,7 @@ interface Run {
 async function run(net: Net, target: string, batch: number | null = 2, seedOf?: (yDims: number[], rand: () => number) => Float32Array): Promise<Run> {
   const ir = net.graph();
   // Ops without a shape rule (the tests' unsupported ones) are elementwise: shaped as Identity.
-  const shapes = inferShapes({ ...ir, nodes: ir.nodes.map((n) => (['Sqrt', 'Sigmoid'].includes(n.op) ? { ...n, op: 'Identity' } : n)) }, net.dims);
+  const shapes = inferShapes({ ...ir, nodes: ir.nodes.map((n) => (['Sqrt', 'Tanh'].includes(n.op) ? { ...n, op: 'Identity' } : n)) }, net.dims);
   const g = new GraphBuilder();
   const xDims = batch === null ? net.dims : [batch, ...net.dims.slice(1)];
   const yDims = batch === null ? shapes.get(target)! : [batch, ...shapes.get(target)!.slice(1)];
@@ -137,10 +137,10 @@ const bias = (net: Net, b: string) => tf.tensor1d(net.constants.get(b)!.data as 
 /** tfjs's input gradient of <seed, fn(x)> (fn on NCHW tensors) against ours, relative L2. */
 function checkTf(r: Run, fn: (x: tf.Tensor4D) => tf.Tensor): void {
   const [theirs, forward] = tf.tidy(() => {
-    const x = tf.tensor4d(r.x, r.xDims as [number, number, number, number]);
+    const x: tf.Tensor = tf.reshape(tf.tensor1d(r.x), r.xDims);
     const seed = tf.tensor(r.seed, r.yDims);
     const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(fn(t as tf.Tensor4D).reshape(r.yDims), seed)))(x);
-    return [grad.dataSync(), fn(x).dataSync()];
+    return [grad.dataSync(), fn(x as tf.Tensor4D).dataSync()];
   });
   // The same function first (else the gradients need not agree), then its gradient.
   expect(relL2(forward, r.y)).toBeLessThan(1e-5);
@@ -323,16 +323,76 @@ describe('emitBackward: elementwise, merges, dense', () => {
   });
 });
 
+describe('emitBackward: arithmetic (the image side and the diversity penalty are made of it)', () => {
+  const scalar = (net: Net, v: number) => {
+    const name = `k${net.constants.size}`;
+    net.constants.set(name, { dims: [], type: 'int64', data: BigInt64Array.of(BigInt(v)) });
+    return name;
+  };
+
+  it('Sub, Mul and Div of computed values with broadcasting, Neg, Sigmoid (tfjs)', async () => {
+    const net = new Net([1, 3, 4, 4]);
+    const scale = net.w([3, 1, 1]);
+    const a = net.op('Mul', ['x', scale]);
+    const c = net.op('Sub', [a, net.op('GlobalAveragePool', ['x'])]);
+    const d = net.op('Mul', [c, 'x']);
+    const one = net.w([], Float32Array.of(1));
+    const e = net.op('Div', [d, net.op('Add', [net.op('Mul', ['x', 'x']), one])]);
+    const r = await run(net, net.op('Sigmoid', [net.op('Neg', [e])]));
+    await checkFd(r);
+    const k = tf.tensor3d(net.constants.get(scale)!.data as Float32Array, [3, 1, 1]);
+    checkTf(r, (x) => tf.sigmoid(tf.neg(tf.div(tf.mul(tf.sub(tf.mul(x, k), tf.mean(x, [2, 3], true)), x), tf.add(tf.mul(x, x), 1)))));
+  });
+
+  it('Max as a floor (both sides of it), ReduceL2 with keepdims, ReduceSum with constant axes and without keepdims', async () => {
+    const net = new Net([1, 3, 4, 4]);
+    // The third channel's norm (about 2) is below its floor: its gradient goes to the constant.
+    const floor = net.w([1, 3, 1, 1], Float32Array.of(0.1, 0.1, 100));
+    const norm = net.op('Max', [net.op('ReduceL2', ['x'], { axes: [2, 3], keepdims: 1 }), floor]);
+    const y = net.op('ReduceSum', [net.op('Div', [net.op('Mul', ['x', 'x']), norm]), net.i64([1])], { keepdims: 0 });
+    const r = await run(net, y);
+    expect(r.yDims).toEqual([2, 4, 4]);
+    await checkFd(r);
+  });
+
+  it('MatMul of computed values (batched; a 2-D constant on the left), and a Gram matrix B^T B (tfjs)', async () => {
+    const net = new Net([1, 4, 3]);
+    const left = net.w([5, 4]);
+    const a = net.op('MatMul', [left, 'x']);
+    const gram = net.op('MatMul', [net.op('Transpose', [a], { perm: [0, 2, 1] }), a]);
+    const cross = net.op('MatMul', [net.op('Transpose', ['x'], { perm: [0, 2, 1] }), net.op('Relu', ['x'])]);
+    const r = await run(net, net.op('Add', [gram, cross]));
+    await checkFd(r);
+    const l = tf.tensor2d(net.constants.get(left)!.data as Float32Array, [5, 4]);
+    checkTf(r, (x) => {
+      const x3 = x.reshape([2, 4, 3]) as tf.Tensor3D;
+      const a3 = tf.matMul(tf.tile(l.expandDims(0), [2, 1, 1]) as tf.Tensor3D, x3);
+      return tf.add(tf.matMul(a3, a3, true, false), tf.matMul(x3, tf.relu(x3), true, false));
+    });
+  });
+
+  it('Gather of a constant scalar index, negative or not (the real and imaginary halves of a spectrum)', async () => {
+    const net = new Net([1, 3, 4]);
+    const first = net.op('Gather', ['x', scalar(net, 0)], { axis: 1 });
+    const last = net.op('Gather', ['x', scalar(net, -1)], { axis: 1 });
+    const r = await run(net, net.op('Mul', [first, last]));
+    expect(r.yDims).toEqual([2, 4]);
+    await checkFd(r);
+    // The middle row gets no gradient.
+    for (let b = 0; b < 2; b++) for (let j = 0; j < 4; j++) expect(r.dx[b * 12 + 4 + j]).toBe(0);
+  });
+});
+
 describe('emitBackward: the graph walk', () => {
   it('skips nodes off the input-target path (an op without a rule on a constant branch, or past the target)', async () => {
     const net = new Net([1, 2, 4, 4]);
     const constBranch = net.op('Sqrt', [net.w([2, 1, 1], Float32Array.of(4, 9))]);
     const y = net.op('Relu', [net.op('Add', ['x', constBranch])]);
-    net.op('Sigmoid', [y]);
+    net.op('Tanh', [y]);
     await checkFd(await run(net, y));
   });
 
-  it('picks the cheap form where it applies: a flipped Conv at stride 1, Resize + Equal for tiled max-pools', () => {
+  it('picks the cheap form where it applies: a flipped Conv at stride 1, Resize + Equal for tiled max-pools, one product for a Gram matrix', () => {
     /** The ops of the backward pass alone (the forward pass emitted first, then counted out). */
     const backwardOps = (net: Net, target: string) => {
       const ir = net.graph();
@@ -350,14 +410,17 @@ describe('emitBackward: the graph walk', () => {
     const tiledOps = backwardOps(tiled, tiled.op('MaxPool', ['x'], { kernel_shape: [2, 2], strides: [2, 2] }));
     expect(tiledOps).toContain('Resize');
     expect(tiledOps).not.toContain('ScatterElements');
+    const gram = new Net([1, 4, 3]);
+    const g2 = gram.op('MatMul', [gram.op('Transpose', ['x'], { perm: [0, 2, 1] }), 'x']);
+    expect(backwardOps(gram, g2).filter((op) => op === 'MatMul')).toHaveLength(1);
     const overlapping = new Net([1, 2, 7, 7]);
     expect(backwardOps(overlapping, overlapping.op('MaxPool', ['x'], { kernel_shape: [3, 3], strides: [2, 2] }))).toContain('ScatterElements');
   });
 
   it('names the node and the op it cannot differentiate', async () => {
     const net = new Net([1, 2, 4, 4]);
-    const y = net.op('Relu', [net.op('Sigmoid', ['x'], {}, 'gate')]);
-    await expect(run(net, y)).rejects.toThrow(/node 'gate' is a Sigmoid, an op the differentiator has no backward rule for/);
+    const y = net.op('Relu', [net.op('Tanh', ['x'], {}, 'gate')]);
+    await expect(run(net, y)).rejects.toThrow(/node 'gate' is a Tanh, an op the differentiator has no backward rule for/);
   });
 });
 

@@ -10,7 +10,7 @@ const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)),
 
 describe('image models (spectra -> RGB and back)', () => {
   for (const size of [16, 15]) {
-    it(`onnxruntime's forward and hand-written adjoint equal tfjs's forward and autodiff, ${size} px`, async () => {
+    it(`onnxruntime's forward and derived adjoint equal tfjs's forward and autodiff, ${size} px`, async () => {
       await initBackend('wasm');
       const n = 2;
       // Larger than the initial spectra, so that the sigmoid is well away from linear.
