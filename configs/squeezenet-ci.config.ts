@@ -1,7 +1,8 @@
 // The CI profile of the second model: SqueezeNet 1.1 (an imported ONNX graph) into the same folder as
 // configs/ci.config.ts, so the site tests see two models side by side. Few steps, 40 images: its images
 // are not meant to be looked at. The circuit goes through a max-pool and a concatenation (fire3's expand
-// branches feed fire4's squeeze conv), the layer atlas is a small conv layer.
+// branches feed fire4's squeeze conv), the layer atlas is a small conv layer; the logits layer (dataset
+// examples only) gives the class pages, with what drives each class.
 import { defineConfig } from '../generator/pipeline/config.ts';
 
 export default defineConfig({
@@ -14,5 +15,5 @@ export default defineConfig({
   featured: [{ layer: 'fire4_squeeze1x1', unit: 5, objectives: ['channel', 'negative'] }],
   circuits: [{ layer: 'fire4_squeeze1x1', unit: 5, depth: 2, top: 3 }],
   grid: { size: 32, steps: 8, batch: 16 },
-  layers: [{ layer: 'fire2_squeeze1x1', visualize: 'all', recipe: 'grid' }],
+  layers: [{ layer: 'fire2_squeeze1x1', visualize: 'all', recipe: 'grid' }, { layer: 'logits' }],
 });

@@ -17,7 +17,7 @@ import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
 import { unitThumbnail } from './thumbnails.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
-import { CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
+import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
 
 export interface DatasetInfo {
   root: string;
@@ -77,6 +77,14 @@ async function writeFullImages(ctx: AssembleContext, rels: Set<string>): Promise
   }
 }
 
+/** Each class's drivers from the model stage (class-drivers.json), by class index; null without them. */
+function classDriversOf(out: string, spec: ModelSpec): ClassDriversJson[] | null {
+  type Raw = { available: boolean; head: string; source: string; dataset: string; classes: Array<Omit<ClassDriversJson, 'head' | 'source' | 'attribution'> & { attribution: Omit<NonNullable<ClassDriversJson['attribution']>, 'dataset'> | null }> };
+  const raw = readJson<Raw>(path.join(out, spec.id, 'class-drivers.json'));
+  if (!raw?.available) return null;
+  return raw.classes.map((c) => ClassDriversJson.parse({ class: c.class, head: raw.head, source: raw.source, weight: c.weight, attribution: c.attribution && { ...c.attribution, dataset: raw.dataset } }));
+}
+
 type UnitCircuitEntry = NonNullable<UnitJson['circuit']> & { unit: number };
 
 export async function assemble(ctx: AssembleContext): Promise<void> {
@@ -87,6 +95,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
   const fullRels = new Set<string>();
   const digest = ctx.dataset?.digest ?? '';
 
+  const drivers = classDriversOf(out, spec);
   for (const layer of plan.layers) {
     const l = spec.layers.find((x) => x.name === layer)!;
     const units = unitCount(l);
@@ -144,6 +153,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
           : null,
         circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
         ...(Object.keys(tuning).length ? { tuning } : {}),
+        ...(layer === spec.classifier?.layer && drivers?.[u] ? { drivers: drivers[u] } : {}),
       };
       writeIfChanged(path.join(out, spec.id, layer, String(u), 'unit.json'), unitJson);
       layerUnits.push({

@@ -57,6 +57,6 @@ export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, stri
       job: job('tuning', `tuning:${t.layer}:${t.unit}:${t.stimulus}`, { weights: w, engine, layer: t.layer, unit: t.unit, stimulus: t.stimulus }, [`${spec.id}/${t.layer}/${t.unit}/tuning-${t.stimulus}.json`]),
     });
   }
-  jobs.push({ layer: '', job: job('model', 'model', { weights: w, engine, dataset: dataset?.digest }, [`${spec.id}/model-check.json`]) });
+  jobs.push({ layer: '', job: job('model', 'model', { weights: w, engine, dataset: dataset?.digest }, [`${spec.id}/model-check.json`, `${spec.id}/class-drivers.json`]) });
   return jobs;
 }

@@ -100,6 +100,35 @@ export const UnitCircuitJson = z
 const num = z.number();
 const index = num.nullable().optional();
 
+/** A unit before the head's conv: its weight into the class's map (a 1x1 kernel's one number, else the kernel's sum). */
+const driver = z.object({ layer: z.string(), unit: num, weight: num });
+const attributed = driver.extend({ attribution: num });
+
+/**
+ * What drives a class (a unit of the logits layer): the units before the head's conv by weight,
+ * and by attribution over the class's dataset images (generator/circuit/class-drivers.ts).
+ */
+export const ClassDriversJson = z.object({
+  /** The class (the classifier's class index entry). */
+  class: z.object({ wnid: z.string(), label: z.string() }),
+  /** The head's conv, whose unit c is class c's map, and the layer its inputs come from. */
+  head: z.string(),
+  source: z.string(),
+  weight: z.object({ excitatory: z.array(driver), inhibitory: z.array(driver) }),
+  attribution: z
+    .object({
+      excitatory: z.array(attributed),
+      inhibitory: z.array(attributed),
+      /** The class's dataset images (relative paths), the mean logit over them and the gated bias's share of it. */
+      images: z.array(z.string()),
+      logit: num,
+      bias: num,
+      dataset: z.string(),
+    })
+    .nullable(),
+});
+export type ClassDriversJson = z.infer<typeof ClassDriversJson>;
+
 /**
  * A tuning result (generator/stimuli/tuning.ts TuneResult; the site reads it through this schema too).
  * What the site draws is required; the grids, discs and probe pass through.
@@ -161,6 +190,8 @@ export const UnitJson = z.object({
   circuit: UnitCircuitJson.nullable(),
   /** Synthetic-stimulus tuning curves by stimulus (generator/stimuli/tuning.ts TuneResult), when generated. */
   tuning: z.record(z.string(), TuningJson).optional(),
+  /** For a class of the logits layer: the units that drive it most. */
+  drivers: ClassDriversJson.optional(),
 });
 export type UnitJson = z.infer<typeof UnitJson>;
 

@@ -160,6 +160,48 @@ describe('several models', () => {
     await page.close();
   });
 
+  it('a class page (a logits unit) shows what drives the class, by attribution over its dataset images and by weight, as unit.json has it', async () => {
+    // The first class the CI dataset has an image of (its 40 images are the first 40 classes).
+    const cls = UnitJson.parse(json(`${SQUEEZE}/logits/0.json`));
+    const d = cls.drivers;
+    expect(d, 'the model stage attributes every class').toBeDefined();
+    expect(d!.head).toBe('conv10');
+    const a = d!.attribution!;
+    expect(a.images.length).toBeGreaterThan(0);
+    const { page, errors } = await widePage();
+    await page.goto(`${s.base}/models/${SQUEEZE}/logits/0/`);
+    const section = page.locator('section[data-drivers]');
+    await expect(page.locator('h1 [data-class-label]').textContent()).resolves.toBe(d!.class.label.replaceAll('_', ' '));
+    await expect(page.locator('#drivers').count()).resolves.toBe(1);
+    await expect(section.locator('[data-driver-images]').textContent()).resolves.toBe(String(a.images.length));
+    const lists: Array<[string, Array<{ layer: string; unit: number }>, number[]]> = [
+      ['attr-ex', a.excitatory, a.excitatory.map((c) => c.attribution)],
+      ['attr-in', a.inhibitory, a.inhibitory.map((c) => c.attribution)],
+      ['w-ex', d!.weight.excitatory, d!.weight.excitatory.map((c) => c.weight)],
+      ['w-in', d!.weight.inhibitory, d!.weight.inhibitory.map((c) => c.weight)],
+    ];
+    for (const [id, rows, values] of lists) {
+      expect(rows.length, id).toBeGreaterThan(0);
+      const list = section.locator(`[data-driver-list="${id}"]`);
+      await expect(list.locator('li').count()).resolves.toBe(rows.length);
+      const shown = await list.locator('[data-value]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+      expect(shown).toEqual(values);
+      const text = squash(await list.textContent());
+      for (const r of rows) expect(text).toContain(`${r.layer} ${r.unit}`);
+    }
+    // The mean logit the page states is the data's (to the 4 significant digits it prints).
+    const logit = Number(await section.locator('[data-driver-logit]').textContent());
+    expect(Math.abs(logit - a.logit)).toBeLessThanOrEqual(Math.abs(a.logit) * 1e-3);
+    // Its map's circuit is one click away when the head's layer has pages, named otherwise.
+    const mapPage = squeeze.layers.some((l) => l.name === d!.head && l.generated.units > 0);
+    await expect(page.locator(`#circuit + p a[href="/models/${SQUEEZE}/${d!.head}/0/"]`).count()).resolves.toBe(mapPage ? 1 : 0);
+    await expect(page.locator('#circuit + p').textContent()).resolves.toContain(`${d!.head} unit 0`);
+    expect(await undecodedImages(page)).toEqual([]);
+    await shot(page, 'models-squeezenet-class.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the circuits index names each circuit's model", async () => {
     const { page, errors } = await widePage();
     await page.goto(`${s.base}/circuits/`);

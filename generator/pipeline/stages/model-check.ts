@@ -1,7 +1,12 @@
 // The model stage: top-5 classes of a few dataset images and top-1 / top-5 accuracy over the dataset, when
-// the weights have the classifier head.
+// the weights have the classifier head; and what drives each class (class-drivers.ts), for the class pages.
 import path from 'node:path';
+import { classDrivers, classHead } from '../../circuit/class-drivers.ts';
+import type { Connection } from '../../circuit/weights.ts';
+import type { Dataset } from '../../dataset/source.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
+import { loadClassIndex } from '../../model/classes.ts';
+import type { Engine } from '../../model/engine.ts';
 import { datasetAccuracy } from '../../model/accuracy.ts';
 import { classifierMissing, classify } from '../../model/classify.ts';
 import { loadImage } from '../../model/image.ts';
@@ -14,6 +19,7 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
   const j = jobs[0];
   hooks.start([j]);
   let body: Record<string, unknown>;
+  let drivers: Record<string, unknown> = { available: false, reason: 'No dataset configured: nothing to attribute.' };
   const missing = classifierMissing(ctx.spec, ctx.available);
   if (missing) {
     body = { available: false, reason: `${missing.message} (weights: ${path.basename(ctx.weights.path)}). Hint: ${missing.hint}, then regenerate.` };
@@ -26,6 +32,7 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
     const preds = await classify(engine, images, 5);
     // The whole dataset (the configured part of it), for top-1 / top-5; misses name the images the page can show.
     const acc = await datasetAccuracy(engine, ctx.dataset.dataset, { onProgress: (done, total) => hooks.progress(done, total, 'model check', 'images') });
+    drivers = await driversOf(ctx, engine, ctx.dataset.dataset, hooks);
     engine.dispose();
     const accuracy = {
       dataset: path.basename(ctx.dataset.root),
@@ -38,6 +45,42 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
     };
     body = { available: true, results: sample.map((im, i) => ({ image: im.rel, full: '', top: preds[i].map((p) => ({ wnid: p.wnid, label: p.label, probability: p.probability })) })), accuracy };
   }
+  if (missing) drivers = { available: false, reason: String(body.reason) };
   writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, ...body, provenance: provenance(ctx, 'model', j.job.hash, {}, true) });
+  writeJsonAtomic(path.join(ctx.out, j.job.outputs[1]), { schema: SCHEMA, ...drivers, provenance: provenance(ctx, 'model', j.job.hash, { top: 10 }, true) });
   hooks.finish(j, (performance.now() - t) / 1000);
 }
+
+/** Every class's drivers over the dataset's images of it, or why the head has none. */
+async function driversOf(ctx: StageContext, engine: Engine, ds: Dataset, hooks: StageHooks): Promise<Record<string, unknown>> {
+  const head = classHead(ctx.spec);
+  if ('reason' in head) return { available: false, reason: head.reason };
+  const index = loadClassIndex();
+  const byWnid = new Map(index.map((c) => [c.wnid, c.index]));
+  const images = ds.images.map((im) => ({ file: im.file, rel: im.rel, cls: byWnid.get(ds.classes[im.cls].id) ?? null }));
+  const r = await classDrivers(engine, ctx.weights, images, { top: 10, onProgress: (done, total) => hooks.progress(done, total, 'class drivers', 'images') });
+  return {
+    available: true,
+    head: r.head.layer,
+    source: r.head.step.source,
+    gated: r.head.gated,
+    images: r.images,
+    dataset: path.basename(ctx.dataset!.root),
+    check: r.check,
+    classes: r.classes.map((c) => ({
+      index: c.index,
+      class: { wnid: index[c.index]?.wnid ?? '', label: index[c.index]?.label ?? `class ${c.index}` },
+      weight: { excitatory: c.weight.excitatory.map(slim), inhibitory: c.weight.inhibitory.map(slim) },
+      attribution: c.attribution && {
+        excitatory: c.attribution.excitatory.map((x) => ({ ...slim(x), attribution: x.attribution })),
+        inhibitory: c.attribution.inhibitory.map((x) => ({ ...slim(x), attribution: x.attribution })),
+        images: c.attribution.images,
+        logit: c.attribution.logit,
+        bias: c.attribution.bias,
+      },
+    })),
+  };
+}
+
+/** A connection as the class pages need it: which unit, and its weight (the kernel's sum; a 1x1 kernel's one number). */
+const slim = (c: Connection) => ({ layer: c.layer, unit: c.unit, weight: c.sum });
