@@ -118,35 +118,41 @@ function cropsPresent(out: string, r: LayerExamples): boolean {
   return r.units.every((u) => [...u.top, ...u.bottom, ...u.negative].every((e) => existsSync(path.join(out, e.crop))));
 }
 
-/** Writes every example's crop of a layer; returns how many. */
+/** Every file under dir (recursively), as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+}
+
+/** Writes every example's crop of a layer (each (image, position) once, whichever units share it); returns how many. */
 async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, ds: Dataset, quiet?: boolean, onCrops?: ExamplesOptions['onCrops']): Promise<number> {
   const rf = receptiveFields(spec).get(r.layer)!;
   const fileOf = new Map(ds.images.map((im) => [im.rel, im.file]));
-  const jobs: CropJob[] = [];
+  const jobs = new Map<string, CropJob>();
   for (const u of r.units) {
-    const wanted = new Set<string>();
     for (const e of [...u.top, ...u.bottom, ...u.negative]) {
       const dest = path.join(out, e.crop);
-      wanted.add(path.basename(dest));
-      jobs.push({ file: fileOf.get(e.image)!, x: e.x, y: e.y, dest });
+      if (!jobs.has(dest)) jobs.set(dest, { file: fileOf.get(e.image)!, x: e.x, y: e.y, dest });
     }
-    // Crops of an earlier run with a larger --top would otherwise linger next to the new ones.
-    const dir = path.join(out, spec.id, r.layer, String(u.unit), 'examples');
-    if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.endsWith('.webp') && !wanted.has(f)) rmSync(path.join(dir, f));
+    // Per-unit crops of an older generator: the shared ones replace them.
+    rmSync(path.join(out, spec.id, r.layer, String(u.unit), 'examples'), { recursive: true, force: true });
   }
-  const images = new Set(jobs.map((j) => j.file)).size;
+  // Crops no example names any more (an earlier run with a larger --top, another dataset) would linger.
+  const root = path.join(out, spec.id, r.layer, 'crops');
+  for (const f of filesUnder(root)) if (!jobs.has(path.join(root, f))) rmSync(path.join(root, f));
+  const images = new Set([...jobs.values()].map((j) => j.file)).size;
   const bar = quiet
     ? null
     : new cliProgress.SingleBar({ format: `crops ${r.layer} [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar?.start(images, 0);
   let done = 0;
   try {
-    await writeCrops(jobs, rf, spec.inputSize, 4, () => {
+    await writeCrops([...jobs.values()], rf, spec.inputSize, 4, () => {
       bar?.increment();
       onCrops?.(r.layer, ++done, images);
     });
   } finally {
     bar?.stop();
   }
-  return jobs.length;
+  return jobs.size;
 }

@@ -9,10 +9,13 @@ export const TOP_CLASSES = 10;
 
 export type ExampleKind = 'top' | 'bottom' | 'negative';
 
-/** Crop file of example i, relative to the output folder: <model>/<layer>/<unit>/examples/top-00.webp. */
-export function cropPath(model: string, layer: string, unit: number, kind: ExampleKind, i: number, k: number): string {
-  const digits = Math.max(2, String(k - 1).length);
-  return `${model}/${layer}/${unit}/examples/${kind}-${String(i).padStart(digits, '0')}.webp`;
+/**
+ * Crop file of an example, relative to the output folder: one per (layer, image, position), shared by every
+ * unit whose example it is (<model>/<layer>/crops/<x>-<y>/<image path>.webp). A layer whose units see the
+ * whole image (a classifier's logits: one position) then has one crop per image, not one per unit and rank.
+ */
+export function cropPath(model: string, layer: string, image: string, x: number, y: number): string {
+  return `${model}/${layer}/crops/${x}-${y}/${image.replace(/\.[^./]+$/, '')}.webp`;
 }
 
 export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipped: Skipped[]): LayerExamples {
@@ -26,15 +29,8 @@ export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipp
         const j = u * r.k + i;
         const im = ds.images[r.image[j]];
         const cls = ds.classes[im.cls];
-        return {
-          image: im.rel,
-          class: cls.id,
-          label: cls.label,
-          activation: r.value[j],
-          x: r.pos[j] % width,
-          y: Math.floor(r.pos[j] / width),
-          crop: cropPath(model, p.layer, u, kind, i, k),
-        };
+        const [x, y] = [r.pos[j] % width, Math.floor(r.pos[j] / width)];
+        return { image: im.rel, class: cls.id, label: cls.label, activation: r.value[j], x, y, crop: cropPath(model, p.layer, im.rel, x, y) };
       });
     };
     const classes: ClassSummary[] = [...p.classes.entries()]

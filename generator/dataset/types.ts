@@ -10,7 +10,7 @@ export interface ExamplesOptions {
   layers: string[];
   /** Top and bottom examples kept per unit (default 16). */
   top?: number;
-  /** Output folder: crops under <out>/<model>/<layer>/<unit>/examples/, cache under <out>/.cache/. */
+  /** Output folder: crops under <out>/<model>/<layer>/crops/ (results.ts cropPath), cache under <out>/.cache/. */
   out: string;
   /** Worker threads (default: one per core, or $ATLAS_WORKERS). */
   workers?: number;

@@ -18,9 +18,9 @@ describe('atlas examples', () => {
     expect(Object.keys(u.classes[0])).toEqual(['wnid', 'label', 'mean', 'max']);
     expect(u).toMatchObject({ layer: 'block1_conv1', images: 3, skipped: [] });
     expect(u.top).toHaveLength(2);
-    expect(u.top[0].crop).toBe('vgg19/block1_conv1/5/examples/top-00.webp');
-    expect(u.bottom[1].crop).toBe('vgg19/block1_conv1/5/examples/bottom-01.webp');
-    expect(u.negative[1].crop).toBe('vgg19/block1_conv1/5/examples/negative-01.webp');
+    // One crop per (layer, image, position), shared by the units whose example it is.
+    const cropOf = (e: { image: string; x: number; y: number }) => `vgg19/block1_conv1/crops/${e.x}-${e.y}/${e.image.replace(/\.jpg$/, '')}.webp`;
+    for (const e of [...u.top, ...u.bottom, ...u.negative]) expect(e.crop).toBe(cropOf(e));
     expect(existsSync(path.join(out, u.negative[1].crop))).toBe(true);
     expect(u.top[0].activation).toBeGreaterThanOrEqual(u.top[1].activation);
     expect(existsSync(path.join(out, u.top[0].crop))).toBe(true);

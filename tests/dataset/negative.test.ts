@@ -94,7 +94,7 @@ describe(`negative examples of ${LAYER} on ${Object.keys(IMAGES).length} synthet
       u.negative.forEach((e, i) => {
         expect(e.activation).toBeCloseTo(want[i].min[u.unit], 3);
         expect([e.x, e.y]).toEqual([want[i].minPos[u.unit] % grid[1], Math.floor(want[i].minPos[u.unit] / grid[1])]);
-        expect(e.crop).toBe(`vgg19/${LAYER}/${u.unit}/examples/negative-0${i}.webp`);
+        expect(e.crop).toBe(`vgg19/${LAYER}/crops/${e.x}-${e.y}/${e.image.replace(/\.[^./]+$/, '')}.webp`);
       });
       for (let i = 1; i < u.negative.length; i++) expect(u.negative[i].activation).toBeGreaterThanOrEqual(u.negative[i - 1].activation);
     }
@@ -128,9 +128,11 @@ describe(`negative examples of ${LAYER} on ${Object.keys(IMAGES).length} synthet
       const firing = brute.length - silent.length;
       expect(u.top).toHaveLength(Math.min(K, firing));
       expect(u.bottom).toHaveLength(Math.min(K, firing));
-      // Exactly the listed examples have crop files: nothing for the silent tie.
-      const files = readdirSync(path.join(out, 'vgg19', LAYER, String(u.unit), 'examples')).sort();
-      expect(files).toEqual([...u.top, ...u.bottom, ...u.negative].map((e) => path.basename(e.crop)).sort());
     }
+    // Exactly the listed examples have crop files (one per image and position, whichever units list it):
+    // nothing for the silent tie.
+    const root = path.join(out, 'vgg19', LAYER, 'crops');
+    const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => path.relative(out, path.join(f.parentPath, f.name)));
+    expect(files.sort()).toEqual([...new Set(units.flatMap((u) => [...u.top, ...u.bottom, ...u.negative].map((e) => e.crop)))].sort());
   });
 });
