@@ -1,6 +1,7 @@
 // The built site from its files: every internal link and image resolves, the published JSON matches the
 // schemas, no page is heavier than 1 MB of HTML + JS, every image has alt text and a size.
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { CircuitJson, LayerJson, Manifest, ModelJson, UnitJson } from '../../generator/pipeline/schema.ts';
@@ -63,11 +64,30 @@ describe('built site files', () => {
     expect(() => readFileSync(path.join(dist, 'atlas', unit.examples!.top[0].full))).not.toThrow();
   });
 
-  it('keeps every page under 1 MB of HTML + JS', () => {
+  it('keeps every page under 1 MB of HTML + JS; a layer page, which lists every unit, under 64 KB + 1.2 KB per unit (and 1/5 of that gzipped)', () => {
     const weights = pageWeights(dist);
     const top = weights.slice(0, 5).map((w) => `${w.page}: ${(w.total / 1024).toFixed(0)} KB (HTML ${(w.html / 1024).toFixed(0)} + JS ${(w.js / 1024).toFixed(0)})`);
     console.log(`heaviest pages (HTML + JS):\n  ${top.join('\n  ')}`);
-    expect(weights[0].total).toBeLessThan(1024 * 1024);
+    const layerUnits = (page: string): number | null => {
+      const m = /^\/models\/([^/]+)\/([^/]+)\/$/.exec(page);
+      if (!m) return null;
+      return LayerJson.parse(JSON.parse(readFileSync(path.join(dist, 'data', m[1], `${m[2]}.json`), 'utf8'))).units.length;
+    };
+    let largestLayer = 0;
+    for (const w of weights) {
+      const units = layerUnits(w.page);
+      if (units === null) {
+        expect(w.total, w.page).toBeLessThan(1024 * 1024);
+        continue;
+      }
+      largestLayer = Math.max(largestLayer, units);
+      const budget = 64 * 1024 + units * 1.2 * 1024;
+      expect(w.total, `${w.page} (${units} units)`).toBeLessThan(budget);
+      const html = readFileSync(path.join(dist, w.page, 'index.html'));
+      expect(gzipSync(html).length, `${w.page} gzipped`).toBeLessThan(budget / 5);
+    }
+    // The CI atlas has a 1,000-unit layer (SqueezeNet's logits), so the per-unit budget is exercised.
+    expect(largestLayer).toBe(1000);
   });
 
   it('gives every <img> alt text, width, height and lazy loading (except marked eager ones)', () => {
