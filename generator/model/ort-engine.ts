@@ -45,6 +45,8 @@ export interface OrtEngineOptions {
    * bench's "before" and the tests that compare the two).
    */
   pruneChannels?: boolean;
+  /** Budget of the pruned gradient sessions kept, in input pixels (default PRUNED_PIXELS; tests set less). */
+  keepPixels?: number;
 }
 
 /** A gradient session and the runs in flight on it (an evicted session is released after its last run). */
@@ -52,14 +54,20 @@ interface GradientEntry {
   session: Promise<Ort.InferenceSession>;
   busy: number;
   evicted: boolean;
+  /** Input pixels of its last run (batch x height x width). */
+  pixels: number;
 }
 
 /**
- * Pruned gradient sessions kept per engine. A session bakes its channel set in (so every conv keeps
- * constant weights and onnxruntime's NCHWc layout), so a batch of units has its own; a batch runs
- * hundreds of steps on it, and the few kept cover batches interleaved by concurrent renders.
+ * Pruned gradient sessions kept per engine, by the input pixels (batch x side x side) they were last run
+ * on, which is what their activation memory grows with. A session bakes in its channel set (so every
+ * conv keeps constant weights and onnxruntime's NCHWc layout) and its input side (the differentiator
+ * sizes adjoints statically), so a batch of units needs one per side the transforms produce (about 11
+ * with Lucid's scales). The budget holds 4 sessions of the full recipe (batch 4, sides up to 144 px), as
+ * many as memory allowed there (all 11 sides took 3.3 GB against 1.35), and every side of a batch at the
+ * grid recipe's 64 px, where a rebuild (57 ms at block3_conv4) on 2 of 3 steps cost 15% of the time.
  */
-const PRUNED_SESSIONS = 4;
+const PRUNED_PIXELS = 4 * 4 * 144 * 144;
 
 export class OrtEngine implements Engine {
   /** 'onnxruntime' or 'onnxruntime-cuda': the device is part of the engine's identity (its numbers differ in the last bits). */
@@ -77,6 +85,7 @@ export class OrtEngine implements Engine {
     private readonly threads: number,
     readonly device: Device,
     private readonly prune: boolean,
+    private readonly keepPixels: number,
   ) {
     this.available = graphs.available;
     this.name = ortEngineName(device);
@@ -88,7 +97,7 @@ export class OrtEngine implements Engine {
   }
 
   static async fromGraphs(spec: ModelSpec, graphs: NetworkGraphs, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
-    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', (opts.pruneChannels ?? true) && graphs.prunes);
+    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', (opts.pruneChannels ?? true) && graphs.prunes, opts.keepPixels ?? PRUNED_PIXELS);
   }
 
   layers(): string[] {
@@ -115,7 +124,7 @@ export class OrtEngine implements Engine {
   }
 
   /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones, the last few). */
-  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number]): GradientEntry {
+  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
     const size = this.graphs.sized ? `${inputHW.join('x')}|` : '';
     const key = `${size}${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;
     let e = this.gradientSessions.get(key);
@@ -124,11 +133,16 @@ export class OrtEngine implements Engine {
       this.gradientSessions.delete(key);
     } else {
       const bytes = this.graphs.gradient(layer, preRelu, channels ?? undefined, inputHW).bytes;
-      e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false };
+      e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false, pixels: 0 };
     }
+    e.pixels = batch * inputHW[0] * inputHW[1];
     this.gradientSessions.set(key, e);
+    // Least recently used first; the one just asked for (last) always stays.
     const pruned = [...this.gradientSessions].filter(([k]) => !k.endsWith('|all'));
-    for (const [k, old] of pruned.slice(0, Math.max(0, pruned.length - PRUNED_SESSIONS))) {
+    let kept = pruned.reduce((sum, [, x]) => sum + x.pixels, 0);
+    for (const [k, old] of pruned.slice(0, -1)) {
+      if (kept <= this.keepPixels) break;
+      kept -= old.pixels;
       this.gradientSessions.delete(k);
       old.evicted = true;
       if (old.busy === 0) void old.session.then((x) => x.release(), () => undefined);
@@ -179,7 +193,7 @@ export class OrtEngine implements Engine {
     // objective's gradient (its own shortcut, or tfjs), on the full graph.
     const isConv = this.spec.layers.find((l) => l.name === layer)?.kind === 'conv';
     const channels = this.prune && isConv && objective.linear && objective.channels ? objective.channels : null;
-    const entry = this.gradient(layer, preRelu, channels, [images.shape[1], images.shape[2]]);
+    const entry = this.gradient(layer, preRelu, channels, [images.shape[1], images.shape[2]], images.shape[0]);
     let dAct: Float32Array;
     let values: Float32Array | null = null;
     let shape: number[];

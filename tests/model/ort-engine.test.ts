@@ -4,6 +4,7 @@ import { initBackend } from '../../generator/model/backend.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import type { Objective } from '../../generator/model/engine.ts';
+import { kerasGraphs } from '../../generator/model/graph-net.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -127,6 +128,25 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
       const want = await unpruned.inputGradient(x, 'block2_conv2', o, { preRelu: true });
       expect(relL2(got[i].grad.data, want.grad.data)).toBeLessThanOrEqual(1e-5);
     }
+  });
+
+  it('keep the gradient sessions used last within a pixel budget: every side of a render when they fit, the least recently used out first', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const graphs = kerasGraphs(vgg19, w);
+    const built: string[] = [];
+    const counting = { ...graphs, gradient: (...a: Parameters<typeof graphs.gradient>) => (built.push(`${a[2]}@${a[3][0]}`), graphs.gradient(...a)) };
+    const sides = [20, 21, 22, 23, 24, 25];
+    // Room for one channel set at all six sides and a bit.
+    const e = await OrtEngine.fromGraphs(vgg19, counting, { keepPixels: sides.reduce((s, x) => s + x * x, 0) + 200 });
+    const step = (units: number[], side: number) => e.inputGradient(randomImages(1, side, side), 'block1_conv2', channel(units), { preRelu: true });
+    for (const side of [...sides, ...sides]) await step([1], side); // six sides, twice: each built once
+    expect(built).toEqual(sides.map((s) => `1@${s}`));
+    await step([2], 20); // evicts [1]@20, the least recently used, to make room
+    await step([1], 25);
+    await step([1], 21);
+    await step([1], 20);
+    expect(built.slice(6)).toEqual(['2@20', '1@20']);
+    e.dispose();
   });
 
   it('render the same feature visualizations for the same seed (pixels within 1e-5)', async () => {
