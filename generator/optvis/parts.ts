@@ -7,10 +7,13 @@
 //                    adjoint that carries their gradient back to the images, summed over the views;
 //   optimizer        Adam or NAdam (adam.ts).
 import type { ImageModel, ImageModelChoice } from './image-model.ts';
-import { createImageModel } from './image-model.ts';
+import { createImageModel, createMacoImageModel } from './image-model.ts';
 import { initSpectrum } from './param.ts';
-import { prng, seedOf } from './random.ts';
+import { gaussian, prng, seedOf } from './random.ts';
 import { planWarp, sampleTransform, type TransformConfig, warpAdjoint, warpForward } from './transform.ts';
+
+export const PARAMS = ['fourier', 'maco'] as const;
+export type ParamName = (typeof PARAMS)[number];
 
 export interface ParamPart {
   /** The parameters, moved in place by the optimizer. */
@@ -40,6 +43,17 @@ export type InitSource = (i: number) => () => number;
 export async function fourierParam(n: number, size: number, init: InitSource, use?: ImageModelChoice): Promise<ParamPart> {
   const params = initSpectrum(n, size, size, init);
   return { params, model: await createImageModel(n, size, { use }) };
+}
+
+/**
+ * MACO's parametrization: phases N(0, 1) [n, 3, size, size/2+1] under a fixed magnitude (maco-ir.ts);
+ * onnxruntime only.
+ */
+export async function macoParam(n: number, size: number, magnitude: Float32Array, init: InitSource): Promise<ParamPart> {
+  const per = 3 * size * (Math.floor(size / 2) + 1);
+  const params = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) params.set(gaussian(init(i), per, 1), i * per);
+  return { params, model: await createMacoImageModel(n, size, magnitude) };
 }
 
 /**

@@ -7,10 +7,12 @@ import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
 import { createOptimizer, type OptimizerName } from './adam.ts';
+import { type CropSettings, cropTransform } from './crops.ts';
 import type { ImageModelChoice } from './image-model.ts';
+import { ImportanceAccumulator } from './importance.ts';
 import type { LrSchedule } from './recipes.ts';
 import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
-import { fourierParam, type ParamPart, type TransformPart, warpTransform } from './parts.ts';
+import { fourierParam, macoParam, type ParamName, type ParamPart, type TransformPart, warpTransform } from './parts.ts';
 import { prng, seedOf } from './random.ts';
 import { STANDARD_TRANSFORMS, type TransformConfig } from './transform.ts';
 
@@ -30,6 +32,14 @@ export interface RenderSettings {
   imageModel?: ImageModelChoice;
   /** Default adam (Lucid's). */
   optimizer?: OptimizerName;
+  /** The parametrization: Lucid's Fourier spectra (default) or MACO's phase, which needs `magnitude`. */
+  param?: ParamName;
+  /** MACO's fixed magnitude [3, size, size/2+1] (maco-spectrum.ts). */
+  magnitude?: Float32Array;
+  /** The views each step: MACO's crops when given, else Lucid's warp (`transforms`). */
+  crops?: CropSettings;
+  /** When given, each image also gets its importance map (importance.ts), clipped at this percentile. */
+  importance?: number;
 }
 
 /** The learning rate of step `step` (0-based) of `steps`. */
@@ -70,6 +80,8 @@ export interface RenderedImage {
   curvePre: number[];
   /** On the final untransformed image. */
   activation: UnitActivation;
+  /** size x size in [0, 1]: where |d objective / d image| was large over the steps (requests with `importance`). */
+  importance?: Float32Array;
 }
 
 export interface RenderResult {
@@ -82,8 +94,8 @@ export interface RenderResult {
 }
 
 /** Each image starts from its own seed, so its result does not depend on what shares the batch. */
-export function initSeed(seed: number, layer: string, unit: number, objective: string, index: number): number {
-  return seedOf('fourier-init', seed, layer, unit, objective, index);
+export function initSeed(seed: number, layer: string, unit: number, objective: string, index: number, param: ParamName = 'fourier'): number {
+  return seedOf(`${param}-init`, seed, layer, unit, objective, index);
 }
 
 /** Clear errors for an unknown layer or a unit out of range, before any work. */
@@ -131,9 +143,15 @@ export async function measureUnits(engine: Engine, pixels: NdArray, layer: strin
 /** The parts a request asks for (parts.ts). */
 async function createParts(req: RenderRequest): Promise<{ param: ParamPart; transform: TransformPart }> {
   const n = req.units.length;
-  const init = (i: number) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i]));
-  const param = await fourierParam(n, req.size, init, req.imageModel);
-  return { param, transform: warpTransform(req.size, req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms, req.seed) };
+  const kind = req.param ?? 'fourier';
+  const init = (i: number) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i], kind));
+  let param: ParamPart;
+  if (kind === 'maco') {
+    if (!req.magnitude) throw new AtlasError('a MACO visualization needs its magnitude spectrum', 'compute it with macoMagnitude (optvis/maco-spectrum.ts) from the dataset');
+    param = await macoParam(n, req.size, req.magnitude, init);
+  } else param = await fourierParam(n, req.size, init, req.imageModel);
+  const transform = req.crops ? cropTransform(req.size, req.crops, req.seed) : warpTransform(req.size, req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms, req.seed);
+  return { param, transform };
 }
 
 export async function render(engine: Engine, req: RenderRequest, onStep?: (step: number) => void): Promise<RenderResult> {
@@ -151,6 +169,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   const curves: number[][] = req.units.map(() => []);
   const curvesPre: number[][] = req.units.map(() => []);
   const timings = { image: 0, network: 0, update: 0, measure: 0 };
+  const importance = req.importance === undefined ? null : new ImportanceAccumulator(n, size);
   const record = async (rgb: Float32Array) => {
     const t = performance.now();
     const m = await measureUnits(engine, { data: rgb, shape: [n, size, size, 3] }, req.layer, req.units);
@@ -178,6 +197,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       t = performance.now();
       const dRgb = views.adjoint(grad.data);
       for (let i = 0; i < dRgb.length; i++) dRgb[i] *= 255;
+      importance?.add(dRgb);
       optimizer.ascend(params, await model.backward(params, rgb, dRgb), lrAt(req.lr, req.schedule ?? 'constant', step, req.steps));
       timings.update += (performance.now() - t) / 1000;
       onStep?.(step + 1);
@@ -193,6 +213,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         curve: curves[i],
         curvePre: curvesPre[i],
         activation: activation[i],
+        ...(importance ? { importance: importance.alpha(i, req.importance!) } : {}),
       })),
       seconds: (performance.now() - t0) / 1000,
       timings,
