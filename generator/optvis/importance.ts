@@ -48,5 +48,6 @@ export class ImportanceAccumulator {
 export async function encodeGrayPng(alpha: Float32Array, width: number, height: number): Promise<Buffer> {
   const bytes = Buffer.alloc(width * height);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(alpha[i] * 255)));
-  return sharp(bytes, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+  // One band is written as RGB unless its colour space says grey.
+  return sharp(bytes, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
 }

@@ -1,7 +1,8 @@
 // MACO's crops (resize by averaged bilinear samples, adjoint, noise, draws) and its importance maps.
 import { describe, expect, it } from 'vitest';
 import { cropTransform, planCrop, sampleCrops } from '../../generator/optvis/crops.ts';
-import { ImportanceAccumulator, percentile } from '../../generator/optvis/importance.ts';
+import sharp from 'sharp';
+import { encodeGrayPng, ImportanceAccumulator, percentile } from '../../generator/optvis/importance.ts';
 import { prng } from '../../generator/optvis/random.ts';
 import { warpAdjoint, warpForward } from '../../generator/optvis/transform.ts';
 
@@ -107,5 +108,13 @@ describe('importance maps', () => {
     const clip = percentile([1, 2, 3, 10], 80); // 5.8
     expect(Array.from(a)).toEqual([1, 2, 3, clip].map((v) => Math.fround(v / clip)));
     expect(Array.from(acc.alpha(0, 80))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('encodes a map as an 8-bit grayscale PNG, 0..1 -> 0..255', async () => {
+    const png = await encodeGrayPng(Float32Array.of(0, 0.5, 1, 0.25), 2, 2);
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height, meta.channels, meta.depth, meta.space]).toEqual([2, 2, 1, 'uchar', 'b-w']);
+    const { data } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    expect(Array.from(data)).toEqual([0, 128, 255, 64]);
   });
 });
