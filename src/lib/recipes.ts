@@ -10,7 +10,7 @@ export type Recipe = FvEntry['recipe'];
 /** What a tile shows: a full- or grid-recipe visualization, the top dataset crop, or nothing. */
 export type TileKind = Recipe | 'crop' | 'none';
 
-export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe' };
+export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe', maco: 'MACO recipe' };
 
 /** Objectives in the order the schema lists them (the generator's), for a stable page order. */
 const ORDER: readonly string[] = FvEntrySchema.shape.objective.options;
@@ -26,12 +26,12 @@ export function tileKind(t: Thumbnail | null): TileKind {
 /** The recipe of a visualization thumbnail, or null for a crop or no picture. */
 export function recipeOf(t: Thumbnail | null): Recipe | null {
   const k = tileKind(t);
-  return k === 'full' || k === 'grid' ? k : null;
+  return k === 'crop' || k === 'none' ? null : k;
 }
 
 /** How many of the layer's tiles show each kind of picture. */
 export function tileCounts(units: LayerUnit[]): Record<TileKind, number> {
-  const out: Record<TileKind, number> = { full: 0, grid: 0, crop: 0, none: 0 };
+  const out: Record<TileKind, number> = { full: 0, grid: 0, maco: 0, crop: 0, none: 0 };
   for (const u of units) out[tileKind(u.thumbnail)]++;
   return out;
 }
@@ -50,7 +50,7 @@ export function tileSettings(units: UnitJson[], recipe: Recipe): string[] {
   const counts = new Map<string, number>();
   for (const u of units) {
     if (tileKind(u.thumbnail) !== recipe) continue;
-    const entries = recipe === 'full' ? u.fv : u.grid;
+    const entries = recipe === 'full' ? u.fv : recipe === 'grid' ? u.grid : u.maco;
     const e = entries.channel ?? Object.values(entries)[0];
     if (!e) continue;
     const key = settingsText(e.settings);
