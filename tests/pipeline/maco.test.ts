@@ -101,7 +101,7 @@ describe('MACO in the pipeline', () => {
     const ok = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--recipe', 'maco', '--size', '32', '--steps', '4', '--out', cliOut, '--json', '--workers', '1', '--dataset', path.join(SHARED_DIR, 'datasets', 'imagenet-sample', 'n01440764')]);
     expect(ok.status, ok.stderr).toBe(0);
     const [o] = JSON.parse(ok.stdout);
-    expect(o).toMatchObject({ param: 'maco', optimizer: 'nadam', lr: 1, size: 32, maco: { crops: 3, input: 128 }, files: ['block1_conv2_4_channel.png'], importance: ['block1_conv2_4_channel_importance.png'] });
+    expect(o).toMatchObject({ param: 'maco', optimizer: 'nadam', lr: 1, size: 32, maco: { crops: 2, input: 128 }, files: ['block1_conv2_4_channel.png'], importance: ['block1_conv2_4_channel_importance.png'] });
     expect(existsSync(path.join(cliOut, 'block1_conv2_4_channel_importance.png'))).toBe(true);
   });
 });
