@@ -8,6 +8,7 @@ import { availableLayers, readKerasWeights } from '../../generator/model/keras-h
 import { resolveRuntime } from '../../generator/model/load.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
+import { MACO_SETTINGS } from '../../generator/optvis/recipes.ts';
 import { planJobs } from '../../generator/pipeline/job-plan.ts';
 import { STAGES, type Stage } from '../../generator/pipeline/jobs.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
@@ -65,7 +66,7 @@ describe('the device in job hashes and provenance', () => {
       hashesFor({ steps: 128 }),
       hashesFor({ lr: 0.5 }),
       hashesFor({ optimizer: 'adam' }),
-      hashesFor({ maco: { crops: 2 } }),
+      hashesFor({ maco: { crops: MACO_SETTINGS.crops + 1 } }),
       hashesFor({ maco: { box: [0.3, 0.6] } }),
       hashesFor({ maco: { noise: 0.02 } }),
       hashesFor({ maco: { input: 96 } }),
