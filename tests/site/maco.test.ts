@@ -45,10 +45,13 @@ describe('MACO visualizations', () => {
     expect(head).toContain(`${e.settings.maco!.crops} crops`);
     const img = maco.locator('figure img').first();
     await expect(img.getAttribute('src')).resolves.toBe(asset(e.images[0].file));
+    // Beside, not below: the two recipes' columns start on the same row, the MACO image right of the full one.
+    const col = async (r: string) => (await fv.locator(`.fv-recipe[data-recipe="${r}"]`).boundingBox())!;
+    expect(Math.abs((await col('maco')).y - (await col('full')).y)).toBeLessThan(2);
     const full = (await fv.locator('.fv-recipe[data-recipe="full"] img').first().boundingBox())!;
     const box = (await img.boundingBox())!;
-    expect(Math.abs(box.y - full.y)).toBeLessThan(2);
     expect(box.x).toBeGreaterThan(full.x + full.width);
+    expect(box.width).toBe(full.width);
     // The map is published and decodes.
     const res = await page.request.get(`${s.base}${asset(e.images[0].importance!)}`);
     expect(res.status()).toBe(200);
