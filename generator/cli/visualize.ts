@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { OPTIMIZERS, type OptimizerName } from '../optvis/adam.ts';
+import { macoMagnitude } from '../optvis/maco-spectrum.ts';
 import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
-import { LR_SCHEDULES, type LrSchedule, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
-import { DEFAULT_BATCH, visualize, writeImages } from '../optvis/visualize.ts';
+import { type ParamName, PARAMS } from '../optvis/parts.ts';
+import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
+import { DEFAULT_BATCH, visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
 import { progressBar } from './progress.ts';
@@ -17,6 +20,9 @@ interface Flags extends ModelFlags {
   lr?: number;
   schedule?: LrSchedule;
   transforms?: TransformScale;
+  param?: ParamName;
+  optimizer?: OptimizerName;
+  dataset?: string;
   seed: number;
   out: string;
   json?: boolean;
@@ -29,14 +35,21 @@ export function register(program: Command): void {
   addModelOptions(
     program
       .command('visualize')
-      .description('feature visualization: the image that excites a unit most (Fourier + decorrelated colour + transforms, Adam)')
+      .description("feature visualization: the image that excites a unit most (Lucid's Fourier + decorrelated colour + transforms, Adam; or MACO's phase + crops, NAdam)")
       .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
       .requiredOption('--unit <units>', 'unit(s): 8, or 0-15, or 3,5,8', unitList)
       .addOption(new Option('--objective <name>', 'what to optimize').choices([...OBJECTIVES]).default('channel'))
-      .addOption(new Option('--recipe <name>', "settings preset: full = Lucid's 128 px x 512 steps, grid = the layer atlases' cheap one (README)").choices([...RECIPE_NAMES]).default('full'))
-      .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64)', positiveInt)
-      .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128)', positiveInt)
-      .option('--lr <rate>', 'Adam learning rate (default: the recipe\'s, 0.05 / 0.3)', positiveNumber)
+      .addOption(
+        new Option('--recipe <name>', "settings preset: full = Lucid's 128 px x 512 steps, grid = the layer atlases' cheap one, maco = Fel et al.'s MACO at 256 px (README)")
+          .choices([...RECIPE_NAMES])
+          .default('full'),
+      )
+      .addOption(new Option('--param <name>', "parametrization: Lucid's Fourier spectra or MACO's phase with the dataset's magnitude spectrum and its crops (default: the recipe's)").choices([...PARAMS]))
+      .addOption(new Option('--optimizer <name>', "default: the recipe's (adam; maco: nadam)").choices([...OPTIMIZERS]))
+      .option('--dataset <dir>', "MACO's magnitude spectrum comes from this image folder (default $ATLAS_DATASET_DIR); cached in <out>/.cache")
+      .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64 / 256)', positiveInt)
+      .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128 / 256)', positiveInt)
+      .option('--lr <rate>', 'learning rate (default: the recipe\'s, 0.05 / 0.3 / 1)', positiveNumber)
       .addOption(new Option('--schedule <name>', 'learning rate over the steps (default: the recipe\'s)').choices([...LR_SCHEDULES]))
       .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)
@@ -51,6 +64,20 @@ export function register(program: Command): void {
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms };
+    const param = flags.param ?? r.param;
+    const optimizer = flags.optimizer ?? r.optimizer;
+    // MACO on another recipe keeps that recipe's size, steps and rate, with MACO's crops.
+    const maco = param === 'maco' ? (r.maco ?? MACO_SETTINGS) : undefined;
+    let magnitude: Float32Array | undefined;
+    if (maco) {
+      const { datasetDigest, openDataset, resolveDatasetPath } = await import('../dataset/source.ts');
+      const ds = openDataset(resolveDatasetPath(flags.dataset), { warn: (m) => log(`warning: ${m}`) });
+      const images = progressBar('images');
+      const spectrum = await macoMagnitude(flags.out, { digest: await datasetDigest(ds), files: ds.images.map((im) => im.file) }, settings.size, (d, t) => images.update(d, t));
+      images.stop();
+      log(`MACO magnitude spectrum at ${settings.size} px: ${spectrum.cached ? 'cached' : 'computed'} from ${spectrum.images} images of ${ds.root}`);
+      magnitude = spectrum.magnitude;
+    }
     const results = await visualize({
       model,
       layer: flags.layer,
@@ -62,12 +89,15 @@ export function register(program: Command): void {
       batch: flags.batch ?? r.batch,
       workers: flags.workers,
       objectiveOptions: { relu: flags.postRelu },
+      optimizer,
+      ...(maco ? { param: 'maco' as const, magnitude, crops: maco, importance: maco.importance } : {}),
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.stop();
     const out = [];
     for (const v of results) {
       const files = await writeImages(v, flags.out);
+      const importance = await writeImportance(v, flags.out);
       out.push({
         layer: v.layer,
         unit: v.unit,
@@ -77,6 +107,9 @@ export function register(program: Command): void {
         lr: settings.lr,
         schedule: settings.schedule,
         transforms: settings.transforms,
+        param,
+        optimizer,
+        ...(maco ? { maco } : {}),
         seed: v.seed,
         activation: v.activation,
         curve: v.curve,
@@ -84,6 +117,7 @@ export function register(program: Command): void {
         batch: v.batch,
         imageModel: v.imageModel,
         files: files.map((f) => path.relative(flags.out, f)),
+        ...(maco ? { importance: importance.map((f) => path.relative(flags.out, f)) } : {}),
         images: v.images.map((im) => ({ index: im.index, activation: im.activation })),
       });
     }

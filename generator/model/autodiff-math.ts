@@ -1,7 +1,8 @@
 // Backward rules of the arithmetic ops: elementwise (with ONNX broadcasting), matrix products,
 // reductions and constant-index gathers. The network graphs use few of them (Add, a dense layer's
-// MatMul); feature visualization's image side (an inverse DFT as matrix products, a sigmoid) and its
-// diversity penalty (Gram matrices, norms) are made of them, so one differentiator derives those too.
+// MatMul); feature visualization's image sides (an inverse DFT as matrix products, a sigmoid; MACO's
+// cos/sin of the phase and standardizations) and its diversity penalty (Gram matrices, norms) are made
+// of them, so one differentiator derives those too.
 import { AtlasError } from '../errors.ts';
 import { attrInt, attrInts, type IrNode, reduceAxes } from './ir.ts';
 import type { Rule, RuleContext } from './autodiff-rules.ts';
@@ -41,6 +42,12 @@ const max: Rule = (c, n, dy, needs) => {
 };
 
 const neg: Rule = (c, _n, dy) => [c.g.op('Neg', [dy])];
+
+// cos' = -sin and sin' = cos, from the input (MACO's phase -> spectrum: a few thousand elements, so
+// recomputing the other function is cheaper than threading it through from the forward pass).
+const cos: Rule = (c, n, dy) => [c.g.op('Neg', [c.g.op('Mul', [dy, c.g.op('Sin', [c.values.get(n.inputs[0])])])])];
+
+const sin: Rule = (c, n, dy) => [c.g.op('Mul', [dy, c.g.op('Cos', [c.values.get(n.inputs[0])])])];
 
 // The derivative from the forward output, s' = s (1 - s): nothing is recomputed.
 const sigmoid: Rule = (c, n, dy) => {
@@ -106,6 +113,8 @@ export const MATH_RULES: Readonly<Record<string, Rule>> = {
   Div: div,
   Max: max,
   Neg: neg,
+  Cos: cos,
+  Sin: sin,
   Sigmoid: sigmoid,
   MatMul: matMul,
   ReduceSum: reduceSum,

@@ -59,6 +59,8 @@ function nodeShapes(n: IrNode, ins: number[][], g: IrGraph): number[][] {
     case 'Softmax':
     case 'Sigmoid':
     case 'Neg':
+    case 'Cos':
+    case 'Sin':
       return [x];
     case 'Conv':
     case 'MaxPool':

@@ -2,7 +2,8 @@
 // sigmoid -> RGB in (0, 1), and its adjoint. It runs on every step next to the network, so it has two
 // implementations: ONNX graphs on onnxruntime (multi-threaded native matrix products; the default when
 // onnxruntime loads) and tfjs (the fallback, differentiated by tfjs). Both take and return typed arrays,
-// so the optimizer and the transforms are plain loops.
+// so the optimizer and the transforms are plain loops. MACO's image side (phase -> RGB, maco-ir.ts) runs
+// on onnxruntime only: its adjoint comes from the differentiator, and there is no tfjs copy of it.
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors.ts';
 import { errorLine, warnFallback } from '../log.ts';
@@ -52,6 +53,21 @@ export async function createImageModel(n: number, size: number, opts: ImageModel
     }
   }
   return new TfjsImageModel(n, size, opts.decay ?? 1);
+}
+
+/** MACO's image side for n images of side `size` and a magnitude [3, size, size/2+1]; needs onnxruntime. */
+export async function createMacoImageModel(n: number, size: number, magnitude: Float32Array): Promise<ImageModel> {
+  let ort;
+  try {
+    ort = await loadOrt();
+  } catch (e) {
+    throw new AtlasError(
+      `MACO feature visualization needs onnxruntime, which cannot be loaded here (${errorLine(e)})`,
+      'reinstall onnxruntime-node (npm ci), or use the Fourier parametrization (--param fourier; recipes full and grid), which falls back to tfjs',
+    );
+  }
+  const { OrtImageModel } = await import('./image-ort.ts');
+  return OrtImageModel.maco(ort, n, size, magnitude);
 }
 
 /** The tfjs implementation: the forward as tfjs ops, the backward by tfjs's autodiff. */

@@ -1,17 +1,20 @@
-// The optimization loop (Lucent's render_vis): Fourier parameters -> decorrelated colour -> sigmoid ->
-// random transforms -> x255 -> network; Adam ascends the objective. The network is only reached through
-// the Engine interface, which returns d(objective)/d(input); the image model (image-model.ts) and the
-// warp's adjoint carry that gradient back to the spectra. Everything between them is typed arrays.
+// The optimization loop (Lucent's render_vis), one for every parametrization, per-step transform and
+// optimizer (parts.ts): params -> image model -> RGB in (0, 1) -> the step's views (Lucid's warp, or
+// MACO's crops) -> x255 -> network; the optimizer ascends the objective. The network is only reached
+// through the Engine interface, which returns d(objective)/d(input); the views' adjoint and the image
+// model carry that gradient back to the parameters. Everything between them is typed arrays.
 import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
 import type { Engine, NdArray } from '../model/engine.ts';
-import { Adam } from './adam.ts';
-import { createImageModel, type ImageModelChoice } from './image-model.ts';
+import { createOptimizer, type OptimizerName } from './adam.ts';
+import { type CropSettings, cropTransform } from './crops.ts';
+import type { ImageModelChoice } from './image-model.ts';
+import { ImportanceAccumulator } from './importance.ts';
 import type { LrSchedule } from './recipes.ts';
 import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
-import { initSpectrum } from './param.ts';
+import { fourierParam, macoParam, type ParamName, type ParamPart, type TransformPart, warpTransform } from './parts.ts';
 import { prng, seedOf } from './random.ts';
-import { planWarp, sampleTransform, STANDARD_TRANSFORMS, type TransformConfig, warpAdjoint, warpForward } from './transform.ts';
+import { STANDARD_TRANSFORMS, type TransformConfig } from './transform.ts';
 
 export interface RenderSettings {
   size: number;
@@ -27,6 +30,16 @@ export interface RenderSettings {
   objectiveOptions?: ObjectiveOptions;
   /** Where the image side runs (default auto: onnxruntime when it loads, else tfjs). */
   imageModel?: ImageModelChoice;
+  /** Default adam (Lucid's). */
+  optimizer?: OptimizerName;
+  /** The parametrization: Lucid's Fourier spectra (default) or MACO's phase, which needs `magnitude`. */
+  param?: ParamName;
+  /** MACO's fixed magnitude [3, size, size/2+1] (maco-spectrum.ts). */
+  magnitude?: Float32Array;
+  /** The views each step: MACO's crops when given, else Lucid's warp (`transforms`). */
+  crops?: CropSettings;
+  /** When given, each image also gets its importance map (importance.ts), clipped at this percentile. */
+  importance?: number;
 }
 
 /** The learning rate of step `step` (0-based) of `steps`. */
@@ -67,6 +80,8 @@ export interface RenderedImage {
   curvePre: number[];
   /** On the final untransformed image. */
   activation: UnitActivation;
+  /** size x size in [0, 1]: where |d objective / d image| was large over the steps (requests with `importance`). */
+  importance?: Float32Array;
 }
 
 export interface RenderResult {
@@ -79,8 +94,8 @@ export interface RenderResult {
 }
 
 /** Each image starts from its own seed, so its result does not depend on what shares the batch. */
-export function initSeed(seed: number, layer: string, unit: number, objective: string, index: number): number {
-  return seedOf('fourier-init', seed, layer, unit, objective, index);
+export function initSeed(seed: number, layer: string, unit: number, objective: string, index: number, param: ParamName = 'fourier'): number {
+  return seedOf(`${param}-init`, seed, layer, unit, objective, index);
 }
 
 /** Clear errors for an unknown layer or a unit out of range, before any work. */
@@ -125,23 +140,36 @@ export async function measureUnits(engine: Engine, pixels: NdArray, layer: strin
   });
 }
 
+/** The parts a request asks for (parts.ts). */
+async function createParts(req: RenderRequest): Promise<{ param: ParamPart; transform: TransformPart }> {
+  const n = req.units.length;
+  const kind = req.param ?? 'fourier';
+  const init = (i: number) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i], kind));
+  let param: ParamPart;
+  if (kind === 'maco') {
+    if (!req.magnitude) throw new AtlasError('a MACO visualization needs its magnitude spectrum', 'compute it with macoMagnitude (optvis/maco-spectrum.ts) from the dataset');
+    param = await macoParam(n, req.size, req.magnitude, init);
+  } else param = await fourierParam(n, req.size, init, req.imageModel);
+  const transform = req.crops ? cropTransform(req.size, req.crops, req.seed) : warpTransform(req.size, req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms, req.seed);
+  return { param, transform };
+}
+
 export async function render(engine: Engine, req: RenderRequest, onStep?: (step: number) => void): Promise<RenderResult> {
   const t0 = performance.now();
   checkUnits(engine, req.layer, req.units);
   const n = req.units.length;
   const { size } = req;
-  const transforms = req.transforms === undefined ? STANDARD_TRANSFORMS : req.transforms;
   const curveEvery = req.curveEvery ?? 16;
-  const spectrum = initSpectrum(n, size, size, (i) => prng(initSeed(req.seed, req.layer, req.units[i], req.objective, req.imageIndex[i])));
-  const model = await createImageModel(n, size, { use: req.imageModel });
-  // Transforms are drawn from the seed alone: every image of the batch sees the same sequence.
-  const rand = prng(seedOf('transforms', req.seed));
-  const objective = objectiveFor(req.objective, req.units, req.objectiveOptions);
-  // Adam as in Lucid (TF defaults: beta1 0.9, beta2 0.999, epsilon 1e-8).
-  const adam = new Adam(spectrum.length, req.lr, 0.9, 0.999, 1e-8);
+  const { param, transform } = await createParts(req);
+  const { params, model } = param;
+  // The network sees `copies` views of each image, view-major: image i's unit for every view.
+  const viewUnits = Array.from({ length: transform.copies }, () => req.units).flat();
+  const objective = objectiveFor(req.objective, viewUnits, req.objectiveOptions);
+  const optimizer = createOptimizer(req.optimizer ?? 'adam', params.length, req.lr);
   const curves: number[][] = req.units.map(() => []);
   const curvesPre: number[][] = req.units.map(() => []);
   const timings = { image: 0, network: 0, update: 0, measure: 0 };
+  const importance = req.importance === undefined ? null : new ImportanceAccumulator(n, size);
   const record = async (rgb: Float32Array) => {
     const t = performance.now();
     const m = await measureUnits(engine, { data: rgb, shape: [n, size, size, 3] }, req.layer, req.units);
@@ -155,26 +183,26 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   try {
     for (let step = 0; step < req.steps; step++) {
       let t = performance.now();
-      const rgb = await model.forward(spectrum);
+      const rgb = await model.forward(params);
       timings.image += (performance.now() - t) / 1000;
       if (step % curveEvery === 0) await record(rgb);
       t = performance.now();
-      const plan = transforms ? planWarp(size, sampleTransform(rand, transforms), transforms) : null;
-      const x = plan ? warpForward(plan, rgb, n) : Float32Array.from(rgb);
+      const views = transform.views(rgb, n);
+      const { x, side } = views;
       for (let i = 0; i < x.length; i++) x[i] *= 255;
-      const side = plan ? plan.outSize : size;
       timings.image += (performance.now() - t) / 1000;
       t = performance.now();
-      const { grad } = await engine.inputGradient({ data: x, shape: [n, side, side, 3] }, req.layer, objective, { preRelu: true });
+      const { grad } = await engine.inputGradient({ data: x, shape: [n * transform.copies, side, side, 3] }, req.layer, objective, { preRelu: true });
       timings.network += (performance.now() - t) / 1000;
       t = performance.now();
-      const dRgb = plan ? warpAdjoint(plan, grad.data, n) : Float32Array.from(grad.data);
+      const dRgb = views.adjoint(grad.data);
       for (let i = 0; i < dRgb.length; i++) dRgb[i] *= 255;
-      adam.ascend(spectrum, await model.backward(spectrum, rgb, dRgb), lrAt(req.lr, req.schedule ?? 'constant', step, req.steps));
+      importance?.add(dRgb);
+      optimizer.ascend(params, await model.backward(params, rgb, dRgb), lrAt(req.lr, req.schedule ?? 'constant', step, req.steps));
       timings.update += (performance.now() - t) / 1000;
       onStep?.(step + 1);
     }
-    const final = await model.forward(spectrum);
+    const final = await model.forward(params);
     const activation = await record(final);
     const per = size * size * 3;
     return {
@@ -185,6 +213,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
         curve: curves[i],
         curvePre: curvesPre[i],
         activation: activation[i],
+        ...(importance ? { importance: importance.alpha(i, req.importance!) } : {}),
       })),
       seconds: (performance.now() - t0) / 1000,
       timings,

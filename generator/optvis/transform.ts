@@ -59,7 +59,9 @@ export function sampleTransform(rand: () => number, cfg: TransformConfig = STAND
 export interface WarpPlan {
   inSize: number;
   outSize: number;
-  /** 4 taps per output pixel: flat input pixel index, or -1 for the pad colour. */
+  /** Taps per output pixel: 4 (one bilinear sample), or 4 per sample of an averaging resize (crops.ts). */
+  taps: number;
+  /** `taps` per output pixel: flat input pixel index, or -1 for the pad colour. */
   index: Int32Array;
   weight: Float32Array;
   padValue: number;
@@ -110,11 +112,12 @@ export function planWarp(size: number, t: TransformSample, cfg: TransformConfig 
       });
     }
   }
-  return { inSize: size, outSize: out, index, weight, padValue: cfg.padValue };
+  return { inSize: size, outSize: out, taps: 4, index, weight, padValue: cfg.padValue };
 }
 
 /** Applies a plan to n interleaved-RGB images [n, in, in, 3] -> [n, out, out, 3]. */
 export function warpForward(plan: WarpPlan, input: Float32Array, n: number): Float32Array {
+  const { taps } = plan;
   const inPix = plan.inSize * plan.inSize;
   const outPix = plan.outSize * plan.outSize;
   const out = new Float32Array(n * outPix * 3);
@@ -125,9 +128,9 @@ export function warpForward(plan: WarpPlan, input: Float32Array, n: number): Flo
       let r = 0;
       let g = 0;
       let bl = 0;
-      for (let k = 0; k < 4; k++) {
-        const idx = plan.index[p * 4 + k];
-        const w = plan.weight[p * 4 + k];
+      for (let k = 0; k < taps; k++) {
+        const idx = plan.index[p * taps + k];
+        const w = plan.weight[p * taps + k];
         if (idx < 0) {
           r += w * plan.padValue;
           g += w * plan.padValue;
@@ -149,6 +152,7 @@ export function warpForward(plan: WarpPlan, input: Float32Array, n: number): Flo
 
 /** The adjoint of warpForward's linear part: scatters output gradients back to the input pixels. */
 export function warpAdjoint(plan: WarpPlan, gradOut: Float32Array, n: number): Float32Array {
+  const { taps } = plan;
   const inPix = plan.inSize * plan.inSize;
   const outPix = plan.outSize * plan.outSize;
   const gin = new Float32Array(n * inPix * 3);
@@ -156,10 +160,10 @@ export function warpAdjoint(plan: WarpPlan, gradOut: Float32Array, n: number): F
     const ib = b * inPix * 3;
     const ob = b * outPix * 3;
     for (let p = 0; p < outPix; p++) {
-      for (let k = 0; k < 4; k++) {
-        const idx = plan.index[p * 4 + k];
+      for (let k = 0; k < taps; k++) {
+        const idx = plan.index[p * taps + k];
         if (idx < 0) continue;
-        const w = plan.weight[p * 4 + k];
+        const w = plan.weight[p * taps + k];
         const s = ib + idx * 3;
         gin[s] += w * gradOut[ob + p * 3];
         gin[s + 1] += w * gradOut[ob + p * 3 + 1];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../fsutil.ts';
 import { encodePng } from '../model/image.ts';
+import { encodeGrayPng } from './importance.ts';
 import { type LoadOptions, loadModel, wantsWorkers } from '../model/load.ts';
 import { WorkerPool, defaultWorkerCount } from '../parallel/pool.ts';
 import { DIVERSITY_GROUP, type ObjectiveName } from './objectives.ts';
@@ -29,6 +30,8 @@ export interface UnitImage {
   activation: UnitActivation;
   curve: number[];
   curvePre: number[];
+  /** size x size in [0, 1] (requests with `importance`: MACO's). */
+  importance?: Float32Array;
 }
 
 /** A unit's activation over its images, with the pre-ReLU curve (the JSON's `activation.pre.curve`). */
@@ -77,6 +80,11 @@ export function planBatches(opts: Pick<VisualizeOptions, 'layer' | 'units' | 'ob
       curveEvery: opts.curveEvery,
       objectiveOptions: opts.objectiveOptions,
       imageModel: opts.imageModel,
+      optimizer: opts.optimizer,
+      param: opts.param,
+      magnitude: opts.magnitude,
+      crops: opts.crops,
+      importance: opts.importance,
       layer: opts.layer,
       objective: opts.objective,
       units: chunk.flatMap((u) => Array(per).fill(u)),
@@ -90,7 +98,7 @@ function collect(req: RenderRequest, res: RenderResult): UnitVisualization[] {
   const byUnit = new Map<number, UnitImage[]>();
   for (const im of res.images) {
     const list = byUnit.get(im.unit) ?? [];
-    list.push({ index: im.index, pixels: im.pixels, activation: im.activation, curve: im.curve, curvePre: im.curvePre });
+    list.push({ index: im.index, pixels: im.pixels, activation: im.activation, curve: im.curve, curvePre: im.curvePre, ...(im.importance ? { importance: im.importance } : {}) });
     byUnit.set(im.unit, list);
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -172,6 +180,18 @@ export async function writeImages(v: UnitVisualization, dir: string): Promise<st
   for (const im of v.images) {
     const file = path.join(dir, imageFileName(v, im.index));
     writeFileAtomic(file, await encodePng(im.pixels, v.size, v.size));
+    files.push(file);
+  }
+  return files;
+}
+
+/** MACO's importance maps beside the images: `<layer>_<unit>_<objective>[_<i>]_importance.png` (8-bit grayscale). */
+export async function writeImportance(v: UnitVisualization, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const im of v.images) {
+    if (!im.importance) continue;
+    const file = path.join(dir, imageFileName(v, im.index).replace(/\.png$/, '_importance.png'));
+    writeFileAtomic(file, await encodeGrayPng(im.importance, v.size, v.size));
     files.push(file);
   }
   return files;

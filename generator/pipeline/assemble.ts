@@ -105,8 +105,9 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     for (let u = 0; u < units; u++) {
       const fv: Record<string, FvEntry> = {};
       const grid: Record<string, FvEntry> = {};
+      const maco: Record<string, FvEntry> = {};
       for (const o of OBJECTIVES) {
-        for (const [prefix, into] of [['fv', fv], ['grid', grid]] as const) {
+        for (const [prefix, into] of [['fv', fv], ['grid', grid], ['maco', maco]] as const) {
           const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `${prefix}-${o}.json`));
           if (raw) into[o] = FvEntry.parse(raw);
         }
@@ -121,7 +122,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       if (ex) for (const e of [...ex.top, ...ex.bottom, ...ex.negative]) fullRels.add(e.image);
       const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
       const crop = ex?.top[0]?.crop;
-      const thumbnail = await unitThumbnail(out, `${spec.id}/${layer}/${u}`, fv, grid, crop);
+      const thumbnail = await unitThumbnail(out, `${spec.id}/${layer}/${u}`, { full: fv, grid, maco }, crop);
       thumbnails.set(`${layer}:${u}`, thumbnail);
       const circuit = circuits?.units[u];
       const tuning: Record<string, TuningJson> = {};
@@ -138,6 +139,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         thumbnail,
         fv,
         grid,
+        maco,
         examples: ex
           ? {
               top: withFull(ex.top),
@@ -163,6 +165,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         firing_rate: ex?.firing_rate ?? null,
         fv: Object.keys(fv),
         grid: Object.keys(grid),
+        maco: Object.keys(maco),
         crop: crop ?? null,
       });
     }
@@ -228,7 +231,13 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         rf: l.rf,
         available: ctx.available.includes(l.name),
         generated: lj
-          ? { units: lj.units.length, fv: lj.units.filter((u) => u.fv.length > 0).length, grid: lj.units.filter((u) => u.grid.length > 0).length, examples: lj.units.filter((u) => u.firing_rate !== null).length }
+          ? {
+              units: lj.units.length,
+              fv: lj.units.filter((u) => u.fv.length > 0).length,
+              grid: lj.units.filter((u) => u.grid.length > 0).length,
+              maco: lj.units.filter((u) => u.maco.length > 0).length,
+              examples: lj.units.filter((u) => u.firing_rate !== null).length,
+            }
           : { units: 0, fv: 0, examples: 0 },
       };
     }),
@@ -238,7 +247,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       dataset: ctx.dataset ? { root: path.basename(ctx.dataset.root), digest: ctx.dataset.digest, images: ctx.dataset.images, skipped: ctx.dataset.dataset.skipped.length } : null,
       engine: ctx.engineName,
       backend: ctx.backend,
-      visualization: { ...ctx.config.visualization, overrides: ctx.config.overrides, grid: ctx.config.grid },
+      visualization: { ...ctx.config.visualization, overrides: ctx.config.overrides, grid: ctx.config.grid, maco: ctx.config.maco },
       versions: ctx.versions,
     },
   });

@@ -9,8 +9,10 @@ import { DEVICE_CHOICES } from '../model/device.ts';
 import { ENGINE_CHOICES } from '../model/load.ts';
 import { findLayer, isUnitLayer, type ModelSpec, unitCount } from '../model/spec.ts';
 import { missingLayersError } from '../model/weights-check.ts';
+import { OPTIMIZERS } from '../optvis/adam.ts';
 import { OBJECTIVES } from '../optvis/objectives.ts';
-import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, RECIPE_NAMES, TRANSFORM_SCALES } from '../optvis/recipes.ts';
+import { PARAMS } from '../optvis/parts.ts';
+import { FULL_RECIPE, GRID_RECIPE, LR_SCHEDULES, MACO_RECIPE, type MacoSettings, MACO_SETTINGS, RECIPE_NAMES, type Recipe, TRANSFORM_SCALES } from '../optvis/recipes.ts';
 import { TUNE_STIMULI } from '../stimuli/tuning.ts';
 
 const unitList = z.union([z.literal('all'), z.array(z.number().int().nonnegative())]);
@@ -26,16 +28,40 @@ const settingsShape = {
   batch: z.number().int().positive(),
   /** Learning rate over the steps: constant (Lucid) or cosine decay to lr / 10. */
   schedule: z.enum(LR_SCHEDULES),
-  /** Lucid's transforms in its pixels ('lucid') or scaled to the image size ('scaled'). */
+  /** Lucid's transforms in its pixels ('lucid') or scaled to the image size ('scaled'); the Fourier parametrization's views. */
   transforms: z.enum(TRANSFORM_SCALES),
+  /** 'fourier' (Lucid's spectra) or 'maco' (Fel et al.'s phase under the dataset's magnitude spectrum; its views are crops). */
+  param: z.enum(PARAMS),
+  optimizer: z.enum(OPTIMIZERS),
+  /** MACO's crops, noise and importance map (param 'maco'); any field overrides MACO_SETTINGS. */
+  maco: z
+    .object({
+      crops: z.number().int().min(1).max(32),
+      box: z.tuple([z.number().positive().max(2), z.number().positive().max(2)]).refine(([a, b]) => a <= b, 'box: [smallest, largest] crop side, as fractions of the image'),
+      noise: z.number().nonnegative(),
+      input: z.number().int().min(16).max(1024),
+      importance: z.number().min(0).max(100),
+    })
+    .partial()
+    .strict(),
 };
 const PartialSettings = z.object(settingsShape).partial().strict();
+type PartialSettings = z.output<typeof PartialSettings>;
+
+/** A recipe with a partial override: MACO's block merged field by field, and present only for param 'maco'. */
+export function withOverride<B extends Recipe>(base: B, v: PartialSettings): Omit<B, 'maco'> & Omit<PartialSettings, 'maco'> & { maco?: MacoSettings } {
+  const { maco: _, ...rest } = { ...base, ...v };
+  return rest.param === 'maco' ? { ...rest, maco: { ...MACO_SETTINGS, ...base.maco, ...v.maco } } : rest;
+}
 
 /** The full recipe's settings: Lucid's (optvis/recipes.ts FULL_RECIPE) where a field is not given. */
-export const VisualizationSettings = PartialSettings.transform((v) => ({ ...FULL_RECIPE, seed: 0, ...v }));
+export const VisualizationSettings = PartialSettings.transform((v) => withOverride({ ...FULL_RECIPE, seed: 0 }, v));
 
 /** The grid recipe's settings: the measured preset (GRID_RECIPE), any field overridable; seed: the visualization's unless set. */
-const GridSettings = PartialSettings.transform((g) => ({ ...GRID_RECIPE, ...g }));
+const GridSettings = PartialSettings.transform((g) => withOverride(GRID_RECIPE, g));
+
+/** The MACO recipe's settings (MACO_RECIPE), any field overridable; seed: the visualization's unless set. */
+const MacoRecipeSettings = PartialSettings.transform((m) => withOverride(MACO_RECIPE, m));
 
 export const AtlasConfig = z
   .object({
@@ -57,6 +83,8 @@ export const AtlasConfig = z
     visualization: VisualizationSettings.prefault({}),
     /** The grid recipe: layers with recipe 'grid' (seed: the visualization's unless set here). */
     grid: GridSettings.prefault({}),
+    /** The MACO recipe: featured units and circuit inputs that ask for 'maco' (seed: the visualization's unless set here). */
+    maco: MacoRecipeSettings.prefault({}),
     /** Per-unit overrides of the visualization settings, keyed "layer:unit". */
     overrides: z.record(z.string().regex(/^\w+:\d+$/), PartialSettings).default({}),
     examples: z.object({ top: z.number().int().positive().default(16) }).strict().default({ top: 16 }),
@@ -82,6 +110,8 @@ export const AtlasConfig = z
             layer: z.string(),
             unit: z.number().int().nonnegative(),
             objectives: z.array(objective).default([...OBJECTIVES]),
+            /** The recipes each objective is rendered at: Lucid's ('full', config.visualization) and/or MACO's ('maco', config.maco). */
+            recipes: z.array(z.enum(['full', 'maco'])).nonempty().default(['full']),
             /** Synthetic-stimulus tuning curves to measure (atlas tune), stored in the unit's data. */
             tuning: z.array(z.enum(TUNE_STIMULI)).default([]),
           })
@@ -99,6 +129,8 @@ export const AtlasConfig = z
             top: z.number().int().min(1).max(64).default(10),
             rank: z.enum(['weight', 'attribution']).default('weight'),
             visualizeInputs: z.boolean().default(true),
+            /** The recipes the visualized inputs get (their channel objective). */
+            inputRecipes: z.array(z.enum(['full', 'maco'])).nonempty().default(['full']),
           })
           .strict(),
       )
@@ -107,6 +139,7 @@ export const AtlasConfig = z
   .strict();
 
 export type AtlasConfig = z.infer<typeof AtlasConfig>;
+export type PartialVisualizationSettings = PartialSettings;
 export type VisualizationSettings = z.output<typeof VisualizationSettings>;
 
 /** Identity helper for atlas.config.ts files (types and completion). */
@@ -160,8 +193,13 @@ export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: str
     const [layer, u] = key.split(':');
     unit(`overrides["${key}"]`, layer, Number(u));
   }
-  if (config.circuits.some((c) => c.rank === 'attribution') && !config.dataset && !process.env.ATLAS_DATASET_DIR) {
+  const noDataset = !config.dataset && !process.env.ATLAS_DATASET_DIR;
+  if (config.circuits.some((c) => c.rank === 'attribution') && noDataset) {
     problems.push('circuits: rank "attribution" needs a dataset (set "dataset" or ATLAS_DATASET_DIR)');
+  }
+  const macoUsers = [...config.featured.filter((f) => f.recipes.includes('maco')), ...config.circuits.filter((c) => c.visualizeInputs && c.inputRecipes.includes('maco'))];
+  if ((macoUsers.length || config.layers.some((l) => l.recipe === 'maco')) && noDataset) {
+    problems.push("recipe 'maco' needs a dataset for its magnitude spectrum (set \"dataset\" or ATLAS_DATASET_DIR)");
   }
   if (problems.length) throw new AtlasError(`invalid configuration ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`, hint);
 }

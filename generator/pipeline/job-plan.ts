@@ -42,11 +42,18 @@ export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, stri
   }
   for (const t of plan.fv) {
     const files = fvFiles(t, spec);
+    // MACO's magnitude spectrum comes from the dataset (optvis/maco-spectrum.ts): its digest and size are inputs.
+    const maco = t.settings.param === 'maco' ? { dataset: dataset?.digest, datasetImages: dataset?.images } : {};
     jobs.push({
       layer: t.layer,
       unit: t.unit,
       fv: t,
-      job: job('fv', `fv:${t.layer}:${t.unit}:${t.objective}${t.recipe === 'grid' ? ':grid' : ''}`, { weights: w, engine, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, recipe: t.recipe, settings: t.settings }, [files.json, ...files.images]),
+      job: job(
+        'fv',
+        `fv:${t.layer}:${t.unit}:${t.objective}${t.recipe === 'full' ? '' : `:${t.recipe}`}`,
+        { weights: w, engine, imageModel: ctx.imageModel, layer: t.layer, unit: t.unit, objective: t.objective, recipe: t.recipe, settings: t.settings, ...maco },
+        [files.json, ...files.images, ...files.importance],
+      ),
     });
   }
   for (const t of plan.tuning) {

@@ -8,13 +8,13 @@ import { findLayer, type ModelSpec, unitCount } from '../model/spec.ts';
 import type { ObjectiveName } from '../optvis/objectives.ts';
 import type { RecipeName } from '../optvis/recipes.ts';
 import type { TuneStimulus } from '../stimuli/tuning.ts';
-import type { AtlasConfig, VisualizationSettings } from './config.ts';
+import { type AtlasConfig, type VisualizationSettings, withOverride } from './config.ts';
 
 export interface FvTask {
   layer: string;
   unit: number;
   objective: ObjectiveName;
-  /** 'full' (config.visualization and overrides) or 'grid' (config.grid): a unit may have both. */
+  /** 'full' (config.visualization and overrides), 'grid' (config.grid) or 'maco' (config.maco): a unit may have several. */
   recipe: RecipeName;
   settings: VisualizationSettings;
 }
@@ -46,7 +46,8 @@ export interface Plan {
 
 export function settingsFor(config: AtlasConfig, layer: string, unit: number, recipe: RecipeName = 'full'): VisualizationSettings {
   if (recipe === 'grid') return { ...config.grid, seed: config.grid.seed ?? config.visualization.seed };
-  return { ...config.visualization, ...(config.overrides[`${layer}:${unit}`] ?? {}) };
+  if (recipe === 'maco') return { ...config.maco, seed: config.maco.seed ?? config.visualization.seed };
+  return withOverride(config.visualization, config.overrides[`${layer}:${unit}`] ?? {});
 }
 
 export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): Plan {
@@ -65,14 +66,14 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
   const tuning: TuningTask[] = [];
   for (const f of config.featured) {
     layers.add(f.layer);
-    for (const o of f.objectives) addFv(f.layer, f.unit, o);
+    for (const o of f.objectives) for (const r of f.recipes) addFv(f.layer, f.unit, o, r);
     for (const stimulus of f.tuning) tuning.push({ layer: f.layer, unit: f.unit, stimulus });
   }
   const circuits: CircuitTask[] = config.circuits.map((c) => {
     const graph = circuitGraph(spec, weights, c.layer, c.unit, { top: c.top, depth: c.depth });
     const nodes = graph.nodes.filter((n) => n.layer !== INPUT_LAYER).map((n) => ({ layer: n.layer, unit: n.unit }));
     for (const n of nodes) layers.add(n.layer);
-    if (c.visualizeInputs) for (const n of graph.nodes.filter((n) => n.depth === 1 && n.layer !== INPUT_LAYER)) addFv(n.layer, n.unit, 'channel');
+    if (c.visualizeInputs) for (const n of graph.nodes.filter((n) => n.depth === 1 && n.layer !== INPUT_LAYER)) for (const r of c.inputRecipes) addFv(n.layer, n.unit, 'channel', r);
     addFv(c.layer, c.unit, 'channel');
     return { layer: c.layer, unit: c.unit, depth: c.depth, top: c.top, rank: c.rank, nodes };
   });
@@ -83,6 +84,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective) || a.recipe.localeCompare(b.recipe)),
     circuits,
     tuning,
-    featured: config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`),
+    // A unit may be listed twice (say, all objectives at one recipe, one objective at another).
+    featured: [...new Set(config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`))],
   };
 }

@@ -22,8 +22,10 @@ export interface TrackedJob {
 }
 
 /** A visualization's cost relative to the full recipe's (128 px, 512 steps, one image): steps x pixels x images. */
-export function fvCostScale(t: { objective: string; settings: { size: number; steps: number } }): number {
-  return (t.settings.steps / 512) * (t.settings.size / 128) ** 2 * (t.objective === 'diversity' ? 4 : 1);
+export function fvCostScale(t: { objective: string; settings: { size: number; steps: number; maco?: { crops: number; input: number } } }): number {
+  // The network's pixels per image-step: the image (warped), or MACO's crops at the network's input.
+  const pixels = t.settings.maco ? t.settings.maco.crops * (t.settings.maco.input / 128) ** 2 : (t.settings.size / 128) ** 2;
+  return (t.settings.steps / 512) * pixels * (t.objective === 'diversity' ? 4 : 1);
 }
 
 /** `1:02:03`, `4:05`, `0:07`. */

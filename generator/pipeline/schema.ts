@@ -26,11 +26,30 @@ export type Provenance = z.infer<typeof Provenance>;
  */
 const pre = z.object({ mean: z.number(), min: z.number(), max: z.number(), centre: z.number() });
 
+/** MACO's own settings (optvis/recipes.ts MacoSettings): its crops, their noise, its importance map's percentile. */
+const macoSettings = z.object({
+  /** Crops per image each step, each a square of side box[0]..box[1] of the image, resized to `input` px. */
+  crops: z.number(),
+  box: z.tuple([z.number(), z.number()]),
+  /** Gaussian and uniform noise on the crops, in (0, 1) pixel units. */
+  noise: z.number(),
+  input: z.number(),
+  /** The importance maps are clipped at this percentile, then divided by their max. */
+  importance: z.number(),
+});
+
 export const FvEntry = z.object({
   objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
-  /** 'full' (Lucid's recipe, config.visualization) or 'grid' (the cheap layer-atlas recipe, config.grid). */
-  recipe: z.enum(['full', 'grid']).default('full'),
-  images: z.array(z.object({ file: z.string(), activation: stats.extend({ pre: pre.optional() }) })),
+  /** 'full' (Lucid's recipe, config.visualization), 'grid' (the cheap layer-atlas recipe, config.grid) or 'maco' (config.maco). */
+  recipe: z.enum(['full', 'grid', 'maco']).default('full'),
+  images: z.array(
+    z.object({
+      file: z.string(),
+      activation: stats.extend({ pre: pre.optional() }),
+      /** MACO: the image's importance map, an 8-bit grayscale PNG of the image's size (alpha: 0 = unimportant, 255 = the clipped max). */
+      importance: z.string().optional(),
+    }),
+  ),
   /**
    * Post-ReLU mean/max of the unit on the final image(s), averaged over a diversity set; `pre` the
    * pre-ReLU values, with `pre.curve` the pre-ReLU channel mean every 16 steps (as `curve`).
@@ -44,7 +63,12 @@ export const FvEntry = z.object({
     lr: z.number(),
     seed: z.number(),
     schedule: z.enum(['constant', 'cosine']).default('constant'),
+    /** Lucid's warp (the Fourier parametrization's views; unused by MACO, whose views are its crops). */
     transforms: z.enum(['lucid', 'scaled']).default('lucid'),
+    /** The parametrization: Lucid's Fourier spectra, or MACO's phase under the dataset's magnitude spectrum. */
+    param: z.enum(['fourier', 'maco']).default('fourier'),
+    optimizer: z.enum(['adam', 'nadam']).default('adam'),
+    maco: macoSettings.optional(),
   }),
   provenance: Provenance,
 });
@@ -169,8 +193,8 @@ export type TuningJson = z.infer<typeof TuningJson>;
 export const Thumbnail = z.object({
   kind: z.enum(['fv', 'example', 'input']),
   file: z.string(),
-  /** Which visualization the picture shows (kind 'fv'). */
-  recipe: z.enum(['full', 'grid']).optional(),
+  /** Which visualization the picture shows (kind 'fv'): the full recipe's when the unit has one, else the grid's, else MACO's. */
+  recipe: z.enum(['full', 'grid', 'maco']).optional(),
   /** Its side in px, when the generator knows it. */
   size: z.number().optional(),
 });
@@ -186,6 +210,8 @@ export const UnitJson = z.object({
   fv: z.record(z.string(), FvEntry),
   /** Grid-recipe feature visualizations by objective (layer atlases), beside the full ones when both exist. */
   grid: z.record(z.string(), FvEntry).default({}),
+  /** MACO feature visualizations by objective (featured units and circuit inputs that ask for them). */
+  maco: z.record(z.string(), FvEntry).default({}),
   examples: UnitExamplesJson.nullable(),
   circuit: UnitCircuitJson.nullable(),
   /** Synthetic-stimulus tuning curves by stimulus (generator/stimuli/tuning.ts TuneResult), when generated. */
@@ -210,6 +236,8 @@ export const LayerJson = z.object({
       fv: z.array(z.string()),
       /** Objectives with a grid-recipe visualization. */
       grid: z.array(z.string()).default([]),
+      /** Objectives with a MACO visualization. */
+      maco: z.array(z.string()).default([]),
       /** The top dataset crop (shown on hover and by the layer page's toggle), or null. */
       crop: z.string().nullable().default(null),
     }),
@@ -230,7 +258,7 @@ export const ModelJson = z.object({
       params: z.number(),
       rf: z.object({ size: z.number(), stride: z.number(), offset: z.number() }).nullable(),
       available: z.boolean(),
-      generated: z.object({ units: z.number(), fv: z.number(), grid: z.number().default(0), examples: z.number() }),
+      generated: z.object({ units: z.number(), fv: z.number(), grid: z.number().default(0), maco: z.number().default(0), examples: z.number() }),
     }),
   ),
   classification: z.object({

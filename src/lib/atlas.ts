@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CircuitJson, LayerJson, Manifest, ModelJson, RunJson, SCHEMA, UnitJson } from '../../generator/pipeline/schema.ts';
 import { AtlasDataError, url } from './ids';
+import { allEntries } from './recipes';
 
 /** The version of the generated files' format this site reads. */
 export { SCHEMA };
@@ -117,9 +118,9 @@ export function unit(modelId: string, layerName: string, unitIndex: number): Uni
   return read(`${modelId}/${layerName}/${unitIndex}/unit.json`, UnitJson);
 }
 
-/** How many of a layer's units have a feature visualization of either recipe (the layer.json lists say so). */
+/** How many of a layer's units have a feature visualization of any recipe (the layer.json lists say so). */
 export function visualizedUnits(modelId: string, layerName: string): number {
-  return layer(modelId, layerName).units.filter((u) => u.fv.length + u.grid.length > 0).length;
+  return layer(modelId, layerName).units.filter((u) => u.fv.length + u.grid.length + u.maco.length > 0).length;
 }
 
 export function units(modelId: string, layerName: string): UnitJson[] {
@@ -156,7 +157,7 @@ export function thumbnailInfo(modelId: string, layerName: string, unitIndex: num
   else if (thumbnail.kind === 'example') natural = cropSize(modelId, layerName);
   else if (thumbnail.kind === 'fv') {
     const u = unit(modelId, layerName, unitIndex);
-    const entry = [...Object.values(u.fv), ...Object.values(u.grid)].find((e) => e.images.some((im) => im.file === thumbnail.file));
+    const entry = allEntries(u).find((e) => e.images.some((im) => im.file === thumbnail.file));
     natural = entry ? fvSize(entry) : null;
   }
   return { thumbnail, natural };

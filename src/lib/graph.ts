@@ -18,7 +18,7 @@ export interface GraphNode {
   thumb: string | null;
   thumbKind: 'fv' | 'example' | 'input' | null;
   /** For a feature visualization: the recipe it was made with (a layer atlas's grid pictures are cheaper). */
-  thumbRecipe: 'full' | 'grid' | null;
+  thumbRecipe: 'full' | 'grid' | 'maco' | null;
   /** The unit's page, if it has one. */
   href: string | null;
 }

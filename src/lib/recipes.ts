@@ -1,7 +1,8 @@
-// The two feature-visualization recipes as the site names them, and what a unit's picture is. A layer atlas
+// The feature-visualization recipes as the site names them, and what a unit's picture is. A layer atlas
 // renders every unit with the cheap grid recipe (config.grid) while featured units and circuit inputs get
-// Lucid's full recipe (config.visualization); pages say which one a picture is, since a 64 px, 128-step grid
-// image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
+// Lucid's full recipe (config.visualization), and may get MACO's (config.maco: the phase of a fixed,
+// natural-image magnitude spectrum) beside it; pages say which one a picture is, since a 64 px, 128-step
+// grid image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
 import type { FvEntry, LayerUnit, Thumbnail, UnitJson } from './atlas';
 import { FvEntry as FvEntrySchema } from '../../generator/pipeline/schema.ts';
 import { num } from './format';
@@ -10,7 +11,7 @@ export type Recipe = FvEntry['recipe'];
 /** What a tile shows: a full- or grid-recipe visualization, the top dataset crop, or nothing. */
 export type TileKind = Recipe | 'crop' | 'none';
 
-export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe' };
+export const RECIPE_LABEL: Record<Recipe, string> = { full: 'full recipe', grid: 'grid recipe', maco: 'MACO' };
 
 /** Objectives in the order the schema lists them (the generator's), for a stable page order. */
 const ORDER: readonly string[] = FvEntrySchema.shape.objective.options;
@@ -23,22 +24,39 @@ export function tileKind(t: Thumbnail | null): TileKind {
   return 'none';
 }
 
+/** A unit's visualizations of one recipe, by objective. */
+export function entriesOf(u: UnitJson, recipe: Recipe): Record<string, FvEntry> {
+  return recipe === 'full' ? u.fv : recipe === 'grid' ? u.grid : u.maco;
+}
+
 /** The recipe of a visualization thumbnail, or null for a crop or no picture. */
 export function recipeOf(t: Thumbnail | null): Recipe | null {
   const k = tileKind(t);
-  return k === 'full' || k === 'grid' ? k : null;
+  return k === 'crop' || k === 'none' ? null : k;
 }
 
 /** How many of the layer's tiles show each kind of picture. */
 export function tileCounts(units: LayerUnit[]): Record<TileKind, number> {
-  const out: Record<TileKind, number> = { full: 0, grid: 0, crop: 0, none: 0 };
+  const out: Record<TileKind, number> = { full: 0, grid: 0, maco: 0, crop: 0, none: 0 };
   for (const u of units) out[tileKind(u.thumbnail)]++;
   return out;
 }
 
-/** "64 px, 128 steps, lr 0.1 cosine": a recipe's settings in a few words (the lr with its schedule). */
+/**
+ * "64 px, 128 steps, lr 0.1 cosine": a recipe's settings in a few words (the lr with its schedule); MACO's
+ * adds its optimizer and its views ("NAdam, 3 crops of 25-30% -> 128 px").
+ */
 export function settingsText(s: FvEntry['settings']): string {
-  return `${s.size} px, ${s.steps} steps, lr ${s.lr} ${s.schedule}`;
+  const base = `${s.size} px, ${s.steps} steps, lr ${s.lr} ${s.schedule}`;
+  if (s.param !== 'maco' || !s.maco) return base;
+  const pct = (v: number) => Math.round(v * 100);
+  return `${base}, ${s.optimizer === 'nadam' ? 'NAdam' : 'Adam'}, ${s.maco.crops} crops of ${pct(s.maco.box[0])}-${pct(s.maco.box[1])}% -> ${s.maco.input} px`;
+}
+
+/** How an entry's images were transformed each step, in words (MACO's are its crops and noise, Lucid's a warp). */
+export function viewsText(s: FvEntry['settings']): string {
+  if (s.param === 'maco' && s.maco) return `crops with noise ${s.maco.noise}`;
+  return `transforms ${s.transforms}`;
 }
 
 /**
@@ -50,7 +68,7 @@ export function tileSettings(units: UnitJson[], recipe: Recipe): string[] {
   const counts = new Map<string, number>();
   for (const u of units) {
     if (tileKind(u.thumbnail) !== recipe) continue;
-    const entries = recipe === 'full' ? u.fv : u.grid;
+    const entries = entriesOf(u, recipe);
     const e = entries.channel ?? Object.values(entries)[0];
     if (!e) continue;
     const key = settingsText(e.settings);
@@ -59,11 +77,18 @@ export function tileSettings(units: UnitJson[], recipe: Recipe): string[] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
 }
 
-/** The unit's visualizations by objective, full recipe first, objectives in the generator's order. */
+const RECIPES: readonly Recipe[] = FvEntrySchema.shape.recipe.removeDefault().options;
+
+/** Every visualization of the unit, of any recipe. */
+export function allEntries(u: UnitJson): FvEntry[] {
+  return RECIPES.flatMap((r) => Object.values(entriesOf(u, r)));
+}
+
+/** The unit's visualizations by objective, full recipe first (then grid, then MACO), objectives in the generator's order. */
 export function fvByObjective(u: UnitJson): Array<{ objective: string; entries: FvEntry[] }> {
-  const names = [...new Set([...Object.keys(u.fv), ...Object.keys(u.grid)])];
+  const names = [...new Set(RECIPES.flatMap((r) => Object.keys(entriesOf(u, r))))];
   names.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
-  return names.map((objective) => ({ objective, entries: [u.fv[objective], u.grid[objective]].filter((e): e is FvEntry => e !== undefined) }));
+  return names.map((objective) => ({ objective, entries: RECIPES.map((r) => entriesOf(u, r)[objective]).filter((e): e is FvEntry => e !== undefined) }));
 }
 
 /** What the optimization reached, in the objective's own terms (pre-ReLU when recorded). */

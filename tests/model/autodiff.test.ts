@@ -371,6 +371,33 @@ describe('emitBackward: arithmetic (the image side and the diversity penalty are
     });
   });
 
+  it('Cos and Sin of computed values, over several periods (tfjs)', async () => {
+    const net = new Net([1, 3, 4, 4]);
+    const scale = net.w([3, 1, 1], Float32Array.of(3, -2.5, 4));
+    const p = net.op('Mul', ['x', scale]);
+    const r = await run(net, net.op('Mul', [net.op('Cos', [p]), net.op('Sin', [net.op('Add', [p, 'x'])])]));
+    await checkFd(r);
+    const k = tf.tensor3d(Float32Array.of(3, -2.5, 4), [3, 1, 1]);
+    checkTf(r, (x) => tf.mul(tf.cos(tf.mul(x, k)), tf.sin(tf.add(tf.mul(x, k), x))));
+  });
+
+  it("a standardization per image of the batch (MACO's), composed of ReduceSum, Mul, Sub, ReduceL2, Add and Div (tfjs)", async () => {
+    const net = new Net([1, 3, 4, 5]);
+    const m = 3 * 4 * 5;
+    const scalar = (v: number) => net.w([], Float32Array.of(v));
+    const mean = net.op('Mul', [net.op('ReduceSum', ['x', net.i64([1, 2, 3])], { keepdims: 1 }), scalar(1 / m)]);
+    const c = net.op('Sub', ['x', mean]);
+    const std = net.op('Mul', [net.op('ReduceL2', [c], { axes: [1, 2, 3], keepdims: 1 }), scalar(1 / Math.sqrt(m - 1))]);
+    // Shapes for batch 1, run at batch 2: the per-image statistics must not be summed over the batch.
+    const r = await run(net, net.op('Div', [c, net.op('Add', [std, scalar(1e-4)])]));
+    await checkFd(r);
+    checkTf(r, (x) => {
+      const centred = tf.sub(x, tf.mean(x, [1, 2, 3], true));
+      const sd = tf.sqrt(tf.div(tf.sum(tf.square(centred), [1, 2, 3], true), m - 1));
+      return tf.div(centred, tf.add(sd, 1e-4));
+    });
+  });
+
   it('Gather of a constant scalar index, negative or not (the real and imaginary halves of a spectrum)', async () => {
     const net = new Net([1, 3, 4]);
     const first = net.op('Gather', ['x', scalar(net, 0)], { axis: 1 });

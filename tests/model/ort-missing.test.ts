@@ -12,7 +12,7 @@ vi.mock('../../generator/model/ort.ts', async (importOriginal) => ({
 }));
 
 const { resolveEngine } = await import('../../generator/model/load.ts');
-const { createImageModel, resolveImageModel } = await import('../../generator/optvis/image-model.ts');
+const { createImageModel, createMacoImageModel, resolveImageModel } = await import('../../generator/optvis/image-model.ts');
 const { diversityPenalty } = await import('../../generator/optvis/objectives.ts');
 
 const stderr = captureStderr();
@@ -33,6 +33,14 @@ describe('without onnxruntime', () => {
     expect(stderr.lines).toEqual([
       'warning: the onnxruntime image side cannot be used (onnxruntime-node cannot be loaded: libonnxruntime.so.1: cannot open shared object file); using the tfjs image side of feature visualization',
     ]);
+  });
+
+  it('MACO, which has no tfjs image side, is an error saying it needs onnxruntime (no warning, no fallback)', async () => {
+    const err = await createMacoImageModel(1, 8, new Float32Array(3 * 8 * 5)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AtlasError);
+    expect((err as AtlasError).message).toMatch(/MACO feature visualization needs onnxruntime, which cannot be loaded here \(onnxruntime-node cannot be loaded/);
+    expect((err as AtlasError).hint).toMatch(/--param fourier/);
+    expect(stderr.lines).toEqual([]);
   });
 
   it('the diversity objective falls back to autodiff, with one warning over many steps', async () => {

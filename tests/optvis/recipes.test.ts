@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_RECIPE, GRID_RECIPE, transformsOf } from '../../generator/optvis/recipes.ts';
+import { FULL_RECIPE, GRID_RECIPE, MACO_RECIPE, RECIPES, transformsOf } from '../../generator/optvis/recipes.ts';
+import { fvCostScale } from '../../generator/pipeline/progress.ts';
 import { lrAt } from '../../generator/optvis/render.ts';
 import { scaledTransforms, STANDARD_TRANSFORMS, transformedSize } from '../../generator/optvis/transform.ts';
 
@@ -27,5 +28,16 @@ describe('recipes', () => {
     expect(lrAt(0.1, 'cosine', 99, 100)).toBeCloseTo(0.01, 12);
     const lrs = Array.from({ length: 100 }, (_, i) => lrAt(0.1, 'cosine', i, 100));
     expect(lrs.every((v, i) => i === 0 || v <= lrs[i - 1])).toBe(true);
+  });
+
+  it("maco is MACO's (phase, NAdam at lr 1, crops with noise), and the ETA weighs it by the network's pixels per step", () => {
+    expect(RECIPES.maco).toBe(MACO_RECIPE);
+    expect(MACO_RECIPE).toMatchObject({ param: 'maco', optimizer: 'nadam', lr: 1, schedule: 'constant' });
+    expect(MACO_RECIPE.maco!.box[0]).toBeLessThanOrEqual(MACO_RECIPE.maco!.box[1]);
+    expect([FULL_RECIPE.param, GRID_RECIPE.param, FULL_RECIPE.optimizer]).toEqual(['fourier', 'fourier', 'adam']);
+    // steps x crops x (input / 128)^2 against the full recipe's 512 steps of one 128 px image.
+    const m = MACO_RECIPE.maco!;
+    expect(fvCostScale({ objective: 'channel', settings: MACO_RECIPE })).toBeCloseTo((MACO_RECIPE.steps / 512) * m.crops * (m.input / 128) ** 2, 12);
+    expect(fvCostScale({ objective: 'channel', settings: FULL_RECIPE })).toBe(1);
   });
 });

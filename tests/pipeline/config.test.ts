@@ -6,7 +6,7 @@ import { availableLayers, readKerasWeights } from '../../generator/model/keras-h
 import { vgg19 } from '../../generator/model/spec.ts';
 import { checkConfig, loadConfig, parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
-import { GRID_RECIPE } from '../../generator/optvis/recipes.ts';
+import { GRID_RECIPE, MACO_RECIPE, MACO_SETTINGS } from '../../generator/optvis/recipes.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
 const weights = () => readKerasWeights(NOTOP_WEIGHTS(), vgg19);
@@ -15,8 +15,10 @@ describe('atlas config', () => {
   it('fills defaults', () => {
     const c = parseConfig({});
     expect(c.model).toBe('vgg19');
-    expect(c.visualization).toEqual({ size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4, schedule: 'constant', transforms: 'lucid' });
+    expect(c.visualization).toEqual({ size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4, schedule: 'constant', transforms: 'lucid', param: 'fourier', optimizer: 'adam' });
     expect(c.grid).toEqual(GRID_RECIPE);
+    expect(c.maco).toEqual(MACO_RECIPE);
+    expect(c.maco).toMatchObject({ param: 'maco', optimizer: 'nadam', lr: 1, maco: MACO_SETTINGS });
     expect(c.out).toBe('generated');
   });
 
@@ -86,7 +88,38 @@ describe('atlas config', () => {
       ['full', 128, 512],
       ['grid', GRID_RECIPE.size, 32],
     ]);
-    expect(() => parseConfig({ layers: [{ layer: 'block1_conv2', recipe: 'tiny' }] }, 'a.json')).toThrow(/a\.json: layers\.0\.recipe: .*"full"\|"grid"/);
+    expect(() => parseConfig({ layers: [{ layer: 'block1_conv2', recipe: 'tiny' }] }, 'a.json')).toThrow(/a\.json: layers\.0\.recipe: .*"full"\|"grid"\|"maco"/);
     expect(() => parseConfig({ grid: { schedule: 'step' } }, 'a.json')).toThrow(/a\.json: grid\.schedule/);
+  });
+
+  it('plans MACO beside Lucid for featured units and circuit inputs that ask for it, with partial MACO overrides', async () => {
+    const w = await weights();
+    const config = parseConfig({
+      visualization: { seed: 3 },
+      maco: { steps: 64, maco: { crops: 2 } },
+      featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel', 'negative'], recipes: ['full', 'maco'] }],
+      circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 2, inputRecipes: ['maco'] }],
+    });
+    const plan = planAtlas(config, vgg19, w);
+    const maco = plan.fv.filter((t) => t.recipe === 'maco');
+    expect(maco.map((t) => `${t.layer}:${t.unit}:${t.objective}`).filter((id) => id.startsWith('block2_conv1'))).toEqual(['block2_conv1:5:channel', 'block2_conv1:5:negative']);
+    // The circuit's two inputs get MACO alone; its root keeps the full recipe.
+    expect(maco.filter((t) => t.layer === 'block1_conv2')).toHaveLength(2);
+    expect(plan.fv.filter((t) => t.layer === 'block1_conv2' && t.recipe === 'full')).toHaveLength(0);
+    expect(maco[0].settings).toEqual({ ...MACO_RECIPE, steps: 64, seed: 3, maco: { ...MACO_SETTINGS, crops: 2 } });
+    expect(plan.fv.find((t) => t.recipe === 'full' && t.unit === 5)!.settings.maco).toBeUndefined();
+    // A Fourier recipe turned to MACO gets MACO's crops; a featured unit listed twice is featured once.
+    expect(parseConfig({ visualization: { param: 'maco' } }).visualization.maco).toEqual(MACO_SETTINGS);
+    const twice = parseConfig({ featured: [{ layer: 'block2_conv1', unit: 5 }, { layer: 'block2_conv1', unit: 5, objectives: ['channel'], recipes: ['maco'] }] });
+    expect(planAtlas(twice, vgg19, w).featured).toEqual(['vgg19/block2_conv1/5']);
+    expect(() => parseConfig({ maco: { maco: { box: [0.6, 0.4] } } }, 'a.json')).toThrow(/a\.json: maco\.maco\.box: box: \[smallest, largest\]/);
+    expect(() => parseConfig({ featured: [{ layer: 'block2_conv1', unit: 5, recipes: ['grid'] }] }, 'a.json')).toThrow(/a\.json: featured\.0\.recipes\.0/);
+    const saved = process.env.ATLAS_DATASET_DIR;
+    delete process.env.ATLAS_DATASET_DIR;
+    try {
+      expect(() => checkConfig(twice, vgg19, availableLayers(vgg19, w))).toThrow(/recipe 'maco' needs a dataset for its magnitude spectrum/);
+    } finally {
+      if (saved !== undefined) process.env.ATLAS_DATASET_DIR = saved;
+    }
   });
 });

@@ -8,6 +8,7 @@ import { availableLayers, readKerasWeights } from '../../generator/model/keras-h
 import { resolveRuntime } from '../../generator/model/load.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
+import { MACO_SETTINGS } from '../../generator/optvis/recipes.ts';
 import { planJobs } from '../../generator/pipeline/job-plan.ts';
 import { STAGES, type Stage } from '../../generator/pipeline/jobs.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
@@ -44,5 +45,35 @@ describe('the device in job hashes and provenance', () => {
     expect(provenance(gpu, 'fv', 'h', {}, false).engine).toBe('onnxruntime-cuda');
     const key = (engine: string) => cacheKey({ spec: vgg19, engine, weightsSha256: weights.sha256, datasetDigest: 'digest', layer: 'block2_conv1', k: 16 });
     expect(key(gpu.engineName)).not.toBe(key(cpu.engineName));
+  });
+
+  it("a MACO job's hash changes with the dataset digest and every MACO setting, a Fourier job's with neither; MACO's outputs include its importance maps", async () => {
+    const weights = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const code = Object.fromEntries(STAGES.map((s) => [s, 'v'])) as Record<Stage, string>;
+    const hashesFor = (maco: Record<string, unknown>, digest = 'digest') => {
+      const config = parseConfig({ maco, featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel'], recipes: ['full', 'maco'] }] });
+      const dataset = { root: '/d', digest, images: 10 } as StageContext['dataset'];
+      const ctx: StageContext = { config, spec: vgg19, weights, available: availableLayers(vgg19, weights), out: '/o', engineName: 'onnxruntime', load: {}, dataset, versions: {}, imageModel: 'onnxruntime' };
+      const jobs = planJobs(ctx, planAtlas(config, vgg19, weights), code);
+      return { maco: jobs.find((j) => j.job.id === 'fv:block2_conv1:5:channel:maco')!.job, full: jobs.find((j) => j.job.id === 'fv:block2_conv1:5:channel')!.job };
+    };
+    const base = hashesFor({});
+    expect(base.maco.outputs).toEqual(['vgg19/block2_conv1/5/maco-channel.json', 'vgg19/block2_conv1/5/maco-channel.png', 'vgg19/block2_conv1/5/maco-channel-importance.png']);
+    expect(base.full.outputs).toEqual(['vgg19/block2_conv1/5/fv-channel.json', 'vgg19/block2_conv1/5/fv-channel.png']);
+    const variants = [
+      hashesFor({}, 'other digest'),
+      hashesFor({ size: 192 }),
+      hashesFor({ steps: 128 }),
+      hashesFor({ lr: 0.5 }),
+      hashesFor({ optimizer: 'adam' }),
+      hashesFor({ maco: { crops: MACO_SETTINGS.crops + 1 } }),
+      hashesFor({ maco: { box: [0.3, 0.6] } }),
+      hashesFor({ maco: { noise: 0.02 } }),
+      hashesFor({ maco: { input: 96 } }),
+      hashesFor({ maco: { importance: 90 } }),
+    ];
+    const macoHashes = new Set([base.maco.hash, ...variants.map((v) => v.maco.hash)]);
+    expect(macoHashes.size).toBe(variants.length + 1);
+    for (const v of variants) expect(v.full.hash).toBe(base.full.hash);
   });
 });
