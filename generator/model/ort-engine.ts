@@ -123,7 +123,7 @@ export class OrtEngine implements Engine {
     return s;
   }
 
-  /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones, the last few). */
+  /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones within keepPixels, least recently used evicted). */
   private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
     const size = this.graphs.sized ? `${inputHW.join('x')}|` : '';
     const key = `${size}${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;

@@ -10,41 +10,56 @@ export interface Optimizer {
 export const OPTIMIZERS = ['adam', 'nadam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-function checkSizes(name: string, params: Float32Array, grad: Float32Array, expected: number): void {
-  if (grad.length !== params.length || params.length !== expected) {
-    throw new Error(`${name}: ${params.length} parameters and ${grad.length} gradients, expected ${expected}`);
-  }
-}
-
-/** Adam (Kingma & Ba): bias-corrected moments, epsilon outside the square root. */
-export class Adam implements Optimizer {
+/**
+ * Adam's moment estimates, shared by Adam and NAdam: each step updates m and v, then
+ * params += (onGrad * g + lr * (m / momentumScale)) / (sqrt(v / (1 - beta2^t)) + epsilon), where the two
+ * optimizers differ only in onGrad and momentumScale (Adam's arithmetic as tfjs's, unchanged).
+ */
+abstract class MomentOptimizer implements Optimizer {
   private readonly m: Float32Array;
   private readonly v: Float32Array;
-  private t = 0;
+  protected t = 0;
 
   constructor(
+    private readonly name: string,
     size: number,
-    private readonly lr: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly epsilon = 1e-8,
+    protected readonly lr: number,
+    protected readonly beta1: number,
+    private readonly beta2: number,
+    private readonly epsilon: number,
   ) {
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
   }
 
+  /** This step's weights (t already counts it): the gradient's, and the divisor of the momentum. */
+  protected abstract weights(lr: number): { onGrad: number; momentumScale: number };
+
   ascend(params: Float32Array, grad: Float32Array, lr = this.lr): void {
-    checkSizes('Adam', params, grad, this.m.length);
+    if (grad.length !== params.length || params.length !== this.m.length) {
+      throw new Error(`${this.name}: ${params.length} parameters and ${grad.length} gradients, expected ${this.m.length}`);
+    }
     this.t++;
     const { beta1: b1, beta2: b2, m, v } = this;
-    const c1 = 1 - b1 ** this.t;
+    const { onGrad, momentumScale } = this.weights(lr);
     const c2 = 1 - b2 ** this.t;
     for (let i = 0; i < params.length; i++) {
       const g = grad[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      params[i] += (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.epsilon);
+      params[i] += (onGrad * g + lr * (m[i] / momentumScale)) / (Math.sqrt(v[i] / c2) + this.epsilon);
     }
+  }
+}
+
+/** Adam (Kingma & Ba): bias-corrected moments, epsilon outside the square root. */
+export class Adam extends MomentOptimizer {
+  constructor(size: number, lr: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8) {
+    super('Adam', size, lr, beta1, beta2, epsilon);
+  }
+
+  protected weights(): { onGrad: number; momentumScale: number } {
+    return { onGrad: 0, momentumScale: 1 - this.beta1 ** this.t };
   }
 }
 
@@ -53,41 +68,18 @@ export class Adam implements Optimizer {
  * beta1 (1 - 0.5 * 0.96^(t * momentumDecay)) warms up over the steps; the step mixes the current
  * gradient (weight (1 - mu_t) / (1 - prod mu)) and the look-ahead momentum (mu_{t+1} / (1 - prod mu * mu_{t+1})).
  */
-export class NAdam implements Optimizer {
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
-  private t = 0;
+export class NAdam extends MomentOptimizer {
   private muProduct = 1;
 
-  constructor(
-    size: number,
-    private readonly lr: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly epsilon = 1e-8,
-    private readonly momentumDecay = 4e-3,
-  ) {
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+  constructor(size: number, lr: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, private readonly momentumDecay = 4e-3) {
+    super('NAdam', size, lr, beta1, beta2, epsilon);
   }
 
-  ascend(params: Float32Array, grad: Float32Array, lr = this.lr): void {
-    checkSizes('NAdam', params, grad, this.m.length);
-    this.t++;
-    const { beta1: b1, beta2: b2, m, v, t } = this;
-    const mu = b1 * (1 - 0.5 * 0.96 ** (t * this.momentumDecay));
-    const muNext = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * this.momentumDecay));
+  protected weights(lr: number): { onGrad: number; momentumScale: number } {
+    const mu = this.beta1 * (1 - 0.5 * 0.96 ** (this.t * this.momentumDecay));
+    const muNext = this.beta1 * (1 - 0.5 * 0.96 ** ((this.t + 1) * this.momentumDecay));
     this.muProduct *= mu;
-    const c2 = 1 - b2 ** t;
-    const onGrad = (lr * (1 - mu)) / (1 - this.muProduct);
-    const onMomentum = (lr * muNext) / (1 - this.muProduct * muNext);
-    for (let i = 0; i < params.length; i++) {
-      const g = grad[i];
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g * g;
-      const denom = Math.sqrt(v[i] / c2) + this.epsilon;
-      params[i] += (onGrad * g + onMomentum * m[i]) / denom;
-    }
+    return { onGrad: (lr * (1 - mu)) / (1 - this.muProduct), momentumScale: (1 - this.muProduct * muNext) / muNext };
   }
 }
 
