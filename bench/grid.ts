@@ -10,9 +10,12 @@ import { examplesForLayers } from '../generator/dataset/index.ts';
 import { writeJsonAtomic } from '../generator/fsutil.ts';
 import { encodePng } from '../generator/model/image.ts';
 import { FULL_RECIPE, GRID_RECIPE, recipe, type Recipe, transformsOf } from '../generator/optvis/recipes.ts';
-import { visualize, type UnitVisualization } from '../generator/optvis/visualize.ts';
+import { encodeGrayPng } from '../generator/optvis/importance.ts';
+import { visualize, type UnitVisualization, type VisualizeOptions } from '../generator/optvis/visualize.ts';
 
 const OUT = path.resolve(process.env.BENCH_GRID_OUT ?? 'bench-out/grid');
+/** The dataset examples both benches rank against (top 4 per unit: `bench -- maco` also measures the crops). */
+export const EXAMPLES_OUT = path.join(OUT, 'examples');
 /** 8 units per layer, evenly spread, the featured block3_conv4:166 among them. */
 export const GRID_BENCH_UNITS: Record<string, number[]> = {
   block2_conv2: Array.from({ length: 8 }, (_, i) => 5 + 16 * i),
@@ -34,21 +37,29 @@ const CANDIDATES: Record<string, Recipe> = {
   's48-96-lr0.4-cos': recipe(48, 96, 0.4, 'cosine'),
 };
 
-interface Rendered {
+export interface Rendered {
   unit: number;
   /** Pre-ReLU channel mean on the final image: what the channel objective maximizes. */
   mean: number;
+  /** Pre-ReLU value at the centre position (for MACO's 256 px image: the middle of what its crops see). */
+  centre: number;
   /** Post-ReLU max over positions: comparable with the dataset max. */
   max: number;
   seconds: number;
   png: string;
+  /** MACO's importance map (8-bit grayscale PNG). */
+  importance?: string;
 }
 
-async function renderAll(name: string, recipe: Recipe, layer: string, units: number[]): Promise<Rendered[]> {
+/**
+ * Renders the channel objective of `units` at `recipe` into <OUT>/<name>/, cached by recipe, units and
+ * `key` (what `extra` depends on beyond the recipe, e.g. MACO's magnitude spectrum).
+ */
+export async function renderAll(name: string, recipe: Recipe, layer: string, units: number[], extra: Partial<VisualizeOptions> = {}, extraKey = ''): Promise<Rendered[]> {
   const dir = path.join(OUT, name);
   mkdirSync(dir, { recursive: true });
   const cache = path.join(dir, `${layer}.json`);
-  const key = JSON.stringify({ recipe: { ...recipe, transforms: transformsOf(recipe) }, units });
+  const key = JSON.stringify({ recipe: { ...recipe, transforms: transformsOf(recipe) }, units, extraKey });
   if (existsSync(cache)) {
     const c = JSON.parse(readFileSync(cache, 'utf8')) as { key: string; results: Rendered[] };
     if (c.key === key) return c.results;
@@ -62,11 +73,19 @@ async function renderAll(name: string, recipe: Recipe, layer: string, units: num
     seed: 0,
     ...recipe,
     transforms: transformsOf(recipe),
+    ...extra,
     onResult: async (vs: UnitVisualization[]) => {
       for (const v of vs) {
         const png = path.join(dir, `${layer}_${v.unit}.png`);
-        writeFileSync(png, await encodePng(v.images[0].pixels, v.size, v.size));
-        results.push({ unit: v.unit, mean: v.activation.pre.mean, max: v.activation.max, seconds: v.seconds / v.batch, png });
+        const im = v.images[0];
+        writeFileSync(png, await encodePng(im.pixels, v.size, v.size));
+        let importance: string | undefined;
+        if (im.importance) {
+          importance = path.join(dir, `${layer}_${v.unit}_importance.png`);
+          writeFileSync(importance, await encodeGrayPng(im.importance, v.size, v.size));
+        }
+        const a = v.activation;
+        results.push({ unit: v.unit, mean: a.pre.mean, centre: a.pre.centre, max: a.max, seconds: v.seconds / v.batch, png, ...(importance ? { importance } : {}) });
       }
     },
   });
@@ -90,7 +109,7 @@ async function contactSheet(file: string, rows: Array<{ full: string; grid: stri
 export async function benchGrid(): Promise<void> {
   console.log('\ngrid recipe quality (channel objective): full = 128 px x 512 steps (Lucid)');
   const layers = Object.keys(GRID_BENCH_UNITS);
-  const ex = await examplesForLayers({ layers, top: 1, out: path.join(OUT, 'examples'), quiet: true });
+  const ex = await examplesForLayers({ layers, top: 4, out: EXAMPLES_OUT, quiet: true });
   const datasetMax = (layer: string, unit: number) => ex.get(layer)!.units[unit].top[0]?.activation ?? 0;
   const candidates = (process.env.BENCH_GRID_CANDIDATES ?? 'grid').split(',');
   const full = new Map<string, Rendered[]>();

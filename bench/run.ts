@@ -3,12 +3,13 @@
 import { benchCircuit } from './circuit.ts';
 import { benchDataset } from './dataset.ts';
 import { benchGrid } from './grid.ts';
+import { benchMaco } from './maco.ts';
 import { benchModel } from './model.ts';
 import { benchOptvis } from './optvis.ts';
 import { benchProfile } from './profile.ts';
 import { benchStimuli } from './stimuli.ts';
 
-const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli, profile: benchProfile, grid: benchGrid };
+const sections: Record<string, () => Promise<void>> = { model: benchModel, optvis: benchOptvis, circuit: benchCircuit, dataset: benchDataset, stimuli: benchStimuli, profile: benchProfile, grid: benchGrid, maco: benchMaco };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !sections[w]);
 if (unknown.length) {
@@ -16,5 +17,5 @@ if (unknown.length) {
   process.exit(2);
 }
 console.log(`circuit-atlas bench — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-// grid renders 24 units at the full recipe (~8 minutes, cached after): only when asked for.
-for (const name of wanted.length ? wanted : Object.keys(sections).filter((s) => s !== 'grid')) await sections[name]();
+// grid and maco render 24 units at the full recipe (and MACO's): tens of minutes, cached after; only when asked for.
+for (const name of wanted.length ? wanted : Object.keys(sections).filter((s) => s !== 'grid' && s !== 'maco')) await sections[name]();
