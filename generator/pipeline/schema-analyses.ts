@@ -1,0 +1,69 @@
+// The schemas of a unit's analyses beyond its pictures and examples: what drives a class, and its tuning
+// to synthetic stimuli. Part of the generated/ layout (schema.ts re-exports them; read through it).
+import { z } from 'zod';
+import { TUNE_STIMULI } from '../stimuli/tuning-result.ts';
+
+const num = z.number();
+const index = num.nullable().optional();
+
+/** A unit before the head's conv: its weight into the class's map (a 1x1 kernel's one number, else the kernel's sum). */
+const driver = z.object({ layer: z.string(), unit: num, weight: num });
+const attributed = driver.extend({ attribution: num });
+
+/**
+ * What drives a class (a unit of the logits layer): the units before the head's conv by weight,
+ * and by attribution over the class's dataset images (generator/circuit/class-drivers.ts).
+ */
+export const ClassDriversJson = z.object({
+  /** The class (the classifier's class index entry). */
+  class: z.object({ wnid: z.string(), label: z.string() }),
+  /** The head's conv, whose unit c is class c's map, and the layer its inputs come from. */
+  head: z.string(),
+  source: z.string(),
+  weight: z.object({ excitatory: z.array(driver), inhibitory: z.array(driver) }),
+  attribution: z
+    .object({
+      excitatory: z.array(attributed),
+      inhibitory: z.array(attributed),
+      /** The class's dataset images (relative paths), the mean logit over them and the gated bias's share of it. */
+      images: z.array(z.string()),
+      logit: num,
+      bias: num,
+      dataset: z.string(),
+    })
+    .nullable(),
+});
+export type ClassDriversJson = z.infer<typeof ClassDriversJson>;
+
+/**
+ * A tuning result (generator/stimuli/tuning.ts TuneResult; the site reads it through this schema too).
+ * What the site draws is required; the grids, discs and probe pass through.
+ */
+export const TuningJson = z
+  .object({
+    layer: z.string(),
+    unit: num,
+    stimulus: z.enum(TUNE_STIMULI),
+    orientation: z.object({ angles: z.array(num), pre: z.array(num), post: z.array(num), stimulus: z.record(z.string(), z.unknown()) }).passthrough(),
+    aspect: z
+      .object({ radius: num, width: num, ellipseSize: z.enum(['major', 'area']), aspects: z.array(num), angles: z.array(num), pre: z.array(num), post: z.array(num) })
+      .passthrough()
+      .optional(),
+    summary: z
+      .object({
+        preferred: z.record(z.string(), z.unknown()),
+        response: z.object({ pre: num, post: num }),
+        preferredOrientation: num.nullable(),
+        orientationPeriod: z.union([z.literal(180), z.literal(360)]),
+        orientationSelectivity: num.nullable(),
+        rotationInvariance: num.nullable(),
+        circleVsEllipse: index,
+        circleVsArc: index,
+        ringVsDisc: index,
+        curveVsLine: index,
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+export type TuningJson = z.infer<typeof TuningJson>;
