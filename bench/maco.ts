@@ -27,9 +27,12 @@ async function meanStats(files: string[]): Promise<ColourStats> {
 async function cell(file: string, alpha?: string): Promise<Buffer> {
   const img = sharp(file).removeAlpha().resize(CELL, CELL, { kernel: 'lanczos3' });
   if (!alpha) return img.png().toBuffer();
-  const a = await sharp(alpha).resize(CELL, CELL).extractChannel(0).raw().toBuffer();
+  // sharp joins channels before it resizes: resize both first, then join them as raw pixels.
+  const rgb = await img.raw().toBuffer();
+  const a = await sharp(alpha).resize(CELL, CELL, { kernel: 'lanczos3' }).extractChannel(0).raw().toBuffer();
+  const raw = { width: CELL, height: CELL, channels: 3 as const };
+  const rgba = await sharp(rgb, { raw }).joinChannel(a, { raw: { ...raw, channels: 1 } }).png().toBuffer();
   // Over white, as the unit page shows it.
-  const rgba = await img.joinChannel(a, { raw: { width: CELL, height: CELL, channels: 1 } }).png().toBuffer();
   return sharp({ create: { width: CELL, height: CELL, channels: 3, background: '#ffffff' } }).composite([{ input: rgba }]).png().toBuffer();
 }
 
