@@ -13,7 +13,8 @@ import { FULL_RECIPE, GRID_RECIPE, recipe, type Recipe, transformsOf } from '../
 import { encodeGrayPng } from '../generator/optvis/importance.ts';
 import { visualize, type UnitVisualization, type VisualizeOptions } from '../generator/optvis/visualize.ts';
 
-const OUT = path.resolve(process.env.BENCH_GRID_OUT ?? 'bench-out/grid');
+/** Where the grid and MACO benches write their renders, caches and contact sheets. */
+export const OUT = path.resolve(process.env.BENCH_GRID_OUT ?? 'bench-out/grid');
 /** The dataset examples both benches rank against (top 4 per unit: `bench -- maco` also measures the crops). */
 export const EXAMPLES_OUT = path.join(OUT, 'examples');
 /** 8 units per layer, evenly spread, the featured block3_conv4:166 among them. */

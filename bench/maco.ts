@@ -11,9 +11,8 @@ import { datasetDigest, openDataset, resolveDatasetPath } from '../generator/dat
 import { macoMagnitude } from '../generator/optvis/maco-spectrum.ts';
 import { FULL_RECIPE, MACO_RECIPE } from '../generator/optvis/recipes.ts';
 import { fileColourStats, type ColourStats } from './colour.ts';
-import { EXAMPLES_OUT, GRID_BENCH_UNITS, renderAll, type Rendered } from './grid.ts';
+import { EXAMPLES_OUT, GRID_BENCH_UNITS, OUT, renderAll, type Rendered } from './grid.ts';
 
-const OUT = path.resolve(process.env.BENCH_GRID_OUT ?? 'bench-out/grid');
 const CELL = 128;
 
 async function meanStats(files: string[]): Promise<ColourStats> {
