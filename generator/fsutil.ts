@@ -1,6 +1,6 @@
 // Atomic file writes: a temp file in the same folder, then rename, so that an interrupted run never
 // leaves a half-written output that a later run (or a reader) would take for a finished one.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -21,4 +21,13 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 1)}\n`);
+}
+
+/** A JSON file's content, or null when it is missing or unreadable (an output not generated yet). */
+export function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }

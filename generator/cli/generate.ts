@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { AtlasError } from '../errors.ts';
 import { loadConfig } from '../pipeline/config.ts';
+import { resolveBudget } from '../pipeline/budget.ts';
 import { generate } from '../pipeline/generate.ts';
 import { STAGES, type Stage } from '../pipeline/jobs.ts';
 import { parseDeviceChoice } from '../model/device.ts';
@@ -17,6 +18,7 @@ interface Flags {
   shard?: string;
   verbose?: boolean;
   device?: string;
+  budget?: string;
 }
 
 export function parseOnly(value: string | undefined): { layer: string; unit?: number } | undefined {
@@ -56,6 +58,7 @@ export function register(program: Command): void {
     .option('--out <dir>', "write into this folder instead of the config's out")
     .option('--force', 'rerun the selected jobs even if up to date')
     .option('--shard <i/N>', 'run a deterministic 1/N of the jobs (for N machines); combine with `atlas merge`')
+    .option('--budget <minutes|none>', "time budget in minutes: layer atlases run, deepest first, only while their estimate here fits (default: $ATLAS_BUDGET, else the config's budget)")
     .option('-v, --verbose', 'say what runs and what is skipped, and why')
     .addOption(deviceOption(undefined, "overrides the config's device"))
     .action(async (flags: Flags) => {
@@ -63,6 +66,7 @@ export function register(program: Command): void {
       const onlyStages = parseStages(flags.stages);
       const shard = parseShard(flags.shard);
       const { config, file } = await loadConfig(flags.config);
+      const budget = resolveBudget(flags.budget, config);
       if (flags.device) config.device = parseDeviceChoice(flags.device);
       if (flags.out) config.out = path.resolve(flags.out);
       if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
@@ -78,6 +82,7 @@ export function register(program: Command): void {
         stages: onlyStages,
         force: flags.force,
         shard,
+        budget,
         log: (m) => log(m),
         verbose: flags.verbose ? (m) => log(m) : undefined,
         progress: tty ? (d, t) => bar.update(Math.floor(d * 10) / 10, t) : undefined,
@@ -85,6 +90,7 @@ export function register(program: Command): void {
       });
       bar.stop();
       const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');
-      log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
+      const left = summary.budget.filter((d) => !d.admitted).map((d) => `${d.layer} (${d.recipe})`);
+      log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date${left.length ? `, layer atlases left out by the ${budget}-minute budget: ${left.join(', ')}` : ''}; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
     });
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { AtlasError } from '../errors.ts';
-import { writeFileAtomic } from '../fsutil.ts';
+import { readJson, writeFileAtomic } from '../fsutil.ts';
 import { loadImage } from '../model/image.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
 import { layerInfo, type ModelSpec, receptiveFields, unitCount } from '../model/spec.ts';
@@ -15,6 +15,7 @@ import type { Dataset } from '../dataset/source.ts';
 import type { LayerExamples } from '../dataset/types.ts';
 import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
+import { readBudgetRecord } from './budget.ts';
 import { unitThumbnail } from './thumbnails.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
 import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
@@ -37,14 +38,6 @@ export interface AssembleContext {
   dataset: DatasetInfo | null;
   versions: Record<string, string>;
   plan: Plan;
-}
-
-function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }
 
 /** Rewrites a file only when its content changes, so unchanged outputs keep their bytes and mtime. */
@@ -96,6 +89,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
   const digest = ctx.dataset?.digest ?? '';
 
   const drivers = classDriversOf(out, spec);
+  const budget = readBudgetRecord(out, spec.id);
   for (const layer of plan.layers) {
     const l = spec.layers.find((x) => x.name === layer)!;
     const units = unitCount(l);
@@ -170,7 +164,11 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       });
     }
     const shape = layerInfo(spec).find((x) => x.name === layer)!.shape;
-    const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits });
+    // A layer atlas the last budgeted run left out, while its pictures are still missing (a later run may have added them).
+    const omitted = (budget?.atlases ?? [])
+      .filter((d) => d.layer === layer && !d.admitted && layerUnits.filter((lu) => lu[d.recipe === 'full' ? 'fv' : (d.recipe as 'grid' | 'maco')].length > 0).length < d.units)
+      .map((d) => ({ recipe: d.recipe, units: d.units, pending: d.pending, estimateMinutes: d.estimate / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
+    const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits, omitted });
     layerJsons.set(layer, lj);
     writeIfChanged(path.join(out, spec.id, layer, 'layer.json'), lj);
   }

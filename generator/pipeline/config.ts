@@ -118,6 +118,12 @@ export const AtlasConfig = z
           .strict(),
       )
       .default([]),
+    /**
+     * Generation budget in minutes (budget.ts): everything else always runs, then each layer atlas,
+     * deepest first, only if its estimate here fits in what is left. null: no limit. Overridden by
+     * `atlas generate --budget` and $ATLAS_BUDGET.
+     */
+    budget: z.object({ minutes: z.number().positive() }).strict().nullable().default(null),
     /** Circuits to expand: the unit's top-k inputs, recursively to `depth`; `visualizeInputs` renders the first level's inputs. */
     circuits: z
       .array(

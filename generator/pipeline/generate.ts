@@ -8,6 +8,7 @@ import { availableLayers } from '../model/keras-h5.ts';
 import { getSpec, type LoadOptions, readWeights, resolveRuntime } from '../model/load.ts';
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
+import { admits, type AtlasDecision, describeDecision, duration, estimateAtlas, pendingAtlases, writeBudgetRecord } from './budget.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
 import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
@@ -42,6 +43,8 @@ export interface GenerateOptions {
   progressLine?: (line: string) => void;
   /** Seconds of silence before a status line inside long jobs; default $ATLAS_PROGRESS_INTERVAL or 30. */
   progressInterval?: number;
+  /** Budget in minutes (budget.ts); null: none; default: the config's. */
+  budget?: number | null;
   /** Each stage's code version; default: hashed from the project's sources (tests inject their own). */
   stageVersions?: Record<Stage, string>;
 }
@@ -50,6 +53,8 @@ export interface GenerateSummary {
   run: number;
   skipped: number;
   stages: Record<string, number>;
+  /** The budget's decisions on the layer atlases (none without a budget). */
+  budget: AtlasDecision[];
   engine: string;
   backend: string;
   out: string;
@@ -62,6 +67,8 @@ async function openDatasetInfo(config: AtlasConfig, log: (m: string) => void): P
 }
 
 export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
+  // The budget counts from here: loading and planning are part of the run.
+  const tStart = performance.now();
   let runLog: ((line: string) => void) | null = null;
   const log = (m: string) => {
     opts.log?.(m);
@@ -134,11 +141,36 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     ['tuning', runTuning],
     ['model', runModelCheck],
   ];
+  const budget = opts.budget === undefined ? (config.budget?.minutes ?? null) : opts.budget;
+  const decisions: AtlasDecision[] = [];
+  const dropped = new Set<string>();
   try {
+    // Layer atlases last: they are what a budget may leave out, and what a killed run should lose first.
     for (const [stage, runner] of runners) {
-      const these = pending.filter((j) => j.job.stage === stage);
+      const these = pending.filter((j) => j.job.stage === stage && j.fv?.atlas === undefined);
       if (these.length) await timed(stage, (hooks) => runner(ctx, these, hooks));
     }
+    for (const { entry } of pendingAtlases(plan.atlases, pending.flatMap((j) => (j.fv ? [j.fv] : [])))) {
+      const these = pending.filter((j) => j.fv?.atlas === entry.index);
+      if (budget !== null) {
+        print(tracker.phase('budget', `estimating layer atlas ${entry.layer} (${entry.recipe}) on this machine`));
+        const estimate = await estimateAtlas(ctx, these.map((j) => j.fv!));
+        const elapsed = (performance.now() - tStart) / 1000;
+        const d: AtlasDecision = { layer: entry.layer, recipe: entry.recipe, pending: new Set(these.map((j) => j.fv!.unit)).size, units: entry.units, estimate, left: budget * 60 - elapsed, admitted: admits(elapsed, budget, estimate) };
+        decisions.push(d);
+        log(describeDecision(d, budget));
+        if (!d.admitted) {
+          for (const j of these) dropped.add(j.job.id);
+          tracker.drop(these.map((j) => j.job.id));
+          continue;
+        }
+      }
+      const t = performance.now();
+      await timed('fv', (hooks) => runFv(ctx, these, hooks));
+      const d = decisions.at(-1);
+      if (d?.layer === entry.layer) log(`budget: layer atlas ${entry.layer} (${entry.recipe}) took ${duration((performance.now() - t) / 1000)} (estimated ${duration(d.estimate)})`);
+    }
+    if (budget !== null && !opts.shard) writeBudgetRecord(out, spec.id, budget, decisions);
     if (!opts.shard) {
       print(tracker.phase('assemble', 'assembling the files the site reads'));
       const t = performance.now();
@@ -148,7 +180,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   } finally {
     clearInterval(heartbeat);
   }
-  const summary = { run: pending.length, skipped: selected.length - pending.length, stages, engine: engineName, backend: backend.name, out };
+  const summary = { run: pending.length - dropped.size, skipped: selected.length - pending.length, stages, budget: decisions, engine: engineName, backend: backend.name, out };
   runLog(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date`);
   writeJsonAtomic(path.join(out, 'run.json'), {
     schema: SCHEMA,
@@ -157,6 +189,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     model: spec.id,
     jobs: { run: summary.run, skipped: summary.skipped },
     stages,
+    ...(budget === null ? {} : { budget: { minutes: budget, atlases: decisions } }),
     engine: engineName,
     backend: backend.name,
   });

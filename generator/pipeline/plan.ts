@@ -17,6 +17,18 @@ export interface FvTask {
   /** 'full' (config.visualization and overrides), 'grid' (config.grid) or 'maco' (config.maco): a unit may have several. */
   recipe: RecipeName;
   settings: VisualizationSettings;
+  /** Index of the config.layers entry (layer atlas) that alone asks for it; absent when anything else needs it too. */
+  atlas?: number;
+}
+
+/** A layer atlas with feature visualizations: what a generation budget admits or leaves out, whole. */
+export interface AtlasEntry {
+  /** Its index in config.layers. */
+  index: number;
+  layer: string;
+  recipe: RecipeName;
+  objectives: ObjectiveName[];
+  units: number;
 }
 
 export interface CircuitTask {
@@ -42,6 +54,8 @@ export interface Plan {
   tuning: TuningTask[];
   circuits: CircuitTask[];
   featured: string[];
+  /** Layer atlases with feature visualizations, deepest layer first (a budget admits them in this order). */
+  atlases: AtlasEntry[];
 }
 
 export function settingsFor(config: AtlasConfig, layer: string, unit: number, recipe: RecipeName = 'full'): VisualizationSettings {
@@ -53,16 +67,22 @@ export function settingsFor(config: AtlasConfig, layer: string, unit: number, re
 export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>): Plan {
   const layers = new Set<string>();
   const fv = new Map<string, FvTask>();
-  const addFv = (layer: string, unit: number, objective: ObjectiveName, recipe: RecipeName = 'full') => {
+  const addFv = (layer: string, unit: number, objective: ObjectiveName, recipe: RecipeName = 'full', atlas?: number) => {
     const key = `${layer}:${unit}:${objective}:${recipe}`;
-    if (!fv.has(key)) fv.set(key, { layer, unit, objective, recipe, settings: settingsFor(config, layer, unit, recipe) });
+    const had = fv.get(key);
+    // A task that a featured unit or a circuit needs too is not the layer atlas's alone: no budget leaves it out.
+    if (had) {
+      if (atlas === undefined) delete had.atlas;
+    } else fv.set(key, { layer, unit, objective, recipe, settings: settingsFor(config, layer, unit, recipe), ...(atlas === undefined ? {} : { atlas }) });
   };
-  for (const l of config.layers) {
+  const atlases: AtlasEntry[] = [];
+  config.layers.forEach((l, index) => {
     layers.add(l.layer);
     const spec_ = findLayer(spec, l.layer);
     const units = l.visualize === 'all' ? Array.from({ length: spec_ ? unitCount(spec_) : 0 }, (_, i) => i) : l.visualize;
-    for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o, l.recipe);
-  }
+    for (const u of units) for (const o of l.objectives) addFv(l.layer, u, o, l.recipe, index);
+    if (units.length && l.objectives.length) atlases.push({ index, layer: l.layer, recipe: l.recipe, objectives: l.objectives, units: units.length });
+  });
   const tuning: TuningTask[] = [];
   for (const f of config.featured) {
     layers.add(f.layer);
@@ -86,5 +106,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     tuning,
     // A unit may be listed twice (say, all objectives at one recipe, one objective at another).
     featured: [...new Set(config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`))],
+    // Deepest first; entries of one layer in config order.
+    atlases: atlases.sort((a, b) => order.indexOf(b.layer) - order.indexOf(a.layer) || a.index - b.index),
   };
 }

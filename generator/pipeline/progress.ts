@@ -45,7 +45,7 @@ const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, g
 
 export class ProgressTracker {
   private readonly weights = new Map<string, number>();
-  private readonly totalWeight: number;
+  private totalWeight: number;
   private readonly t0: number;
   private done = 0;
   private doneWeight = 0;
@@ -72,6 +72,14 @@ export class ProgressTracker {
     for (const j of jobs) this.weights.set(j.id, j.weight !== undefined && j.weight > 0 ? j.weight : byStage.get(j.stage)! * (j.scale ?? 1));
     this.totalWeight = [...this.weights.values()].reduce((a, b) => a + b, 0);
     this.t0 = now();
+  }
+
+  /** Jobs that will not run after all (a layer atlas a budget left out): out of the count and the ETA. */
+  drop(ids: string[]): void {
+    for (const id of ids) {
+      this.totalWeight -= this.weights.get(id) ?? 0;
+      this.weights.delete(id);
+    }
   }
 
   get total(): number {

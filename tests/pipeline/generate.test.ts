@@ -144,6 +144,32 @@ describe('atlas generate', () => {
     expectSame(reference, snapshot(path.join(dir, 'out')));
   });
 
+  it('a budget leaves a layer atlas out whole, says so on the layer page data, and a later run adds it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-budget-'));
+    cpSync(path.join(refDir, 'out'), path.join(dir, 'out'), { recursive: true });
+    const file = config(dir, { grid: { size: 32, steps: 8, batch: 16 }, layers: [{ layer: 'block1_conv1', visualize: 'all', recipe: 'grid' }], budget: { minutes: 0.001 } });
+    const layerJson = () => JSON.parse(readFileSync(path.join(dir, 'out/vgg19/block1_conv1/layer.json'), 'utf8'));
+    const grids = () => readdirSync(path.join(dir, 'out/vgg19/block1_conv1'), { recursive: true }).filter((f) => String(f).endsWith('grid-channel.png')).length;
+    const r1 = await atlas(['generate', '--config', file], env);
+    expect(r1.status, r1.stderr).toBe(0);
+    expect(r1.stderr).toMatch(/budget: layer atlas block1_conv1 \(grid, 64 of 64 units to render\): about [\d.]+ (s|min) here, -?[\d.]+ (s|min) left of the 0\.001-minute budget: left out \(whole\)/);
+    expect(r1.stderr).toMatch(/0 job\(s\) run, \d+ up to date, layer atlases left out by the 0\.001-minute budget: block1_conv1 \(grid\)/);
+    expect(grids()).toBe(0);
+    const omitted = layerJson().omitted;
+    expect(omitted).toHaveLength(1);
+    expect(omitted[0]).toMatchObject({ recipe: 'grid', units: 64, pending: 64, budgetMinutes: 0.001 });
+    expect(omitted[0].estimateMinutes).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'out/run.json'), 'utf8')).budget.atlases[0]).toMatchObject({ layer: 'block1_conv1', admitted: false });
+    // The flag overrides the config: a generous budget admits it, and the page data no longer says it is missing.
+    const r2 = await atlas(['generate', '--config', file, '--budget', '60'], env);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/budget: layer atlas block1_conv1 \(grid, 64 of 64 units to render\).*: runs/);
+    expect(r2.stderr).toMatch(/64 job\(s\) run/);
+    expect(grids()).toBe(64);
+    expect(layerJson().omitted).toEqual([]);
+    expect((await atlas(['generate', '--config', file, '--budget', '30m'], env)).stderr).toMatch(/--budget '30m' is not a number of minutes/);
+  });
+
   it('rejects bad flags and configs with exit 2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'atlas-gen-bad-'));
     const r1 = await atlas(['generate', '--config', config(dir, { featured: [{ layer: 'block1_conv2', unit: 64 }] })], env);
