@@ -59,8 +59,8 @@ export function admits(elapsedSeconds: number, budgetMinutes: number, estimateSe
 
 /**
  * Seconds the pending tasks of one layer atlas should take here: a calibration render (the first batch
- * of units, CALIBRATION_STEPS steps, nothing written) times the steps after the warm-up, and the tasks'
- * relative costs (fvCostScale: steps, pixels, images per unit) scale it to the whole atlas.
+ * of units, CALIBRATION_STEPS steps, nothing written) times its steps after the warm-up, and the tasks'
+ * relative costs (fvCostScale: steps, pixels, images per unit) scale its median step to the whole atlas.
  */
 export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise<number> {
   const t = tasks[0];
@@ -69,8 +69,7 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
   const warm = Math.min(WARM_UP, steps - 1);
   const request = { layer: t.layer, objective: t.objective, batch: s.batch, size: s.size, steps, lr: s.lr, seed: s.seed };
   const units = [...new Set(planBatches({ ...request, units: tasks.filter((x) => x.objective === t.objective).map((x) => x.unit) })[0].units)];
-  let from = 0;
-  let to = 0;
+  const stamps: number[] = [];
   await visualize({
     ...request,
     model: ctx.load,
@@ -81,11 +80,14 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
     imageModel: ctx.imageModel,
     workers: 1,
     onProgress: (done) => {
-      if (done === warm) from = performance.now();
-      if (done === steps) to = performance.now();
+      stamps[done] = performance.now();
     },
   });
-  const secondsPerCost = (to - from) / 1000 / (units.length * fvCostScale(t) * ((steps - warm) / s.steps));
+  // The median step after the warm-up: a step that meets a new input side (the transforms draw about 11)
+  // builds its session, which a whole render does once per side, not once in a few steps.
+  const times = stamps.slice(warm + 1).map((x, i) => x - stamps[warm + i]).sort((a, b) => a - b);
+  const step = times[Math.floor(times.length / 2)] / 1000;
+  const secondsPerCost = (step * s.steps) / (units.length * fvCostScale(t));
   return secondsPerCost * tasks.reduce((sum, x) => sum + fvCostScale(x), 0);
 }
 

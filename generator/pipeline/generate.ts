@@ -144,6 +144,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const budget = opts.budget === undefined ? (config.budget?.minutes ?? null) : opts.budget;
   const decisions: AtlasDecision[] = [];
   const dropped = new Set<string>();
+  // Under a budget the ETA counts a layer atlas only once it is admitted.
+  if (budget !== null) tracker.hold(pending.filter((j) => j.fv?.atlas !== undefined).map((j) => j.job.id));
   try {
     // Layer atlases last: they are what a budget may leave out, and what a killed run should lose first.
     for (const [stage, runner] of runners) {
@@ -161,9 +163,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         log(describeDecision(d, budget));
         if (!d.admitted) {
           for (const j of these) dropped.add(j.job.id);
-          tracker.drop(these.map((j) => j.job.id));
           continue;
         }
+        tracker.release(these.map((j) => j.job.id));
       }
       const t = performance.now();
       await timed('fv', (hooks) => runFv(ctx, these, hooks));

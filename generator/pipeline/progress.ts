@@ -45,6 +45,7 @@ const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, g
 
 export class ProgressTracker {
   private readonly weights = new Map<string, number>();
+  private readonly held = new Map<string, number>();
   private totalWeight: number;
   private readonly t0: number;
   private done = 0;
@@ -74,11 +75,25 @@ export class ProgressTracker {
     this.t0 = now();
   }
 
-  /** Jobs that will not run after all (a layer atlas a budget left out): out of the count and the ETA. */
-  drop(ids: string[]): void {
+  /** Jobs that may not run (layer atlases under a budget): out of the count and the ETA until released. */
+  hold(ids: string[]): void {
     for (const id of ids) {
-      this.totalWeight -= this.weights.get(id) ?? 0;
+      const w = this.weights.get(id);
+      if (w === undefined) continue;
+      this.held.set(id, w);
+      this.totalWeight -= w;
       this.weights.delete(id);
+    }
+  }
+
+  /** Held jobs that will run after all. */
+  release(ids: string[]): void {
+    for (const id of ids) {
+      const w = this.held.get(id);
+      if (w === undefined) continue;
+      this.held.delete(id);
+      this.weights.set(id, w);
+      this.totalWeight += w;
     }
   }
 

@@ -35,6 +35,23 @@ describe('progress lines', () => {
     expect(p.heartbeat()).toMatch(/^progress: examples \| 0\/2 jobs \(25%\) \| running .*dataset pass: 250\/1000 images \| elapsed 1:01 \| ETA 3:03$/);
   });
 
+  it('leave held jobs (layer atlases under a budget) out of the count and the ETA until released', () => {
+    const { p, advance } = tracker([
+      { id: 'fv:a:1:channel', stage: 'fv', weight: 10 },
+      { id: 'fv:b:1:channel:grid', stage: 'fv', weight: 1 },
+      { id: 'fv:b:2:channel:grid', stage: 'fv', weight: 1 },
+    ]);
+    p.hold(['fv:b:1:channel:grid', 'fv:b:2:channel:grid']);
+    p.update({ kind: 'start', stage: 'fv', jobs: ['fv:a:1:channel'] });
+    advance(10);
+    expect(p.update({ kind: 'finish', stage: 'fv', job: 'fv:a:1:channel', seconds: 10 })).toBe('progress: fv | 1/1 jobs (100%) | finished fv:a:1:channel in 10.0 s | elapsed 0:10 | ETA 0:00');
+    p.release(['fv:b:1:channel:grid', 'fv:b:2:channel:grid']);
+    expect(p.total).toBe(3);
+    expect(p.heartbeat()).toBeNull();
+    advance(30);
+    expect(p.heartbeat()).toMatch(/\| 1\/3 jobs \(33%\) \| .* \| elapsed 0:40 \| ETA 0:08$/);
+  });
+
   it('weigh the ETA by what jobs cost last time (unknown ones by their stage mean)', () => {
     const { p, advance } = tracker([
       { id: 'examples:l1', stage: 'examples', weight: 10 },
