@@ -10,7 +10,7 @@ import type { ImageModel, ImageModelChoice } from './image-model.ts';
 import { createImageModel, createMacoImageModel } from './image-model.ts';
 import { initSpectrum } from './param.ts';
 import { gaussian, prng, seedOf } from './random.ts';
-import { planWarp, sampleTransform, type TransformConfig, warpAdjoint, warpForward } from './transform.ts';
+import { planWarp, sampleTransform, type TransformConfig, transformedSize, warpAdjoint, warpForward } from './transform.ts';
 
 export const PARAMS = ['fourier', 'maco'] as const;
 export type ParamName = (typeof PARAMS)[number];
@@ -60,6 +60,12 @@ export async function macoParam(n: number, size: number, magnitude: Float32Array
  * Lucid's transformation robustness: one warp per step, drawn from `rand` (every image of the batch sees
  * the same one); null: the images as they are.
  */
+/** The network input side of each of the first `steps` steps of warpTransform(size, cfg, seed): the draws depend on the seed alone. */
+export function warpSides(size: number, cfg: TransformConfig | null, seed: number, steps: number): number[] {
+  const rand = prng(seedOf('transforms', seed));
+  return Array.from({ length: steps }, () => (cfg ? transformedSize(size, sampleTransform(rand, cfg).scale, cfg) : size));
+}
+
 export function warpTransform(size: number, cfg: TransformConfig | null, seed: number): TransformPart {
   const rand = prng(seedOf('transforms', seed));
   return {

@@ -7,15 +7,16 @@
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../fsutil.ts';
+import { warpSides } from '../optvis/parts.ts';
 import { transformsOf } from '../optvis/recipes.ts';
 import { planBatches, visualize } from '../optvis/visualize.ts';
 import type { AtlasEntry, FvTask } from './plan.ts';
 import { fvCostScale } from './progress.ts';
 import type { StageContext } from './stages/context.ts';
 
-/** Steps of the calibration render; the first WARM_UP (sessions planned per input side) are not timed. */
+/** Steps of the calibration render; the first WARM_UP (the engine's first runs) are not timed. */
 const CALIBRATION_STEPS = 24;
-const WARM_UP = 8;
+const WARM_UP = 4;
 
 export interface AtlasDecision {
   layer: string;
@@ -58,14 +59,31 @@ export function admits(elapsedSeconds: number, budgetMinutes: number, estimateSe
 }
 
 /**
+ * A render's steady step time from the times at which its steps ended (`ends[k + 1]`: step k): the median of
+ * the steps after `warm` whose input side an earlier step had. A step that meets a new side (the transforms
+ * draw about 11) builds its session, which a whole render does once per side, not once in a few steps.
+ */
+export function steadyStep(ends: number[], sides: number[] | null, warm: number): number {
+  const all: number[] = [];
+  const seen: number[] = [];
+  for (let k = Math.max(1, warm); k + 1 < ends.length; k++) {
+    const t = ends[k + 1] - ends[k];
+    all.push(t);
+    if (!sides || sides.indexOf(sides[k]) < k) seen.push(t);
+  }
+  const xs = (seen.length ? seen : all).sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)];
+}
+
+/**
  * Seconds the pending tasks of one layer atlas should take here: a calibration render (the first batch
  * of units, CALIBRATION_STEPS steps, nothing written) times its steps after the warm-up, and the tasks'
- * relative costs (fvCostScale: steps, pixels, images per unit) scale its median step to the whole atlas.
+ * relative costs (fvCostScale: steps, pixels, images per unit) scale its steady step (steadyStep) to the whole atlas.
  */
 export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise<number> {
   const t = tasks[0];
   const s = t.settings;
-  const steps = Math.min(CALIBRATION_STEPS, s.steps);
+  const steps = Math.min(CALIBRATION_STEPS, Math.max(2, s.steps));
   const warm = Math.min(WARM_UP, steps - 1);
   const request = { layer: t.layer, objective: t.objective, batch: s.batch, size: s.size, steps, lr: s.lr, seed: s.seed };
   const units = [...new Set(planBatches({ ...request, units: tasks.filter((x) => x.objective === t.objective).map((x) => x.unit) })[0].units)];
@@ -83,10 +101,9 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
       stamps[done] = performance.now();
     },
   });
-  // The median step after the warm-up: a step that meets a new input side (the transforms draw about 11)
-  // builds its session, which a whole render does once per side, not once in a few steps.
-  const times = stamps.slice(warm + 1).map((x, i) => x - stamps[warm + i]).sort((a, b) => a - b);
-  const step = times[Math.floor(times.length / 2)] / 1000;
+  // MACO's crops all have one side.
+  const sides = s.param === 'maco' ? null : warpSides(s.size, transformsOf(s), s.seed, steps);
+  const step = steadyStep(stamps, sides, warm) / 1000;
   const secondsPerCost = (step * s.steps) / (units.length * fvCostScale(t));
   return secondsPerCost * tasks.reduce((sum, x) => sum + fvCostScale(x), 0);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { admits, describeDecision, parseBudget, pendingAtlases, resolveBudget } from '../../generator/pipeline/budget.ts';
+import { admits, describeDecision, parseBudget, pendingAtlases, resolveBudget, steadyStep } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -37,6 +37,16 @@ describe('generation budget', () => {
     expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.5 min here, 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
     expect(describeDecision({ ...d, admitted: true }, 28)).toMatch(/: runs$/);
     expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here, -3 s left of the 1-minute budget/);
+  });
+
+  it("times a calibration by its steady steps: after the warm-up, and not those that meet a new input side", () => {
+    // Step k ends at ends[k + 1]; steps 3 and 5 meet new sides (60, 61) and build sessions (slow).
+    const ends = [NaN, 0, 10, 20, 120, 130, 230, 241, 250, 262];
+    const sides = [60, 60, 60, 61, 61, 62, 62, 60, 61];
+    expect(steadyStep(ends, sides, 2)).toBe(10);
+    // Without sides (MACO: one side) every step after the warm-up counts: the median still skips the two builds.
+    expect(steadyStep(ends, null, 2)).toBe(11);
+    expect(steadyStep([NaN, 0, 5], [60, 61], 1)).toBe(5);
   });
 
   it('plans layer atlases deepest first; a task a featured unit needs too is not the atlas alone', async () => {
