@@ -11,10 +11,11 @@ import { loadModel, locateWeights } from '../generator/model/load.ts';
 import { kerasGraphs } from '../generator/model/graph-net.ts';
 import { loadOrt, ortSessionOptions } from '../generator/model/ort.ts';
 import { availableParallelism } from 'node:os';
-import type { ModelSpec } from '../generator/model/spec.ts';
+import { inputWindow } from '../generator/model/input-window.ts';
+import { layerShapes, type ModelSpec } from '../generator/model/spec.ts';
 import { render } from '../generator/optvis/render.ts';
-import { prng, seedOf } from '../generator/optvis/random.ts';
-import { sampleTransform, scaledTransforms, transformedSize } from '../generator/optvis/transform.ts';
+import { warpSides } from '../generator/optvis/parts.ts';
+import { scaledTransforms } from '../generator/optvis/transform.ts';
 import type { LayerWeights } from '../generator/model/keras-h5.ts';
 import { convFlops } from './flops.ts';
 import { machinePeak } from './peak.ts';
@@ -25,6 +26,8 @@ const TRANSFORMS = scaledTransforms(SIZE);
 const SEED = 0;
 const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
 const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);
+/** channel (default) or neuron (one position: the engine runs it on its input window, input-window.ts). */
+const OBJECTIVE = (process.env.BENCH_LAYER_OBJECTIVE ?? 'channel') as 'channel' | 'neuron';
 /** Batch sizes besides 1 (a list: BENCH_LAYER_BATCH=4,16). */
 const BATCHES = (process.env.BENCH_LAYER_BATCH ?? '4').split(',').map(Number);
 /** Debian's python3-torch lives in the system python, which a pyenv or venv python3 may shadow. */
@@ -34,9 +37,8 @@ const PYTHON = process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/u
 export interface Variant {
   name: string;
   engine: Engine;
-  /** The gradient graph this variant runs for `units` of `layer` (for its FLOPs). */
-  /** The gradient graph the variant runs at this image side (the differentiator sizes graphs statically). */
-  graph: (layer: string, units: number[], side: number) => Uint8Array;
+  /** The gradient graph the variant runs for `units` of `layer` at this network input side (for its FLOPs), and its own input side (a window's). */
+  graph: (layer: string, units: number[], side: number) => { bytes: Uint8Array; side: number };
 }
 
 interface Cell {
@@ -47,8 +49,7 @@ interface Cell {
 
 /** The network input sides render's first `steps` steps see (the transforms are drawn from the seed alone). */
 export function stepSides(steps: number, seed = SEED): number[] {
-  const rand = prng(seedOf('transforms', seed));
-  return Array.from({ length: steps }, () => transformedSize(SIZE, sampleTransform(rand, TRANSFORMS).scale, TRANSFORMS));
+  return warpSides(SIZE, TRANSFORMS, seed, steps);
 }
 
 /**
@@ -56,7 +57,7 @@ export function stepSides(steps: number, seed = SEED): number[] {
  * machine slow some rounds down; the best round is the closest to the machine's own speed).
  */
 async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: number[], sides: number[]): Promise<Cell[]> {
-  const settings = { layer, size: SIZE, transforms: TRANSFORMS, lr: 0.05, seed: SEED, objective: 'channel' as const, units, imageIndex: units.map(() => 0), steps: STEPS };
+  const settings = { layer, size: SIZE, transforms: TRANSFORMS, lr: 0.05, seed: SEED, objective: OBJECTIVE, units, imageIndex: units.map(() => 0), steps: STEPS };
   const n = units.length;
   // Warm-up over the same steps: every input size has been seen (and planned) before the timed runs.
   for (const v of vs) await render(v.engine, settings);
@@ -69,7 +70,10 @@ async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: num
     }
   }
   return vs.map((v, i) => {
-    const flops = sides.reduce((s, side) => s + convFlops(v.graph(layer, units, side), spec, side, n), 0);
+    const flops = sides.reduce((s, side) => {
+      const g = v.graph(layer, units, side);
+      return s + convFlops(g.bytes, spec, g.side, n);
+    }, 0);
     return { total: (best[i].total * 1000) / STEPS / n, network: (best[i].network * 1000) / STEPS / n, gflops: flops / best[i].network / 1e9 };
   });
 }
@@ -95,7 +99,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const only = process.env.BENCH_LAYERS?.split(',');
   const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
   const sides = stepSides(STEPS);
-  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; channel objective; best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
+  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
   console.log(`  peak: ${peak.derivation}`);
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
@@ -119,12 +123,20 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
 export async function pruningVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
   const before = await loadModel({ engine: 'onnxruntime', pruneChannels: false });
   const after = await loadModel({ engine: 'onnxruntime' });
+  const graphs = kerasGraphs(spec, { layers: weights });
   return [
-    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => kerasGraphs(spec, { layers: weights }).gradient(layer, true, undefined, [side, side]).bytes },
+    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, true, undefined, [side, side]).bytes, side }) },
     {
-      name: 'after: pruned to the batch',
+      name: `after: pruned to the batch${OBJECTIVE === 'neuron' ? ' and the window' : ''}`,
       engine: after.engine,
-      graph: (layer, units, side) => kerasGraphs(spec, { layers: weights }).gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes,
+      graph: (layer, units, side) => {
+        // The neuron objective reads the centre position: the engine runs the window its field needs.
+        const [h] = layerShapes(spec, [side, side]).get(layer)!;
+        const c = Math.floor(h / 2);
+        const win = OBJECTIVE === 'neuron' ? inputWindow(spec, layer, [side, side], [c, c], [c, c]) : null;
+        const s = win ? win.height : side;
+        return { bytes: graphs.gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
+      },
     },
   ];
 }

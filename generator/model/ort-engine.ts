@@ -11,6 +11,7 @@ import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import type { KerasWeights } from './keras-h5.ts';
 import { type ForwardGraph, kerasGraphs } from './graph-net.ts';
+import { cropNhwc, inputWindow, type InputWindow, pasteNhwc, support } from './input-window.ts';
 import { layerShapes, type ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
 
@@ -45,6 +46,11 @@ export interface OrtEngineOptions {
    * bench's "before" and the tests that compare the two).
    */
   pruneChannels?: boolean;
+  /**
+   * Run a linear objective that reads few positions (neuron) on the input window they depend on
+   * (input-window.ts; default true with pruneChannels; false for the tests and bench that compare).
+   */
+  pruneWindows?: boolean;
   /** Budget of the pruned gradient sessions kept, in input pixels (default PRUNED_PIXELS; tests set less). */
   keepPixels?: number;
 }
@@ -75,6 +81,8 @@ export class OrtEngine implements Engine {
   private readonly available: string[];
   private readonly forwardSessions = new Map<string, Promise<ForwardSession>>();
   private readonly gradientSessions = new Map<string, GradientEntry>();
+  /** Linear objectives' input windows, per layer and input size (null: the whole input). */
+  private readonly windowCache = new WeakMap<Objective, Map<string, InputWindow | null>>();
   /** Linear objectives' constant gradients, per activation shape (pruned to the objective's channels). */
   private readonly linearGrads = new WeakMap<Objective, Map<string, Float32Array>>();
 
@@ -86,6 +94,7 @@ export class OrtEngine implements Engine {
     readonly device: Device,
     private readonly prune: boolean,
     private readonly keepPixels: number,
+    private readonly windows: boolean,
   ) {
     this.available = graphs.available;
     this.name = ortEngineName(device);
@@ -97,7 +106,8 @@ export class OrtEngine implements Engine {
   }
 
   static async fromGraphs(spec: ModelSpec, graphs: NetworkGraphs, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
-    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', (opts.pruneChannels ?? true) && graphs.prunes, opts.keepPixels ?? PRUNED_PIXELS);
+    const prune = (opts.pruneChannels ?? true) && graphs.prunes;
+    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', prune, opts.keepPixels ?? PRUNED_PIXELS, prune && (opts.pruneWindows ?? true));
   }
 
   layers(): string[] {
@@ -189,35 +199,58 @@ export class OrtEngine implements Engine {
     this.check([layer]);
     const preRelu = !!opts.preRelu;
     // A linear objective's gradient is known before the forward pass: one session run does it all, on a
-    // graph pruned to the channels it touches. Otherwise the activation comes first, then the
-    // objective's gradient (its own shortcut, or tfjs), on the full graph.
+    // graph pruned to the channels it touches, and on the input window its positions read (input-window.ts).
+    // Otherwise the activation comes first, then the objective's gradient (its own shortcut, or tfjs), on the full graph.
     const isConv = this.spec.layers.find((l) => l.name === layer)?.kind === 'conv';
     const channels = this.prune && isConv && objective.linear && objective.channels ? objective.channels : null;
-    const entry = this.gradient(layer, preRelu, channels, [images.shape[1], images.shape[2]], images.shape[0]);
+    const inputHW: [number, number] = [images.shape[1], images.shape[2]];
     let dAct: Float32Array;
     let values: Float32Array | null = null;
     let shape: number[];
+    let win: InputWindow | null = null;
+    let x = images;
     if (objective.linear) {
-      shape = [images.shape[0], ...layerShapes(this.spec, [images.shape[1], images.shape[2]]).get(layer)!];
+      shape = [images.shape[0], ...layerShapes(this.spec, inputHW).get(layer)!];
       dAct = this.linearGrad(objective, shape, channels);
       if (channels) shape = [...shape.slice(0, 3), channels.length];
+      win = this.windows && isConv ? this.windowOf(objective, layer, inputHW, dAct, shape) : null;
+      if (win) {
+        const [h, w] = layerShapes(this.spec, [win.height, win.width]).get(layer)!;
+        dAct = cropNhwc(dAct, shape, win.row, win.col, h, w);
+        shape = [shape[0], h, w, shape[3]];
+        x = { data: cropNhwc(images.data, images.shape, win.top, win.left, win.height, win.width), shape: [images.shape[0], win.height, win.width, images.shape[3]] };
+      }
     } else {
       const act = (await this.activations(images, [layer], opts)).get(layer)!;
       shape = act.shape;
       ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act, { device: this.device }) : autodiff(objective, act));
     }
+    const entry = this.gradient(layer, preRelu, channels, [x.shape[1], x.shape[2]], x.shape[0]);
     entry.busy++;
     let res: Ort.InferenceSession.ReturnType;
     try {
       const session = await entry.session;
-      res = await session.run({ images: this.imagesTensor(images), grad: new this.ort.Tensor('float32', dAct, shape) });
+      res = await session.run({ images: this.imagesTensor(x), grad: new this.ort.Tensor('float32', dAct, shape) });
     } finally {
       entry.busy--;
-      if (entry.evicted && entry.busy === 0) void entry.session.then((x) => x.release(), () => undefined);
+      if (entry.evicted && entry.busy === 0) void entry.session.then((s) => s.release(), () => undefined);
     }
-    const out = res.input_grad;
+    const out = res.input_grad.data as Float32Array;
     if (!values) values = linearValues({ data: res.activation.data as Float32Array, shape }, dAct);
-    return { grad: { data: out.data as Float32Array, shape: out.dims.map(Number) }, values };
+    const grad = win ? pasteNhwc(out, images.shape, win.top, win.left, win.height, win.width) : out;
+    return { grad: { data: grad, shape: [...images.shape] }, values };
+  }
+
+  /** The input window a linear objective's gradient (pruned to its channels) reads, per input size; null: the whole input. */
+  private windowOf(objective: Objective, layer: string, inputHW: readonly [number, number], dAct: Float32Array, shape: number[]): InputWindow | null {
+    let bySize = this.windowCache.get(objective);
+    if (!bySize) this.windowCache.set(objective, (bySize = new Map()));
+    const key = `${layer}|${inputHW.join('x')}|${shape.join('x')}`;
+    if (!bySize.has(key)) {
+      const at = support(dAct, shape);
+      bySize.set(key, at && this.graphs.sized ? inputWindow(this.spec, layer, inputHW, at.rows, at.cols) : null);
+    }
+    return bySize.get(key)!;
   }
 
   dispose(): void {

@@ -120,6 +120,34 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     }
   }
 
+  it("a neuron's gradient on its input window equals the whole input's, at every input side a render sees (and runs on a small window)", async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const graphs = kerasGraphs(vgg19, w);
+    const built: number[] = [];
+    const counting = { ...graphs, gradient: (...a: Parameters<typeof graphs.gradient>) => (built.push(a[3][0]), graphs.gradient(...a)) };
+    const windowed = await OrtEngine.fromGraphs(vgg19, counting);
+    const whole = await OrtEngine.create(vgg19, w, { pruneWindows: false });
+    // Even and odd sides (pools dropping a row), the centre position and an off-centre one near an edge.
+    for (const [layer, side, objective] of [
+      ['block3_conv4', 140, neuron([7, 166])],
+      ['block3_conv4', 139, neuron([7, 7])],
+      ['block3_conv1', 75, neuron([3, 9])],
+      ['block2_conv2', 66, neuron([5, 5])],
+    ] as const) {
+      built.length = 0;
+      const x = randomImages(2, side, side);
+      const a = await windowed.inputGradient(x, layer, objective, { preRelu: true });
+      const b = await whole.inputGradient(x, layer, objective, { preRelu: true });
+      expect(built.length, `${layer} at ${side}`).toBe(1);
+      expect(built[0], `${layer} at ${side}: window side`).toBeLessThan(side / 2);
+      expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+      expect(relL2(a.grad.data, b.grad.data), `${layer} at ${side}`).toBeLessThanOrEqual(1e-5);
+      a.values.forEach((v, i) => expect(Math.abs(v - b.values[i])).toBeLessThanOrEqual(1e-5 * Math.abs(b.values[i])));
+    }
+    windowed.dispose();
+    whole.dispose();
+  });
+
   it('stay right when more channel sets run at once than the engine keeps sessions for', async () => {
     const x = randomImages(1, 40, 5);
     const sets = [0, 1, 2, 3, 4, 5, 6, 7].map((u) => channel([u]));
