@@ -147,6 +147,11 @@ export async function readWeights(spec: ModelSpec, explicit?: string): Promise<K
   return { path: m.file, sha256, layers: graphLayerWeights(m.spec, m.ir), fileLayerNames: m.spec.layers.map((l) => l.name) };
 }
 
+/** The onnxruntime engine's options from the load options (the bench's "before" turns pruning off through them). */
+function ortOptions(opts: LoadOptions, device: Device): OrtEngineOptions {
+  return { threads: opts.threads, device, pruneChannels: opts.pruneChannels, pruneWindows: opts.pruneWindows, keepPixels: opts.keepPixels };
+}
+
 /** An imported model runs on onnxruntime only: its graph is an ONNX graph (tfjs would need a converter of every op). */
 async function loadImportedModel(m: ImportedModel, opts: LoadOptions): Promise<LoadedModel> {
   if (opts.engine === 'tfjs' || (!opts.engine && process.env.ATLAS_ENGINE === 'tfjs')) {
@@ -154,7 +159,7 @@ async function loadImportedModel(m: ImportedModel, opts: LoadOptions): Promise<L
   }
   const rt = await resolveRuntime({ ...opts, engine: 'onnxruntime' });
   const backend = await initBackend(opts.backend);
-  const engine = await OrtEngine.fromGraphs(m.spec, irGraphs(m.spec, m.ir), { threads: opts.threads, device: rt.device });
+  const engine = await OrtEngine.fromGraphs(m.spec, irGraphs(m.spec, m.ir), ortOptions(opts, rt.device));
   return { spec: m.spec, weights: await readWeights(m.spec, opts.weights), engine, backend, device: rt.device };
 }
 
@@ -166,6 +171,6 @@ export async function loadModel(opts: LoadOptions = {}): Promise<LoadedModel> {
   const backend = await initBackend(opts.backend);
   const weights = await readKerasWeights(file, spec);
   const rt = await resolveRuntime(opts);
-  const engine = rt.engine === 'onnxruntime' ? await OrtEngine.create(spec, weights, { threads: opts.threads, device: rt.device }) : new TfjsEngine(spec, weights, opts);
+  const engine = rt.engine === 'onnxruntime' ? await OrtEngine.create(spec, weights, ortOptions(opts, rt.device)) : new TfjsEngine(spec, weights, opts);
   return { spec, weights, engine, backend, device: rt.device };
 }

@@ -5,6 +5,7 @@ import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import type { Objective } from '../../generator/model/engine.ts';
 import { kerasGraphs } from '../../generator/model/graph-net.ts';
+import { loadModel } from '../../generator/model/load.ts';
 import { OrtEngine } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
@@ -146,6 +147,15 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     }
     windowed.dispose();
     whole.dispose();
+  });
+
+  it('are what loadModel builds unless told otherwise: its options reach the engine (the bench compares through them)', async () => {
+    for (const [opts, prune, windows] of [[{}, true, true], [{ pruneChannels: false }, false, false], [{ pruneWindows: false }, true, false]] as const) {
+      const { engine } = await loadModel({ engine: 'onnxruntime', weights: NOTOP_WEIGHTS(), ...opts });
+      expect(engine).toBeInstanceOf(OrtEngine);
+      expect([(engine as OrtEngine)['prune'], (engine as OrtEngine)['windows']], JSON.stringify(opts)).toEqual([prune, windows]);
+      engine.dispose();
+    }
   });
 
   it('stay right when more channel sets run at once than the engine keeps sessions for', async () => {
