@@ -4,15 +4,16 @@
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
 // Lucid's recipe (128 px, 512 steps) for the featured unit and its 10 circuit inputs, and MACO for unit 166's
-// channel (README, "MACO recipe"); these, the examples and the tuning always run: about 14 minutes from
-// scratch on a 2-core AVX-512 machine, 22 on a 2-core AVX2 one (README, Benchmarks).
+// channel (README, "MACO recipe"); these, the examples and the tuning always run: 22 minutes from scratch
+// on a 2-core AVX2 machine (measured), about 14 on a 2-core AVX-512 one (estimated; README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
 // cached), or at once with ATLAS_BUDGET=none. One layer takes 13-21 minutes on 2 cores, so from scratch none
-// fits beside the rest; a second run adds block3_conv4's. configs/layers.config.ts has no budget and adds
+// fits beside the rest on an AVX2 machine (on an AVX-512 one block3_conv4's may, within a minute); a second run
+// adds block3_conv4's. configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
