@@ -89,16 +89,21 @@ export function support(grad: Float32Array, shape: readonly number[]): { rows: [
   return r1 < 0 ? null : { rows: [r0, r1], cols: [c0, c1] };
 }
 
+/** Copies an h x w block of rows and columns between two NHWC arrays of n images with c channels. */
+function copyBlock(from: Float32Array, fromHW: readonly [number, number], at: readonly [number, number], to: Float32Array, toHW: readonly [number, number], into: readonly [number, number], n: number, h: number, w: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < h; y++) {
+      const src = ((i * fromHW[0] + at[0] + y) * fromHW[1] + at[1]) * c;
+      to.set(from.subarray(src, src + w * c), ((i * toHW[0] + into[0] + y) * toHW[1] + into[1]) * c);
+    }
+  }
+}
+
 /** Rows top..top+h-1, columns left..left+w-1 of an [n, H, W, c] array (NHWC). */
 export function cropNhwc(data: Float32Array, shape: readonly number[], top: number, left: number, h: number, w: number): Float32Array {
   const [n, H, W, c] = shape;
   const out = new Float32Array(n * h * w * c);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) {
-      const src = ((i * H + top + y) * W + left) * c;
-      out.set(data.subarray(src, src + w * c), ((i * h + y) * w) * c);
-    }
-  }
+  copyBlock(data, [H, W], [top, left], out, [h, w], [0, 0], n, h, w, c);
   return out;
 }
 
@@ -106,11 +111,6 @@ export function cropNhwc(data: Float32Array, shape: readonly number[], top: numb
 export function pasteNhwc(data: Float32Array, shape: readonly number[], top: number, left: number, h: number, w: number): Float32Array {
   const [n, H, W, c] = shape;
   const out = new Float32Array(n * H * W * c);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) {
-      const dst = ((i * H + top + y) * W + left) * c;
-      out.set(data.subarray(((i * h + y) * w) * c, ((i * h + y) * w + w) * c), dst);
-    }
-  }
+  copyBlock(data, [h, w], [0, 0], out, [H, W], [top, left], n, h, w, c);
   return out;
 }

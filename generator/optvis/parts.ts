@@ -56,16 +56,16 @@ export async function macoParam(n: number, size: number, magnitude: Float32Array
   return { params, model: await createMacoImageModel(n, size, magnitude) };
 }
 
-/**
- * Lucid's transformation robustness: one warp per step, drawn from `rand` (every image of the batch sees
- * the same one); null: the images as they are.
- */
 /** The network input side of each of the first `steps` steps of warpTransform(size, cfg, seed): the draws depend on the seed alone. */
 export function warpSides(size: number, cfg: TransformConfig | null, seed: number, steps: number): number[] {
   const rand = prng(seedOf('transforms', seed));
   return Array.from({ length: steps }, () => (cfg ? transformedSize(size, sampleTransform(rand, cfg).scale, cfg) : size));
 }
 
+/**
+ * Lucid's transformation robustness: one warp per step, drawn from `rand` (every image of the batch sees
+ * the same one); null: the images as they are.
+ */
 export function warpTransform(size: number, cfg: TransformConfig | null, seed: number): TransformPart {
   const rand = prng(seedOf('transforms', seed));
   return {
