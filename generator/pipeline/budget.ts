@@ -96,6 +96,8 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
     transforms: transformsOf(s),
     optimizer: s.optimizer,
     imageModel: ctx.imageModel,
+    // MACO's step costs the same whatever its magnitude spectrum: a flat one times it without the dataset pass.
+    ...(s.maco ? { param: 'maco' as const, magnitude: new Float32Array(3 * s.size * (Math.floor(s.size / 2) + 1)).fill(1), crops: s.maco, importance: s.maco.importance } : {}),
     workers: 1,
     onProgress: (done) => {
       stamps[done] = performance.now();
