@@ -25,7 +25,7 @@ export interface RenderSettings {
   schedule?: LrSchedule;
   /** null: no transformation robustness (for tests and ablations). */
   transforms?: TransformConfig | null;
-  /** Record the curve every this many steps (and after the last). */
+  /** Record the curve every this many steps (and after the last); default CURVE_EVERY. */
   curveEvery?: number;
   objectiveOptions?: ObjectiveOptions;
   /** Where the image side runs (default auto: onnxruntime when it loads, else tfjs). */
@@ -41,6 +41,9 @@ export interface RenderSettings {
   /** When given, each image also gets its importance map (importance.ts), clipped at this percentile. */
   importance?: number;
 }
+
+/** Steps between two curve measurements (a forward pass on the untransformed images) by default. */
+export const CURVE_EVERY = 16;
 
 /** The learning rate of step `step` (0-based) of `steps`. */
 export function lrAt(lr: number, schedule: LrSchedule, step: number, steps: number): number {
@@ -159,7 +162,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   checkUnits(engine, req.layer, req.units);
   const n = req.units.length;
   const { size } = req;
-  const curveEvery = req.curveEvery ?? 16;
+  const curveEvery = req.curveEvery ?? CURVE_EVERY;
   const { param, transform } = await createParts(req);
   const { params, model } = param;
   // The network sees `copies` views of each image, view-major: image i's unit for every view.

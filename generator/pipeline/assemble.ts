@@ -15,7 +15,7 @@ import type { Dataset } from '../dataset/source.ts';
 import type { LayerExamples } from '../dataset/types.ts';
 import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
-import { readBudgetRecord } from './budget.ts';
+import { ESTIMATE_MARGIN, readBudgetRecord } from './budget.ts';
 import { unitThumbnail } from './thumbnails.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
 import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
@@ -167,7 +167,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     // A layer atlas the last budgeted run left out, while its pictures are still missing (a later run may have added them).
     const omitted = (budget?.atlases ?? [])
       .filter((d) => d.layer === layer && !d.admitted && layerUnits.filter((lu) => lu[d.recipe === 'full' ? 'fv' : (d.recipe as 'grid' | 'maco')].length > 0).length < d.units)
-      .map((d) => ({ recipe: d.recipe, units: d.units, pending: d.pending, estimateMinutes: d.estimate / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
+      .map((d) => ({ recipe: d.recipe, units: d.units, pending: d.pending, estimateMinutes: d.estimate / 60, neededMinutes: (d.estimate * ESTIMATE_MARGIN) / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
     const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits, omitted });
     layerJsons.set(layer, lj);
     writeIfChanged(path.join(out, spec.id, layer, 'layer.json'), lj);

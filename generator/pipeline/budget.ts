@@ -9,13 +9,14 @@ import { AtlasError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../fsutil.ts';
 import { warpSides } from '../optvis/parts.ts';
 import { transformsOf } from '../optvis/recipes.ts';
+import { CURVE_EVERY } from '../optvis/render.ts';
 import { planBatches, visualize } from '../optvis/visualize.ts';
 import type { AtlasEntry, FvTask } from './plan.ts';
 import { fvCostScale } from './progress.ts';
 import type { StageContext } from './stages/context.ts';
 
-/** Steps of the calibration render; the first WARM_UP (the engine's first runs) are not timed. */
-const CALIBRATION_STEPS = 24;
+/** Steps of the calibration render (two curve measurements after the warm-up); the first WARM_UP (the engine's first runs) are not timed. */
+const CALIBRATION_STEPS = 2 * CURVE_EVERY + 1;
 const WARM_UP = 4;
 
 export interface AtlasDecision {
@@ -53,32 +54,69 @@ export function resolveBudget(flag: string | undefined, config: { budget?: { min
   return config.budget?.minutes ?? null;
 }
 
-/** Admitted when what has been spent plus the estimate stays within the budget. */
+/**
+ * An atlas is admitted with this much room beyond its estimate. A quiet 2-core AVX2 machine's timings move
+ * by 10-20% from minute to minute, and so do calibrations (2026-12-03, one layer read again and again:
+ * block3_conv2 12.9-16.1 min against 14.1 taken, block3_conv4 18.0-20.0 against 19.5); admitted on its
+ * bare estimate (10.7 min, 11.1 left), block3_conv2's atlas took 14.1 and the run overran its budget by 3.
+ */
+export const ESTIMATE_MARGIN = 1.15;
+
+/** Admitted when what has been spent plus the estimate, with its margin, stays within the budget. */
 export function admits(elapsedSeconds: number, budgetMinutes: number, estimateSeconds: number): boolean {
-  return elapsedSeconds + estimateSeconds <= budgetMinutes * 60;
+  return elapsedSeconds + estimateSeconds * ESTIMATE_MARGIN <= budgetMinutes * 60;
 }
 
 /**
- * A render's steady step time from the times at which its steps ended (`ends[k + 1]`: step k): the median of
- * the steps after `warm` whose input side an earlier step had. A step that meets a new side (the transforms
- * draw about 11) builds its session, which a whole render does once per side, not once in a few steps.
+ * What a render's time is made of, in seconds, read from a calibration render's step times: a steady
+ * step; the extra time of a step that meets a new input side (it builds that side's gradient session: a
+ * session bakes in its side and its batch's channels, so every batch of units builds one per side the
+ * transforms draw, about 11); the extra time of a step that also measures the curve (a forward pass every
+ * `curveEvery` steps).
  */
-export function steadyStep(ends: number[], sides: number[] | null, warm: number): number {
-  const all: number[] = [];
-  const seen: number[] = [];
+export interface StepCosts {
+  steady: number;
+  newSide: number;
+  measure: number;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * StepCosts from the times at which a calibration's steps ended (`ends[k + 1]`: step k), its steps' input
+ * sides (null: one side, MACO's crops) and warm-up: each kind of step after the warm-up by its mean (a
+ * whole render pays the machine's hiccups too: a median read 15-30% below what block3_conv2's atlas took);
+ * a kind the calibration did not meet adds nothing.
+ */
+export function stepCosts(ends: number[], sides: number[] | null, warm: number, curveEvery: number): StepCosts {
+  const steady: number[] = [];
+  const newSide: number[] = [];
+  const measure: number[] = [];
   for (let k = Math.max(1, warm); k + 1 < ends.length; k++) {
     const t = ends[k + 1] - ends[k];
-    all.push(t);
-    if (!sides || sides.indexOf(sides[k]) < k) seen.push(t);
+    const isNew = sides !== null && sides.indexOf(sides[k]) === k;
+    const measures = k % curveEvery === 0;
+    if (isNew && !measures) newSide.push(t);
+    else if (measures && !isNew) measure.push(t);
+    else if (!isNew && !measures) steady.push(t);
   }
-  const xs = (seen.length ? seen : all).sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)];
+  const base = steady.length ? mean(steady) : mean([...newSide, ...measure]);
+  const extra = (xs: number[]) => (xs.length ? Math.max(0, mean(xs) - base) : 0);
+  return { steady: base, newSide: extra(newSide), measure: extra(measure) };
+}
+
+/** A whole render of `steps` steps whose input sides are `sides` (null: one side): steps, session builds, curve measurements (the last one after the final step). */
+export function renderTime(c: StepCosts, steps: number, sides: number[] | null, curveEvery: number): number {
+  const builds = sides ? new Set(sides).size : 1;
+  const measures = Math.floor((steps - 1) / curveEvery) + 2;
+  return steps * c.steady + builds * c.newSide + measures * c.measure;
 }
 
 /**
  * Seconds the pending tasks of one layer atlas should take here: a calibration render (the first batch
- * of units, CALIBRATION_STEPS steps, nothing written) times its steps after the warm-up, and the tasks'
- * relative costs (fvCostScale: steps, pixels, images per unit) scale its steady step (steadyStep) to the whole atlas.
+ * of units, CALIBRATION_STEPS steps, nothing written) times its kinds of steps (stepCosts), a whole
+ * render of that batch is modelled from them (renderTime), and the tasks' relative costs (fvCostScale:
+ * steps, pixels, images per unit) scale it to the whole atlas.
  */
 export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise<number> {
   const t = tasks[0];
@@ -99,14 +137,15 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
     // MACO's step costs the same whatever its magnitude spectrum: a flat one times it without the dataset pass.
     ...(s.maco ? { param: 'maco' as const, magnitude: new Float32Array(3 * s.size * (Math.floor(s.size / 2) + 1)).fill(1), crops: s.maco, importance: s.maco.importance } : {}),
     workers: 1,
+    curveEvery: CURVE_EVERY,
     onProgress: (done) => {
-      stamps[done] = performance.now();
+      stamps[done] = performance.now() / 1000;
     },
   });
   // MACO's crops all have one side.
-  const sides = s.param === 'maco' ? null : warpSides(s.size, transformsOf(s), s.seed, steps);
-  const step = steadyStep(stamps, sides, warm) / 1000;
-  const secondsPerCost = (step * s.steps) / (units.length * fvCostScale(t));
+  const sidesOf = (n: number) => (s.param === 'maco' ? null : warpSides(s.size, transformsOf(s), s.seed, n));
+  const costs = stepCosts(stamps, sidesOf(steps), warm, CURVE_EVERY);
+  const secondsPerCost = renderTime(costs, s.steps, sidesOf(s.steps), CURVE_EVERY) / (units.length * fvCostScale(t));
   return secondsPerCost * tasks.reduce((sum, x) => sum + fvCostScale(x), 0);
 }
 
@@ -118,7 +157,8 @@ export function duration(seconds: number): string {
 /** One line for the log and the terminal: what was decided and why, and how to get what was left out. */
 export function describeDecision(d: AtlasDecision, minutes: number): string {
   const what = `layer atlas ${d.layer} (${d.recipe}, ${d.pending} of ${d.units} units to render)`;
-  const est = `about ${duration(d.estimate)} here, ${duration(d.left)} left of the ${minutes}-minute budget`;
+  const margin = Math.round((ESTIMATE_MARGIN - 1) * 100);
+  const est = `about ${duration(d.estimate)} here (${duration(d.estimate * ESTIMATE_MARGIN)} with a ${margin}% margin), ${duration(d.left)} left of the ${minutes}-minute budget`;
   return d.admitted
     ? `budget: ${what}: ${est}: runs`
     : `budget: ${what}: ${est}: left out (whole). Run again to add it (what is done is kept), or set no limit: --budget none / ATLAS_BUDGET=none`;

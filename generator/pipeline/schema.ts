@@ -180,7 +180,7 @@ export const LayerJson = z.object({
     }),
   ),
   /** Layer atlases a generation budget left out (budget.ts): its estimate here, and what was left of the budget. */
-  omitted: z.array(z.object({ recipe: z.string(), units: z.number(), pending: z.number(), estimateMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
+  omitted: z.array(z.object({ recipe: z.string(), units: z.number(), pending: z.number(), estimateMinutes: z.number(), neededMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
 });
 export type LayerJson = z.infer<typeof LayerJson>;
 

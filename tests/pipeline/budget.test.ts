@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { admits, describeDecision, parseBudget, pendingAtlases, resolveBudget, steadyStep } from '../../generator/pipeline/budget.ts';
+import { admits, describeDecision, ESTIMATE_MARGIN, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -31,22 +31,33 @@ describe('generation budget', () => {
   });
 
   it('admits an atlas only when spent + estimate stays within the budget', () => {
-    expect(admits(20 * 60, 30, 10 * 60)).toBe(true);
-    expect(admits(20 * 60, 30, 10 * 60 + 1)).toBe(false);
+    // 10 minutes left: an estimate of 10 / 1.15 minutes fits with its margin, a second more does not.
+    expect(ESTIMATE_MARGIN).toBeGreaterThan(1);
+    expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN - 0.01)).toBe(true);
+    expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN + 1)).toBe(false);
     const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1230, left: 390, admitted: false };
-    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.5 min here, 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
+    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.5 min here \(23\.6 min with a 15% margin\), 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
     expect(describeDecision({ ...d, admitted: true }, 28)).toMatch(/: runs$/);
-    expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here, -3 s left of the 1-minute budget/);
+    expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here \(48 s with a 15% margin\), -3 s left of the 1-minute budget/);
   });
 
-  it("times a calibration by its steady steps: after the warm-up, and not those that meet a new input side", () => {
-    // Step k ends at ends[k + 1]; steps 3 and 5 meet new sides (60, 61) and build sessions (slow).
-    const ends = [NaN, 0, 10, 20, 120, 130, 230, 241, 250, 262];
-    const sides = [60, 60, 60, 61, 61, 62, 62, 60, 61];
-    expect(steadyStep(ends, sides, 2)).toBe(10);
-    // Without sides (MACO: one side) every step after the warm-up counts: the median still skips the two builds.
-    expect(steadyStep(ends, null, 2)).toBe(11);
-    expect(steadyStep([NaN, 0, 5], [60, 61], 1)).toBe(5);
+  it('reads a calibration as steady steps, session builds (a new input side) and curve measurements', () => {
+    // Step k ends at ends[k + 1]: 10 s a step; steps 3 and 5 meet new sides (61, 62) and build sessions
+    // (+100 s); steps 4 and 8 also measure the curve (every 4 steps: +3 s); step 0 is the warm-up.
+    const ends = [NaN, 0, 10, 20, 130, 143, 253, 263, 273, 286, 296];
+    const sides = [60, 60, 60, 61, 61, 62, 62, 60, 61, 62];
+    expect(stepCosts(ends, sides, 1, 4)).toEqual({ steady: 10, newSide: 100, measure: 3 });
+    // Without sides (MACO's crops: one side, built in the warm-up) no step is a build: all but the measurements are steady.
+    expect(stepCosts([NaN, 0, 10, 20, 32, 45, 55, 63], null, 1, 4)).toEqual({ steady: 10, newSide: 0, measure: 3 });
+    // A kind the calibration did not meet adds nothing; a calibration of builds alone still has a step time.
+    expect(stepCosts([NaN, 0, 5], [60, 61], 1, 16)).toEqual({ steady: 5, newSide: 0, measure: 0 });
+  });
+
+  it('models a whole render: every step, one build per distinct side, a measurement every curveEvery steps and after the last', () => {
+    const c = { steady: 10, newSide: 100, measure: 3 };
+    // 8 steps, sides 60..62 (3 builds), measurements at steps 0 and 4 and after the last (3).
+    expect(renderTime(c, 8, [60, 61, 60, 62, 61, 60, 60, 62], 4)).toBe(80 + 300 + 9);
+    expect(renderTime(c, 9, null, 4)).toBe(90 + 100 + 4 * 3);
   });
 
   it('plans layer atlases deepest first; a task a featured unit needs too is not the atlas alone', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../generator/paths.ts';
+import { ESTIMATE_MARGIN } from '../../generator/pipeline/budget.ts';
 import { atlas } from '../helpers/cli.ts';
 import { SHARED_DIR } from '../helpers/shared.ts';
 
@@ -152,13 +153,14 @@ describe('atlas generate', () => {
     const grids = () => readdirSync(path.join(dir, 'out/vgg19/block1_conv1'), { recursive: true }).filter((f) => String(f).endsWith('grid-channel.png')).length;
     const r1 = await atlas(['generate', '--config', file], env);
     expect(r1.status, r1.stderr).toBe(0);
-    expect(r1.stderr).toMatch(/budget: layer atlas block1_conv1 \(grid, 64 of 64 units to render\): about [\d.]+ (s|min) here, -?[\d.]+ (s|min) left of the 0\.001-minute budget: left out \(whole\)/);
+    expect(r1.stderr).toMatch(/budget: layer atlas block1_conv1 \(grid, 64 of 64 units to render\): about [\d.]+ (s|min) here \([\d.]+ (s|min) with a \d+% margin\), -?[\d.]+ (s|min) left of the 0\.001-minute budget: left out \(whole\)/);
     expect(r1.stderr).toMatch(/0 job\(s\) run, \d+ up to date, layer atlases left out by the 0\.001-minute budget: block1_conv1 \(grid\)/);
     expect(grids()).toBe(0);
     const omitted = layerJson().omitted;
     expect(omitted).toHaveLength(1);
     expect(omitted[0]).toMatchObject({ recipe: 'grid', units: 64, pending: 64, budgetMinutes: 0.001 });
     expect(omitted[0].estimateMinutes).toBeGreaterThan(0);
+    expect(omitted[0].neededMinutes).toBeCloseTo(omitted[0].estimateMinutes * ESTIMATE_MARGIN, 6);
     expect(JSON.parse(readFileSync(path.join(dir, 'out/run.json'), 'utf8')).budget.atlases[0]).toMatchObject({ layer: 'block1_conv1', admitted: false });
     // The flag overrides the config: a generous budget admits it, and the page data no longer says it is missing.
     const r2 = await atlas(['generate', '--config', file, '--budget', '60'], env);
