@@ -1,5 +1,5 @@
-// The default atlas, within a 30-minute budget on 2 CPU cores: its generation gets 28 minutes (`budget`), the
-// site build and search index the other 1-2.
+// The default atlas, within a 30-minute budget on 2 CPU cores: its generation gets 27 minutes (`budget`), the
+// site build and search index the other 3 (measured 1.7-2.7 minutes on the AVX2 machine).
 // Featured: block3_conv4 unit 166, the unit of block1..block3 that `atlas search --family circles-vs-lines`
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
@@ -11,15 +11,15 @@
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
-// cached), or at once with ATLAS_BUDGET=none. One layer takes 13-21 minutes on 2 cores, so from scratch none
-// fits beside the rest on an AVX2 machine (on an AVX-512 one block3_conv4's may, within a minute); a second run
-// adds block3_conv4's. configs/layers.config.ts has no budget and adds
+// cached), or at once with ATLAS_BUDGET=none. One layer takes 14-20 minutes on 2 AVX2 cores, so from scratch
+// none fits beside the rest there, and each later run adds one: block3_conv4's, block3_conv3's, block3_conv2's
+// (README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 28-minute generation budget, deepest first (the rest in later runs).',
+    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 27-minute generation budget, deepest first (the rest in later runs).',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
@@ -35,5 +35,5 @@ export default defineConfig({
     { layer: 'block3_conv3', visualize: 'all', recipe: 'grid' },
     { layer: 'block3_conv2', visualize: 'all', recipe: 'grid' },
   ],
-  budget: { minutes: 28 },
+  budget: { minutes: 27 },
 });
