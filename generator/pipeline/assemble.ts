@@ -165,9 +165,10 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     }
     const shape = layerInfo(spec).find((x) => x.name === layer)!.shape;
     // A layer atlas the last budgeted run left out, while its pictures are still missing (a later run may have added them).
+    const rendered = (recipe: string) => layerUnits.filter((lu) => lu[recipe === 'full' ? 'fv' : (recipe as 'grid' | 'maco')].length > 0).length;
     const omitted = (budget?.atlases ?? [])
-      .filter((d) => d.layer === layer && !d.admitted && layerUnits.filter((lu) => lu[d.recipe === 'full' ? 'fv' : (d.recipe as 'grid' | 'maco')].length > 0).length < d.units)
-      .map((d) => ({ recipe: d.recipe, units: d.units, pending: d.pending, estimateMinutes: d.estimate / 60, neededMinutes: (d.estimate * ESTIMATE_MARGIN) / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
+      .filter((d) => d.layer === layer && !d.admitted && rendered(d.recipe) < d.units)
+      .map((d) => ({ recipe: d.recipe, units: d.units, rendered: rendered(d.recipe), pending: d.pending, headStart: d.headStart ?? 0, estimateMinutes: d.estimate / 60, neededMinutes: (d.estimate * ESTIMATE_MARGIN) / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
     const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits, omitted });
     layerJsons.set(layer, lj);
     writeIfChanged(path.join(out, spec.id, layer, 'layer.json'), lj);

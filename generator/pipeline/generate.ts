@@ -8,7 +8,7 @@ import { availableLayers } from '../model/keras-h5.ts';
 import { getSpec, type LoadOptions, readWeights, resolveRuntime } from '../model/load.ts';
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
-import { admits, type AtlasDecision, describeDecision, duration, estimateAtlas, pendingAtlases, writeBudgetRecord } from './budget.ts';
+import { admits, type AtlasDecision, describeDecision, describeHeadStart, duration, estimateAtlas, headStart, pendingAtlases, writeBudgetRecord } from './budget.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
 import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
@@ -144,6 +144,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const budget = opts.budget === undefined ? (config.budget?.minutes ?? null) : opts.budget;
   const decisions: AtlasDecision[] = [];
   const dropped = new Set<string>();
+  const leftOut: Array<{ d: AtlasDecision; jobs: PlannedJob[] }> = [];
   // Under a budget the ETA counts a layer atlas only once it is admitted.
   if (budget !== null) tracker.hold(pending.filter((j) => j.fv?.atlas !== undefined).map((j) => j.job.id));
   try {
@@ -163,6 +164,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         log(describeDecision(d, budget));
         if (!d.admitted) {
           for (const j of these) dropped.add(j.job.id);
+          leftOut.push({ d, jobs: these });
           continue;
         }
         tracker.release(these.map((j) => j.job.id));
@@ -171,6 +173,21 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       await timed('fv', (hooks) => runFv(ctx, these, hooks));
       const d = decisions.at(-1);
       if (d?.layer === entry.layer) log(`budget: layer atlas ${entry.layer} (${entry.recipe}) took ${duration((performance.now() - t) / 1000)} (estimated ${duration(d.estimate)})`);
+    }
+    // What is left goes to whole batches of the atlases left out, in their order (deepest first).
+    for (const { d, jobs: these } of leftOut) {
+      const left = budget! * 60 - (performance.now() - tStart) / 1000;
+      const fv = headStart(d, these.map((j) => j.fv!), left);
+      if (!fv.length) continue;
+      const ahead = these.filter((j) => fv.includes(j.fv!));
+      const n = new Set(fv.map((t) => t.unit)).size;
+      d.headStart = n;
+      log(describeHeadStart(d, n, left));
+      for (const j of ahead) dropped.delete(j.job.id);
+      tracker.release(ahead.map((j) => j.job.id));
+      const t = performance.now();
+      await timed('fv', (hooks) => runFv(ctx, ahead, hooks));
+      log(`budget: the head start on ${d.layer} (${d.recipe}) took ${duration((performance.now() - t) / 1000)} (estimated ${duration((d.estimate * n) / d.pending)})`);
     }
     if (budget !== null && !opts.shard) writeBudgetRecord(out, spec.id, budget, decisions);
     if (!opts.shard) {

@@ -179,8 +179,8 @@ export const LayerJson = z.object({
       crop: z.string().nullable().default(null),
     }),
   ),
-  /** Layer atlases a generation budget left out (budget.ts): its estimate here, and what was left of the budget. */
-  omitted: z.array(z.object({ recipe: z.string(), units: z.number(), pending: z.number(), estimateMinutes: z.number(), neededMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
+  /** Layer atlases a generation budget left out (budget.ts): units rendered so far (a head start, earlier runs), its estimate here, and what was left of the budget. */
+  omitted: z.array(z.object({ recipe: z.string(), units: z.number(), rendered: z.number(), pending: z.number(), headStart: z.number(), estimateMinutes: z.number(), neededMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
 });
 export type LayerJson = z.infer<typeof LayerJson>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { admits, describeDecision, ESTIMATE_MARGIN, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts } from '../../generator/pipeline/budget.ts';
+import { admits, describeDecision, describeHeadStart, ESTIMATE_MARGIN, headStart, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -31,14 +31,30 @@ describe('generation budget', () => {
   });
 
   it('admits an atlas only when spent + estimate stays within the budget', () => {
-    // 10 minutes left: an estimate of 10 / 1.15 minutes fits with its margin, a second more does not.
+    // 10 minutes left: an estimate of 10 / ESTIMATE_MARGIN minutes fits with its margin, a second more does not.
     expect(ESTIMATE_MARGIN).toBeGreaterThan(1);
     expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN - 0.01)).toBe(true);
     expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN + 1)).toBe(false);
-    const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1230, left: 390, admitted: false };
-    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.5 min here \(23\.6 min with a 15% margin\), 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
+    const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1200, left: 390, admitted: false };
+    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.0 min here \(26\.0 min with a 30% margin\), 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
     expect(describeDecision({ ...d, admitted: true }, 28)).toMatch(/: runs$/);
-    expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here \(48 s with a 15% margin\), -3 s left of the 1-minute budget/);
+    expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here \(55 s with a 30% margin\), -3 s left of the 1-minute budget/);
+  });
+
+  it('gives what is left to whole batches of the first units of an atlas left out (a head start)', () => {
+    // 256 units in batches of 4, estimated 1200 s: 4.6875 s a unit, 6.09375 s with the 30% margin, 24.375 s a batch.
+    const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1200, left: 390, admitted: false };
+    const tasks = Array.from({ length: 256 }, (_, i) => ({ unit: 10 + i, settings: { batch: 4 } }));
+    const units = (left: number) => headStart(d, tasks, left).map((t) => t.unit);
+    expect(units(24.375 * 16 + 1)).toEqual(Array.from({ length: 64 }, (_, i) => 10 + i));
+    expect(units(24.375 * 16 - 1)).toHaveLength(60);
+    expect(units(24.374)).toEqual([]);
+    expect(units(-5)).toEqual([]);
+    // Never more than it has pending; a unit with two tasks (e.g. two objectives) brings both.
+    expect(units(1e9)).toHaveLength(256);
+    const two = [...tasks.slice(0, 4), { unit: 11, settings: { batch: 4 } }];
+    expect(headStart({ ...d, pending: 4, estimate: 4 / ESTIMATE_MARGIN }, two, 4).map((t) => t.unit)).toEqual([10, 11, 12, 13, 11]);
+    expect(describeHeadStart(d, 64, 400)).toMatch(/layer atlas block3_conv4 \(grid\): a head start on 64 of its 256 units to render, with the 6\.7 min left \(about 5\.0 min\); kept for the next run/);
   });
 
   it('reads a calibration as steady steps, session builds (a new input side) and curve measurements', () => {

@@ -158,7 +158,8 @@ describe('atlas generate', () => {
     expect(grids()).toBe(0);
     const omitted = layerJson().omitted;
     expect(omitted).toHaveLength(1);
-    expect(omitted[0]).toMatchObject({ recipe: 'grid', units: 64, pending: 64, budgetMinutes: 0.001 });
+    expect(omitted[0]).toMatchObject({ recipe: 'grid', units: 64, rendered: 0, pending: 64, headStart: 0, budgetMinutes: 0.001 });
+    expect(r1.stderr).not.toMatch(/head start/);
     expect(omitted[0].estimateMinutes).toBeGreaterThan(0);
     expect(omitted[0].neededMinutes).toBeCloseTo(omitted[0].estimateMinutes * ESTIMATE_MARGIN, 6);
     expect(JSON.parse(readFileSync(path.join(dir, 'out/run.json'), 'utf8')).budget.atlases[0]).toMatchObject({ layer: 'block1_conv1', admitted: false });
