@@ -1,12 +1,14 @@
-// The default atlas, within a 30-minute budget on 2 CPU cores: its generation gets 26 minutes (`budget`), the
-// site build and search index the other 4 (measured 1.7-2.7 minutes on the AVX2 machine; since the time
-// left after the decisions goes to a head start, generation now uses its whole budget).
+// The default atlas, within 30 minutes a run on 2 CPU cores: its generation gets 25 minutes (`budget`), the
+// site build and search index the other 5 (measured 1.1-3.3 minutes on the AVX2 machine, most of it file
+// system work; since the time left after the decisions goes to a head start, generation uses its whole
+// budget, and at 26 minutes one run took 29 min 41 s).
 // Featured: block3_conv4 unit 166, the unit of block1..block3 that `atlas search --family circles-vs-lines`
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
 // Lucid's recipe (128 px, 512 steps) for the featured unit and its 10 circuit inputs, and MACO for unit 166's
-// channel (README, "MACO recipe"); these, the examples and the tuning always run: 22 minutes from scratch
-// on a 2-core AVX2 machine (measured), about 14 on a 2-core AVX-512 one (estimated; README, Benchmarks).
+// channel (README, "MACO recipe"); these, the examples and the tuning always run: about 20 minutes of
+// generation from scratch on a 2-core AVX2 machine (measured), about 14 on a 2-core AVX-512 one (estimated;
+// README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
@@ -20,7 +22,7 @@ import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 26-minute generation budget, deepest first (the rest in later runs).',
+    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first (the rest in later runs).',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
@@ -36,5 +38,5 @@ export default defineConfig({
     { layer: 'block3_conv3', visualize: 'all', recipe: 'grid' },
     { layer: 'block3_conv2', visualize: 'all', recipe: 'grid' },
   ],
-  budget: { minutes: 26 },
+  budget: { minutes: 25 },
 });
