@@ -4,8 +4,8 @@
 // estimate comes from a short calibration render of the atlas's own layer and recipe on this machine, so
 // it follows the machine (AVX-512 or AVX2, CPU or GPU), not a table. What a run leaves out is kept in
 // budget.json (assemble tells the layer page) and is added by a later run, with the earlier part cached.
-// What is left after the decisions is not wasted: it renders whole batches of the first atlas left out
-// (a head start, kept for the next run), so a series of budgeted runs needs fewer of them.
+// What is left after the decisions is not wasted: it renders whole batches of the atlases left out, in
+// their order (a head start, kept for the next run), so a series of budgeted runs needs fewer of them.
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../fsutil.ts';
