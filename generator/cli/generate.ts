@@ -90,7 +90,8 @@ export function register(program: Command): void {
       });
       bar.stop();
       const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');
-      const left = summary.budget.filter((d) => !d.admitted).map((d) => `${d.layer} (${d.recipe}${d.headStart ? `; a head start on ${d.headStart} of ${d.pending} units` : ''})`);
+      // An atlas left out whose head start reached its last unit is complete all the same.
+      const left = summary.budget.filter((d) => !d.admitted && (d.headStart ?? 0) < d.pending).map((d) => `${d.layer} (${d.recipe}${d.headStart ? `; a head start on ${d.headStart} of ${d.pending} units` : ''})`);
       log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date${left.length ? `, layer atlases left out by the ${budget}-minute budget: ${left.join(', ')}` : ''}; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
     });
 }

@@ -5,7 +5,8 @@
 // it follows the machine (AVX-512 or AVX2, CPU or GPU), not a table. What a run leaves out is kept in
 // budget.json (assemble tells the layer page) and is added by a later run, with the earlier part cached.
 // What is left after the decisions is not wasted: it renders whole batches of the atlases left out, in
-// their order (a head start, kept for the next run), so a series of budgeted runs needs fewer of them.
+// their order, one at a time while the budget lasts (a head start, kept for the next run), so a series of
+// budgeted runs needs fewer of them.
 import path from 'node:path';
 import { AtlasError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../fsutil.ts';
@@ -63,7 +64,7 @@ export function resolveBudget(flag: string | undefined, config: { budget?: { min
  * by 10-20% from minute to minute, and so do calibrations: on 2026-12-03 readings were 24% below to 8% above
  * what the atlas then took (block3_conv4 read 15.6 min, took 19.3; block3_conv2 admitted on 10.7 with 11.1
  * left took 14.1 and overran the budget by 3). 1.3 covers every reading seen; the head start spends what a
- * wide margin leaves.
+ * wide margin leaves, batch by batch.
  */
 export const ESTIMATE_MARGIN = 1.3;
 
@@ -170,21 +171,44 @@ export function describeDecision(d: AtlasDecision, minutes: number): string {
 }
 
 /**
- * The tasks of a left-out atlas that fit in `leftSeconds` anyway: those of its first units (in plan order)
- * in whole batches whose share of its estimate, with the margin, fits; fewer than it has pending, or it
- * would have been admitted.
+ * A left-out atlas's tasks as whole batches of its units, in plan order (a unit with two tasks, e.g. two
+ * objectives, brings both): what a head start renders, one batch at a time while the budget lasts.
  */
-export function headStart<T extends { unit: number; settings: { batch: number } }>(d: AtlasDecision, tasks: T[], leftSeconds: number): T[] {
-  if (!tasks.length || d.pending <= 0 || leftSeconds <= 0 || d.estimate <= 0) return [];
-  const perUnit = (d.estimate * ESTIMATE_MARGIN) / d.pending;
-  const batch = tasks[0].settings.batch;
-  const n = Math.min(d.pending, Math.floor(leftSeconds / perUnit / batch) * batch);
-  const units = new Set([...new Set(tasks.map((t) => t.unit))].slice(0, n));
-  return tasks.filter((t) => units.has(t.unit));
+export function unitBatches<T extends { unit: number; settings: { batch: number } }>(tasks: T[]): T[][] {
+  if (!tasks.length) return [];
+  const units = [...new Set(tasks.map((t) => t.unit))];
+  const size = Math.max(1, tasks[0].settings.batch);
+  const out: T[][] = [];
+  for (let i = 0; i < units.length; i += size) {
+    const these = new Set(units.slice(i, i + size));
+    out.push(tasks.filter((t) => these.has(t.unit)));
+  }
+  return out;
 }
 
-export function describeHeadStart(d: AtlasDecision, units: number, leftSeconds: number): string {
-  return `budget: layer atlas ${d.layer} (${d.recipe}): a head start on ${units} of its ${d.pending} units to render, with the ${duration(leftSeconds)} left (about ${duration((d.estimate * units) / d.pending)}); kept for the next run, its layer page says the atlas is incomplete until then`;
+/** What a head start has rendered so far: units, and the seconds they took here. */
+export interface HeadStartSoFar {
+  units: number;
+  seconds: number;
+}
+
+/**
+ * Seconds the next batch (`units` units) of a head start should take: before any batch, the atlas's
+ * estimate for that many units with the margin (a calibration reads up to 24% low); after, what the
+ * batches rendered so far took a unit. A batch runs only when that fits in what is left, so a head start
+ * ends within one batch's deviation of the budget instead of a margin's.
+ */
+export function nextBatchSeconds(d: AtlasDecision, units: number, soFar: HeadStartSoFar): number {
+  const perUnit = soFar.units > 0 ? soFar.seconds / soFar.units : (d.estimate * ESTIMATE_MARGIN) / Math.max(1, d.pending);
+  return perUnit * units;
+}
+
+export function describeHeadStart(d: AtlasDecision, leftSeconds: number, firstBatchSeconds: number): string {
+  return `budget: layer atlas ${d.layer} (${d.recipe}): a head start with the ${duration(leftSeconds)} left, batch by batch while the budget lasts (about ${duration(firstBatchSeconds)} a batch); kept for the next run, its layer page says the atlas is incomplete until then`;
+}
+
+export function describeHeadStartDone(d: AtlasDecision, soFar: HeadStartSoFar): string {
+  return `budget: the head start on ${d.layer} (${d.recipe}) rendered ${soFar.units} of its ${d.pending} units in ${duration(soFar.seconds)} (estimated ${duration((d.estimate * soFar.units) / d.pending)})`;
 }
 
 function recordFile(out: string, model: string): string {

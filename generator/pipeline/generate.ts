@@ -8,7 +8,7 @@ import { availableLayers } from '../model/keras-h5.ts';
 import { getSpec, type LoadOptions, readWeights, resolveRuntime } from '../model/load.ts';
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
-import { admits, type AtlasDecision, describeDecision, describeHeadStart, duration, estimateAtlas, headStart, pendingAtlases, writeBudgetRecord } from './budget.ts';
+import { admits, type AtlasDecision, describeDecision, describeHeadStart, describeHeadStartDone, duration, estimateAtlas, nextBatchSeconds, pendingAtlases, unitBatches, writeBudgetRecord } from './budget.ts';
 import { type AtlasConfig, checkConfig } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
 import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
@@ -174,20 +174,27 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       const d = decisions.at(-1);
       if (d?.layer === entry.layer) log(`budget: layer atlas ${entry.layer} (${entry.recipe}) took ${duration((performance.now() - t) / 1000)} (estimated ${duration(d.estimate)})`);
     }
-    // What is left goes to whole batches of the atlases left out, in their order (deepest first).
+    // What is left goes to whole batches of the atlases left out, in their order (deepest first), one
+    // batch at a time while the next one, at the pace measured so far, fits in what is left.
     for (const { d, jobs: these } of leftOut) {
-      const left = budget! * 60 - (performance.now() - tStart) / 1000;
-      const fv = headStart(d, these.map((j) => j.fv!), left);
-      if (!fv.length) continue;
-      const ahead = these.filter((j) => fv.includes(j.fv!));
-      const n = new Set(fv.map((t) => t.unit)).size;
-      d.headStart = n;
-      log(describeHeadStart(d, n, left));
-      for (const j of ahead) dropped.delete(j.job.id);
-      tracker.release(ahead.map((j) => j.job.id));
-      const t = performance.now();
-      await timed('fv', (hooks) => runFv(ctx, ahead, hooks));
-      log(`budget: the head start on ${d.layer} (${d.recipe}) took ${duration((performance.now() - t) / 1000)} (estimated ${duration((d.estimate * n) / d.pending)})`);
+      const soFar = { units: 0, seconds: 0 };
+      for (const batch of unitBatches(these.map((j) => j.fv!))) {
+        const units = new Set(batch.map((t) => t.unit)).size;
+        const left = budget! * 60 - (performance.now() - tStart) / 1000;
+        const expect = nextBatchSeconds(d, units, soFar);
+        if (expect > left) break;
+        if (soFar.units === 0) log(describeHeadStart(d, left, expect));
+        const ahead = these.filter((j) => batch.includes(j.fv!));
+        for (const j of ahead) dropped.delete(j.job.id);
+        tracker.release(ahead.map((j) => j.job.id));
+        const t = performance.now();
+        await timed('fv', (hooks) => runFv(ctx, ahead, hooks));
+        soFar.units += units;
+        soFar.seconds += (performance.now() - t) / 1000;
+      }
+      if (soFar.units === 0) continue;
+      d.headStart = soFar.units;
+      log(describeHeadStartDone(d, soFar));
     }
     if (budget !== null && !opts.shard) writeBudgetRecord(out, spec.id, budget, decisions);
     if (!opts.shard) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { admits, describeDecision, describeHeadStart, ESTIMATE_MARGIN, headStart, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts } from '../../generator/pipeline/budget.ts';
+import { admits, describeDecision, describeHeadStart, describeHeadStartDone, ESTIMATE_MARGIN, nextBatchSeconds, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts, unitBatches } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -41,20 +41,23 @@ describe('generation budget', () => {
     expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here \(55 s with a 30% margin\), -3 s left of the 1-minute budget/);
   });
 
-  it('gives what is left to whole batches of the first units of an atlas left out (a head start)', () => {
-    // 256 units in batches of 4, estimated 1200 s: 4.6875 s a unit, 6.09375 s with the 30% margin, 24.375 s a batch.
+  it('splits an atlas left out into whole batches of its units, in plan order (a head start renders them one by one)', () => {
+    const tasks = Array.from({ length: 10 }, (_, i) => ({ unit: 10 + i, settings: { batch: 4 } }));
+    expect(unitBatches(tasks).map((b) => b.map((t) => t.unit))).toEqual([[10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]);
+    expect(unitBatches([])).toEqual([]);
+    // A unit with two tasks (e.g. two objectives) brings both into its batch.
+    const two = [...tasks.slice(0, 5), { unit: 11, settings: { batch: 4 } }];
+    expect(unitBatches(two).map((b) => b.map((t) => t.unit))).toEqual([[10, 11, 12, 13, 11], [14]]);
+  });
+
+  it('expects the first batch of a head start at the estimate with its margin, the next ones at the pace measured', () => {
+    // 256 units estimated at 1200 s: 4.6875 s a unit, more with the margin.
     const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1200, left: 390, admitted: false };
-    const tasks = Array.from({ length: 256 }, (_, i) => ({ unit: 10 + i, settings: { batch: 4 } }));
-    const units = (left: number) => headStart(d, tasks, left).map((t) => t.unit);
-    expect(units(24.375 * 16 + 1)).toEqual(Array.from({ length: 64 }, (_, i) => 10 + i));
-    expect(units(24.375 * 16 - 1)).toHaveLength(60);
-    expect(units(24.374)).toEqual([]);
-    expect(units(-5)).toEqual([]);
-    // Never more than it has pending; a unit with two tasks (e.g. two objectives) brings both.
-    expect(units(1e9)).toHaveLength(256);
-    const two = [...tasks.slice(0, 4), { unit: 11, settings: { batch: 4 } }];
-    expect(headStart({ ...d, pending: 4, estimate: 4 / ESTIMATE_MARGIN }, two, 4).map((t) => t.unit)).toEqual([10, 11, 12, 13, 11]);
-    expect(describeHeadStart(d, 64, 400)).toMatch(/layer atlas block3_conv4 \(grid\): a head start on 64 of its 256 units to render, with the 6\.7 min left \(about 5\.0 min\); kept for the next run/);
+    expect(nextBatchSeconds(d, 4, { units: 0, seconds: 0 })).toBeCloseTo(4 * 4.6875 * ESTIMATE_MARGIN, 9);
+    expect(nextBatchSeconds(d, 4, { units: 8, seconds: 30 })).toBeCloseTo(15, 9);
+    expect(nextBatchSeconds(d, 2, { units: 8, seconds: 30 })).toBeCloseTo(7.5, 9);
+    expect(describeHeadStart(d, 400, 24.375)).toMatch(/layer atlas block3_conv4 \(grid\): a head start with the 6\.7 min left, batch by batch while the budget lasts \(about 24 s a batch\); kept for the next run/);
+    expect(describeHeadStartDone(d, { units: 64, seconds: 290 })).toBe('budget: the head start on block3_conv4 (grid) rendered 64 of its 256 units in 4.8 min (estimated 5.0 min)');
   });
 
   it('reads a calibration as steady steps, session builds (a new input side) and curve measurements', () => {
