@@ -183,16 +183,22 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         const left = budget! * 60 - (performance.now() - tStart) / 1000;
         const expect = nextBatchSeconds(d, units, soFar);
         if (expect > left) break;
-        if (soFar.units === 0) log(describeHeadStart(d, left, expect));
+        if (soFar.units === 0) {
+          log(describeHeadStart(d, left, expect));
+          // Counted and in the ETA while it lasts; the ETA ends with the budget at the latest.
+          tracker.release(these.map((j) => j.job.id));
+          tracker.stopBy((tStart + budget! * 60_000) / 1000);
+        }
         const ahead = these.filter((j) => batch.includes(j.fv!));
         for (const j of ahead) dropped.delete(j.job.id);
-        tracker.release(ahead.map((j) => j.job.id));
         const t = performance.now();
         await timed('fv', (hooks) => runFv(ctx, ahead, hooks));
         soFar.units += units;
         soFar.seconds += (performance.now() - t) / 1000;
       }
       if (soFar.units === 0) continue;
+      tracker.hold(these.filter((j) => dropped.has(j.job.id)).map((j) => j.job.id));
+      tracker.stopBy(null);
       d.headStart = soFar.units;
       log(describeHeadStartDone(d, soFar));
     }

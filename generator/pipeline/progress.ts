@@ -46,6 +46,7 @@ const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, g
 export class ProgressTracker {
   private readonly weights = new Map<string, number>();
   private readonly held = new Map<string, number>();
+  private until: number | null = null;
   private totalWeight: number;
   private readonly t0: number;
   private done = 0;
@@ -97,6 +98,14 @@ export class ProgressTracker {
     }
   }
 
+  /**
+   * A time (this tracker's clock) the run stops by whatever is left: a head start renders batches while the
+   * budget lasts, so its ETA is at most the time to that end. null lifts it.
+   */
+  stopBy(at: number | null): void {
+    this.until = at;
+  }
+
   get total(): number {
     return this.weights.size;
   }
@@ -110,9 +119,10 @@ export class ProgressTracker {
   private eta(): string {
     const g = this.group;
     const w = this.doneWeight + (g ? Math.max(0, g.fraction * g.weight - g.finishedWeight) : 0);
-    if (w >= this.totalWeight) return '0:00';
-    if (w <= 0) return '?';
-    return clock(((this.now() - this.t0) * (this.totalWeight - w)) / w);
+    const cap = this.until === null ? Infinity : Math.max(0, this.until - this.now());
+    if (w >= this.totalWeight || cap === 0) return '0:00';
+    if (w <= 0) return cap < Infinity ? clock(cap) : '?';
+    return clock(Math.min(cap, ((this.now() - this.t0) * (this.totalWeight - w)) / w));
   }
 
   private line(what: string): string {

@@ -52,6 +52,23 @@ describe('progress lines', () => {
     expect(p.heartbeat()).toMatch(/\| 1\/3 jobs \(33%\) \| .* \| elapsed 0:40 \| ETA 0:08$/);
   });
 
+  it('end the ETA with the budget at the latest while a head start lasts (stopBy), and not after', () => {
+    const { p, advance } = tracker([{ id: 'fv:b:1:channel:grid', stage: 'fv', weight: 100 }, { id: 'fv:b:2:channel:grid', stage: 'fv', weight: 100 }], 1);
+    p.stopBy(1050);
+    expect(p.update({ kind: 'start', stage: 'fv', jobs: ['fv:b:1:channel:grid'] })).toMatch(/ETA 0:50$/);
+    p.stopBy(null);
+    advance(100);
+    expect(p.update({ kind: 'finish', stage: 'fv', job: 'fv:b:1:channel:grid', seconds: 100 })).toMatch(/ETA 1:40$/);
+    p.stopBy(1130);
+    advance(10);
+    expect(p.heartbeat()).toMatch(/elapsed 1:50 \| ETA 0:20$/);
+    advance(30);
+    expect(p.heartbeat()).toMatch(/ETA 0:00$/);
+    p.stopBy(null);
+    advance(1);
+    expect(p.heartbeat()).toMatch(/elapsed 2:21 \| ETA 2:21$/);
+  });
+
   it('weigh the ETA by what jobs cost last time (unknown ones by their stage mean)', () => {
     const { p, advance } = tracker([
       { id: 'examples:l1', stage: 'examples', weight: 10 },
