@@ -14,9 +14,9 @@
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
-// cached), or at once with ATLAS_BUDGET=none. One layer takes 14-20 minutes on 2 AVX2 cores, so from scratch
-// none fits beside the rest there; what is left goes to a head start on block3_conv4, and later runs finish
-// block3_conv4, block3_conv3 and block3_conv2 in turn (README, Benchmarks). configs/layers.config.ts has no budget and adds
+// cached), or at once with ATLAS_BUDGET=none. One layer takes 12-20 minutes on 2 AVX2 cores, so from scratch
+// none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
+// spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
