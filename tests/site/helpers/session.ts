@@ -7,7 +7,7 @@ import { serveStatic, type StaticServer } from './server.ts';
 export interface Session {
   base: string;
   browser: Browser;
-  /** A new page whose console errors and uncaught exceptions land in `errors`. */
+  /** A new page whose console errors, warnings and uncaught exceptions land in `errors`. */
   page: () => Promise<{ page: Page; errors: string[] }>;
 }
 
@@ -22,7 +22,8 @@ export function useSession(): Session {
       const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
       page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+        // Warnings too: a library's warning (Cytoscape's style mappings) marks a real misuse.
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(`${page.url()}: ${m.text()}`);
       });
       page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
       return { page, errors };
