@@ -208,7 +208,9 @@ export function describeHeadStart(d: AtlasDecision, leftSeconds: number, firstBa
 }
 
 export function describeHeadStartDone(d: AtlasDecision, soFar: HeadStartSoFar): string {
-  return `budget: the head start on ${d.layer} (${d.recipe}) rendered ${soFar.units} of its ${d.pending} units in ${duration(soFar.seconds)} (estimated ${duration((d.estimate * soFar.units) / d.pending)})`;
+  const left = d.pending - soFar.units;
+  const outcome = left > 0 ? `; the other ${left} wait for the next run` : ': the layer atlas is complete';
+  return `budget: the head start on ${d.layer} (${d.recipe}) rendered ${soFar.units} of its ${d.pending} units in ${duration(soFar.seconds)} (estimated ${duration((d.estimate * soFar.units) / d.pending)})${outcome}`;
 }
 
 function recordFile(out: string, model: string): string {

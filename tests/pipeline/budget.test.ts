@@ -57,7 +57,8 @@ describe('generation budget', () => {
     expect(nextBatchSeconds(d, 4, { units: 8, seconds: 30 })).toBeCloseTo(15, 9);
     expect(nextBatchSeconds(d, 2, { units: 8, seconds: 30 })).toBeCloseTo(7.5, 9);
     expect(describeHeadStart(d, 400, 24.375)).toMatch(/layer atlas block3_conv4 \(grid\): a head start with the 6\.7 min left, batch by batch while the budget lasts \(about 24 s a batch\); kept for the next run/);
-    expect(describeHeadStartDone(d, { units: 64, seconds: 290 })).toBe('budget: the head start on block3_conv4 (grid) rendered 64 of its 256 units in 4.8 min (estimated 5.0 min)');
+    expect(describeHeadStartDone(d, { units: 64, seconds: 290 })).toBe('budget: the head start on block3_conv4 (grid) rendered 64 of its 256 units in 4.8 min (estimated 5.0 min); the other 192 wait for the next run');
+    expect(describeHeadStartDone(d, { units: 256, seconds: 1190 })).toBe('budget: the head start on block3_conv4 (grid) rendered 256 of its 256 units in 19.8 min (estimated 20.0 min): the layer atlas is complete');
   });
 
   it('reads a calibration as steady steps, session builds (a new input side) and curve measurements', () => {
