@@ -79,7 +79,8 @@ const conv: Rule = (c, n, dy, needs) => {
   const group = attrInt(n, 'group', 1);
   const unit = w.strides.every((s) => s === 1) && w.dilations.every((d) => d === 1);
   const back = [0, 1].map((a) => w.kernel[a] - 1 - w.pads[a]).concat([0, 1].map((a) => w.kernel[a] - 1 - w.pads[a + 2]));
-  if (unit && back.every((p) => p >= 0)) {
+  // Fed weights change from run to run: the transposed conv reads them as they come.
+  if (unit && back.every((p) => p >= 0) && !wc.fed) {
     // Stride 1: the adjoint is itself a conv (flipped kernel, complementary pads), cheaper than ConvTranspose.
     const k = flippedKernel(wc, group);
     return [c.g.op('Conv', [dy, c.g.floats(c.name(n, 'wflip'), k.data, k.dims)], { kernel_shape: w.kernel, pads: back, group }), null, null];

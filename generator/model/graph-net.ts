@@ -4,10 +4,10 @@
 // the differentiator's backward pass (autodiff.ts).
 import { AtlasError } from '../errors.ts';
 import { availableLayers, type KerasWeights, type LayerWeights } from './keras-h5.ts';
-import { seqValue, sequentialIr } from './seq-ir.ts';
+import { prunedFeeds, seqValue, sequentialIr } from './seq-ir.ts';
 import { type IrGraph, producers, weightedNodeOf } from './ir.ts';
 import { emitBackward } from './autodiff.ts';
-import { emitForward } from './ir-emit.ts';
+import { constantName, emitForward } from './ir-emit.ts';
 import { inferShapes } from './ir-shapes.ts';
 import { FLOAT, GraphBuilder } from './onnx-builder.ts';
 import type { NetworkGraphs } from './ort-engine.ts';
@@ -135,6 +135,7 @@ export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers
     available: availableLayers(spec, weights),
     forward: (layers, preRelu) => buildGraphForward(spec, sequentialIr(spec, weights.layers, deepest(layers)), layers, preRelu),
     gradient: (layer, preRelu, channels, inputHW) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, preRelu, inputHW),
+    feeds: (layer, channels) => new Map([...prunedFeeds(weights.layers, layer, channels)].map(([name, v]) => [constantName(name), v])),
     prunes: true,
     sized: true,
   };
@@ -146,6 +147,7 @@ export function irGraphs(spec: ModelSpec, ir: IrGraph): NetworkGraphs {
     available: spec.layers.map((l) => l.name),
     forward: (layers, preRelu) => buildGraphForward(spec, ir, layers, preRelu),
     gradient: (layer, preRelu, _channels, inputHW) => buildGraphGradient(spec, ir, layer, preRelu, inputHW),
+    feeds: () => new Map(),
     sized: true,
     prunes: false,
   };

@@ -26,14 +26,20 @@ export class ValueMap {
     if (v !== undefined) return v;
     const c = this.ir.constants.get(irName);
     if (!c) throw new AtlasError(`graph value '${irName}' is used before it is computed`, 'the ONNX graph is not in topological order, or reads a missing value');
-    const name = emitConstant(this.g, `c_${irName}`, c);
+    const name = emitConstant(this.g, constantName(irName), c);
     this.names.set(irName, name);
     return name;
   }
 }
 
+/** The ONNX name of an IR constant (a fed one is fed under it). */
+export function constantName(irName: string): string {
+  return `c_${irName}`;
+}
+
 export function emitConstant(g: GraphBuilder, name: string, c: IrConst): string {
-  return c.type === 'float' ? g.floats(name, c.data, c.dims) : g.int64s(name, c.data, c.dims);
+  if (c.type === 'int64') return g.int64s(name, c.data, c.dims);
+  return c.fed ? g.fedFloats(name, c.dims) : g.floats(name, c.data, c.dims);
 }
 
 /**

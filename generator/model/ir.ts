@@ -15,8 +15,12 @@ export interface IrNode {
   attrs: Record<string, AttrValue>;
 }
 
-/** A constant (ONNX initializer): weights are float32, shapes (Reshape) int64. */
-export type IrConst = { dims: number[]; type: 'float'; data: Float32Array } | { dims: number[]; type: 'int64'; data: BigInt64Array };
+/**
+ * A constant (ONNX initializer): weights are float32, shapes (Reshape) int64. A `fed` one becomes a
+ * graph input that each run feeds (a pruned conv's weights, so that one session serves every channel
+ * set of its size); its data is what the graph's own users (shapes, tests) read.
+ */
+export type IrConst = { dims: number[]; type: 'float'; data: Float32Array; fed?: boolean } | { dims: number[]; type: 'int64'; data: BigInt64Array };
 
 export interface IrGraph {
   /** The image input, NCHW. */

@@ -36,6 +36,16 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A float graph input every run feeds (declared once). Not an initializer that is also an input:
+   * onnxruntime-node feeds only a session's inputNames, which leave those out, so it would keep its default.
+   */
+  fedFloats(name: string, dims: number[]): string {
+    if (this.initNames.has(name)) return name;
+    this.initNames.add(name);
+    return this.input(name, FLOAT, dims);
+  }
+
   /** An int64 constant from its raw values (an imported graph's shapes). */
   int64s(name: string, data: BigInt64Array, dims: number[]): string {
     if (this.initNames.has(name)) return name;

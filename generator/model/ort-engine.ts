@@ -24,8 +24,14 @@ export interface NetworkGraphs {
   /** Layers the weights make computable, in order. */
   available: string[];
   forward(layers: string[], preRelu: boolean): ForwardGraph;
-  /** Pruned to `channels` of a conv `layer` when given (sequential specs only, see `prunes`); for `inputHW` when `sized`. */
+  /**
+   * Pruned to `channels` of a conv `layer` when given (sequential specs only, see `prunes`); for `inputHW`
+   * when `sized`. A pruned graph's conv weights are inputs (their default: these channels'), fed with
+   * `feeds`, so its session serves any channel set of that size.
+   */
   gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number]): { bytes: Uint8Array };
+  /** The inputs a gradient graph pruned to `channels` of `layer` is fed with, by graph input name. */
+  feeds(layer: string, channels: readonly number[]): Map<string, { data: Float32Array; dims: number[] }>;
   prunes: boolean;
   /** Gradient graphs are built per input size (static shapes), so sessions are cached per size too. */
   sized: boolean;
@@ -66,12 +72,14 @@ interface GradientEntry {
 
 /**
  * Pruned gradient sessions kept per engine, by the input pixels (batch x side x side) they were last run
- * on, which is what their activation memory grows with. A session bakes in its channel set (so every
- * conv keeps constant weights and onnxruntime's NCHWc layout) and its input side (the differentiator
- * sizes adjoints statically), so a batch of units needs one per side the transforms produce (about 11
- * with Lucid's scales). The budget holds 4 sessions of the full recipe (batch 4, sides up to 144 px), as
- * many as memory allowed there (all 11 sides took 3.3 GB against 1.35), and every side of a batch at the
- * grid recipe's 64 px, where a rebuild (57 ms at block3_conv4) on 2 of 3 steps cost 15% of the time.
+ * on, which is what their activation memory grows with. A session bakes in its input side (the
+ * differentiator sizes adjoints statically) and its number of channels; the pruned conv's weights are fed
+ * per run (every other conv keeps constant weights and onnxruntime's NCHWc layout), so one session per
+ * side the transforms produce (about 11 with Lucid's scales) serves every batch of a layer atlas: baking
+ * in the channel set instead rebuilt 11 sessions a batch, 10-15% of a grid batch's time at block3_conv4.
+ * The budget holds 4 sessions of the full recipe (batch 4, sides up to 144 px), as many as memory allowed
+ * there (all 11 sides took 3.3 GB against 1.35), and every side of a batch at the grid recipe's 64 px,
+ * where a rebuild (57 ms at block3_conv4) on 2 of 3 steps cost 15% of the time.
  */
 const PRUNED_PIXELS = 4 * 4 * 144 * 144;
 
@@ -136,7 +144,8 @@ export class OrtEngine implements Engine {
   /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones within keepPixels, least recently used evicted). */
   private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
     const size = this.graphs.sized ? `${inputHW.join('x')}|` : '';
-    const key = `${size}${layer}|${preRelu}|${channels?.join(',') ?? 'all'}`;
+    // A pruned session is fed its channels' weights (graph-net.ts), so it serves every set of that size.
+    const key = `${size}${layer}|${preRelu}|${channels ? `${channels.length} channels` : 'all'}`;
     let e = this.gradientSessions.get(key);
     if (e) {
       // Most recently used last, so eviction takes the oldest pruned session.
@@ -230,7 +239,9 @@ export class OrtEngine implements Engine {
     let res: Ort.InferenceSession.ReturnType;
     try {
       const session = await entry.session;
-      res = await session.run({ images: this.imagesTensor(x), grad: new this.ort.Tensor('float32', dAct, shape) });
+      const feeds: Record<string, Ort.Tensor> = { images: this.imagesTensor(x), grad: new this.ort.Tensor('float32', dAct, shape) };
+      if (channels) for (const [name, v] of this.graphs.feeds(layer, channels)) feeds[name] = new this.ort.Tensor('float32', v.data, v.dims);
+      res = await session.run(feeds);
     } finally {
       entry.busy--;
       if (entry.evicted && entry.busy === 0) void entry.session.then((s) => s.release(), () => undefined);

@@ -2,7 +2,8 @@
 // and one differentiator (autodiff.ts) serve every model. Values are named after the layers: a conv or
 // dense layer's output is its name, its pre-activation `<name>:pre`; kernels are converted to ONNX's
 // OIHW once per graph. `prune` keeps only some output channels of one conv (the channels a linear
-// objective touches): its value then carries just those, in that order.
+// objective touches): its value then carries just those, in that order, and its weights are fed (so one
+// session serves every set of that many channels; prunedFeeds gives a set's values).
 import { AtlasError } from '../errors.ts';
 import type { IrConst, IrGraph, IrNode } from './ir.ts';
 import type { LayerWeights } from './keras-h5.ts';
@@ -38,6 +39,17 @@ export function seqValue(spec: ModelSpec, layer: string, preRelu: boolean): stri
   return preRelu && (l.kind === 'conv' || l.kind === 'dense') && l.activation !== 'linear' ? `${layer}:pre` : layer;
 }
 
+/** The fed constants of a graph pruned to `channels` of conv `layer`, by IR name: that channel set's weights. */
+export function prunedFeeds(weights: Map<string, LayerWeights>, layer: string, channels: readonly number[]): Map<string, { data: Float32Array; dims: number[] }> {
+  const raw = weights.get(layer);
+  if (!raw) throw new AtlasError(`${layer} is not in the loaded weights`);
+  const w = outputChannels(raw, channels);
+  return new Map([
+    [`${layer}_W`, toOihw(w)],
+    [`${layer}_b`, { data: w.bias, dims: [w.bias.length] }],
+  ]);
+}
+
 export function sequentialIr(spec: ModelSpec, weights: Map<string, LayerWeights>, upTo: string, prune?: { layer: string; channels: readonly number[] }): IrGraph {
   const last = spec.layers.findIndex((l) => l.name === upTo);
   if (last < 0) throw new AtlasError(`unknown layer '${upTo}' for ${spec.id}`);
@@ -46,17 +58,18 @@ export function sequentialIr(spec: ModelSpec, weights: Map<string, LayerWeights>
   }
   const nodes: IrNode[] = [];
   const constants = new Map<string, IrConst>();
-  const float = (name: string, data: Float32Array, dims: number[]) => (constants.set(name, { type: 'float', data, dims }), name);
+  const float = (name: string, data: Float32Array, dims: number[], fed = false) => (constants.set(name, { type: 'float', data, dims, ...(fed ? { fed } : {}) }), name);
   const node = (op: string, name: string, inputs: string[], output: string, attrs: IrNode['attrs'] = {}) => (nodes.push({ op, name, inputs, outputs: [output], attrs }), output);
   let x = SEQ_INPUT;
   for (const l of spec.layers.slice(0, last + 1)) {
     if (l.kind === 'conv') {
       const raw = weights.get(l.name);
       if (!raw) throw new AtlasError(`${l.name} is not in the loaded weights`);
-      const w = prune?.layer === l.name ? outputChannels(raw, prune.channels) : raw;
+      const fed = prune?.layer === l.name;
+      const w = fed ? outputChannels(raw, prune.channels) : raw;
       const k = toOihw(w);
       const pads = Array(4).fill((l.kernel - 1) / 2);
-      const conv = node('Conv', l.name, [x, float(`${l.name}_W`, k.data, k.dims), float(`${l.name}_b`, w.bias, [w.bias.length])], l.activation === 'relu' ? `${l.name}:pre` : l.name, { kernel_shape: [l.kernel, l.kernel], pads });
+      const conv = node('Conv', l.name, [x, float(`${l.name}_W`, k.data, k.dims, fed), float(`${l.name}_b`, w.bias, [w.bias.length], fed)], l.activation === 'relu' ? `${l.name}:pre` : l.name, { kernel_shape: [l.kernel, l.kernel], pads });
       x = l.activation === 'relu' ? node('Relu', `${l.name}_relu`, [conv], l.name) : conv;
     } else if (l.kind === 'pool') {
       x = node('MaxPool', l.name, [x], l.name, { kernel_shape: [l.size, l.size], strides: [l.stride, l.stride] });

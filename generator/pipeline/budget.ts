@@ -75,10 +75,10 @@ export function admits(elapsedSeconds: number, budgetMinutes: number, estimateSe
 
 /**
  * What a render's time is made of, in seconds, read from a calibration render's step times: a steady
- * step; the extra time of a step that meets a new input side (it builds that side's gradient session: a
- * session bakes in its side and its batch's channels, so every batch of units builds one per side the
- * transforms draw, about 11); the extra time of a step that also measures the curve (a forward pass every
- * `curveEvery` steps).
+ * step; the extra time of a step that meets a new input side (it builds that side's gradient session,
+ * about 11 with Lucid's scales; a session bakes in its side and its number of channels, and is fed each
+ * batch's weights, so later batches of the atlas reuse it); the extra time of a step that also measures
+ * the curve (a forward pass every `curveEvery` steps).
  */
 export interface StepCosts {
   steady: number;
@@ -119,10 +119,20 @@ export function renderTime(c: StepCosts, steps: number, sides: number[] | null, 
 }
 
 /**
+ * A layer atlas of `batches` renders like the calibration's: the sessions are built once (the engine keeps
+ * them across batches: every side of a grid render fits in what it keeps; at the full recipe, where some
+ * are evicted and rebuilt, builds are a few percent of a 512-step batch), the steps and curves every batch.
+ */
+export function atlasTime(c: StepCosts, steps: number, sides: number[] | null, curveEvery: number, batches: number): number {
+  const once = (sides ? new Set(sides).size : 1) * c.newSide;
+  return once + batches * (renderTime(c, steps, sides, curveEvery) - once);
+}
+
+/**
  * Seconds the pending tasks of one layer atlas should take here: a calibration render (the first batch
  * of units, CALIBRATION_STEPS steps, nothing written) times its kinds of steps (stepCosts), a whole
  * render of that batch is modelled from them (renderTime), and the tasks' relative costs (fvCostScale:
- * steps, pixels, images per unit) scale it to the whole atlas.
+ * steps, pixels, images per unit) scale it to the whole atlas, its session builds counted once (atlasTime).
  */
 export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise<number> {
   const t = tasks[0];
@@ -151,8 +161,8 @@ export async function estimateAtlas(ctx: StageContext, tasks: FvTask[]): Promise
   // MACO's crops all have one side.
   const sidesOf = (n: number) => (s.param === 'maco' ? null : warpSides(s.size, transformsOf(s), s.seed, n));
   const costs = stepCosts(stamps, sidesOf(steps), warm, CURVE_EVERY);
-  const secondsPerCost = renderTime(costs, s.steps, sidesOf(s.steps), CURVE_EVERY) / (units.length * fvCostScale(t));
-  return secondsPerCost * tasks.reduce((sum, x) => sum + fvCostScale(x), 0);
+  const batches = tasks.reduce((sum, x) => sum + fvCostScale(x), 0) / (units.length * fvCostScale(t));
+  return atlasTime(costs, s.steps, sidesOf(s.steps), CURVE_EVERY, batches);
 }
 
 /** `42 s` below a minute and a half, else `20.5 min`. */

@@ -158,6 +158,22 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     }
   });
 
+  it('serve every channel set of a size from one session, each fed its own weights', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const graphs = kerasGraphs(vgg19, w);
+    let builds = 0;
+    const e = await OrtEngine.fromGraphs(vgg19, { ...graphs, gradient: (...a: Parameters<typeof graphs.gradient>) => (builds++, graphs.gradient(...a)) });
+    const x = randomImages(2, 36, 36);
+    for (const units of [[3, 70], [70, 3], [5, 127], [3, 70]]) {
+      const got = await e.inputGradient(x, 'block2_conv2', channel(units), { preRelu: true });
+      const want = await unpruned.inputGradient(x, 'block2_conv2', channel(units), { preRelu: true });
+      expect(relL2(got.grad.data, want.grad.data), units.join(',')).toBeLessThanOrEqual(1e-5);
+      got.values.forEach((v, i) => expect(Math.abs(v - want.values[i])).toBeLessThanOrEqual(1e-4 * Math.abs(want.values[i])));
+    }
+    expect(builds).toBe(1);
+    e.dispose();
+  });
+
   it('stay right when more channel sets run at once than the engine keeps sessions for', async () => {
     const x = randomImages(1, 40, 5);
     const sets = [0, 1, 2, 3, 4, 5, 6, 7].map((u) => channel([u]));
@@ -174,28 +190,33 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     const built: string[] = [];
     const counting = { ...graphs, gradient: (...a: Parameters<typeof graphs.gradient>) => (built.push(`${a[2]}@${a[3][0]}`), graphs.gradient(...a)) };
     const sides = [20, 21, 22, 23, 24, 25];
-    // Room for one channel set at all six sides and a bit.
+    // Room for one image at all six sides and a bit (3,255 pixels).
     const e = await OrtEngine.fromGraphs(vgg19, counting, { keepPixels: sides.reduce((s, x) => s + x * x, 0) + 200 });
-    const step = (units: number[], side: number) => e.inputGradient(randomImages(1, side, side), 'block1_conv2', channel(units), { preRelu: true });
+    const step = (units: number[], side: number) => e.inputGradient(randomImages(units.length, side, side), 'block1_conv2', channel(units), { preRelu: true });
     for (const side of [...sides, ...sides]) await step([1], side); // six sides, twice: each built once
     expect(built).toEqual(sides.map((s) => `1@${s}`));
-    await step([2], 20); // evicts [1]@20, the least recently used, to make room
+    await step([2], 20); // another channel, as many: the session of 1@20, fed channel 2's weights
+    expect(built).toHaveLength(6);
+    await step([1, 2], 20); // two channels (800 pixels): evicts 21 and 22, the least recently used, to make room
     await step([1], 25);
-    await step([1], 21);
-    await step([1], 20);
-    expect(built.slice(6)).toEqual(['2@20', '1@20']);
+    await step([1], 21); // rebuilt; evicts 23
+    await step([1], 23);
+    expect(built.slice(6)).toEqual(['1,2@20', '1@21', '1@23']);
     e.dispose();
   });
 
-  it('render the same feature visualizations for the same seed (pixels within 1e-5)', async () => {
+  // The pruned conv's adjoint is a ConvTranspose on fed weights where the full graph runs a Conv on a
+  // flipped constant: the sums run in another order, and 24 Adam steps carry that to 3e-4..3e-3 of a
+  // pixel (seen); under 1/255, so their PNGs differ by one level at most.
+  it('render the same feature visualizations for the same seed (pixels within one 8-bit level)', async () => {
     const req = { layer: 'block2_conv1', size: 48, steps: 24, lr: 0.05, seed: 1, objective: 'channel' as const, units: [3, 40], imageIndex: [0, 0] };
     const a = await render(ort, req);
     const b = await render(unpruned, req);
     a.images.forEach((im, i) => {
       let d = 0;
       im.pixels.forEach((v, k) => (d = Math.max(d, Math.abs(v - b.images[i].pixels[k]))));
-      expect(d).toBeLessThanOrEqual(1e-5);
-      expect(im.activation.pre.mean).toBeCloseTo(b.images[i].activation.pre.mean, 3);
+      expect(d).toBeLessThanOrEqual(1 / 255);
+      expect(im.activation.pre.mean / b.images[i].activation.pre.mean).toBeCloseTo(1, 2); // within 0.5% (0.17% seen)
     });
   });
 });

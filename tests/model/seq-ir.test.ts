@@ -10,11 +10,22 @@ import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
 const { onnx } = onnxProto;
 
-/** Kernel dims of a graph's Conv nodes, by kernel name without the emitters' prefixes (c_, adN_). */
+/**
+ * Kernel dims of a graph's Conv and ConvTranspose nodes, by kernel name without the emitters' prefixes
+ * (c_, adN_), suffixed `@input` where the kernel is a graph input (fed) rather than an initializer.
+ */
 function convKernels(bytes: Uint8Array): Map<string, number[]> {
   const g = onnx.ModelProto.decode(bytes).graph!;
   const dims = new Map((g.initializer ?? []).map((t) => [t.name!, (t.dims ?? []).map(Number)]));
-  return new Map((g.node ?? []).filter((n) => n.opType === 'Conv').map((n) => [n.input![1].replace(/^(c_|ad\d+_)/, ''), dims.get(n.input![1])!]));
+  const inputs = new Map((g.input ?? []).map((i) => [i.name!, (i.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue))]));
+  const out = new Map<string, number[]>();
+  for (const n of g.node ?? []) {
+    if (n.opType !== 'Conv' && n.opType !== 'ConvTranspose') continue;
+    const k = n.input![1];
+    const name = k.replace(/^(c_|ad\d+_)/, '');
+    out.set(inputs.has(k) ? `${name}@input:${n.opType}` : name, dims.get(k) ?? inputs.get(k)!);
+  }
+  return out;
 }
 
 describe('outputChannels', () => {
@@ -34,7 +45,7 @@ describe('outputChannels', () => {
 });
 
 describe('VGG19 gradient graphs from the differentiator', () => {
-  it('pruned to channels: the target conv runs for those only, forward and backward; the other convs in full; ReLUs before pools are masked by the pool', async () => {
+  it('pruned to channels: the target conv runs for those only, forward and backward, on fed weights; the other convs in full; ReLUs before pools are masked by the pool', async () => {
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
     const fullBytes = graphs.gradient('block2_conv1', true, undefined, [48, 48]).bytes;
@@ -42,8 +53,10 @@ describe('VGG19 gradient graphs from the differentiator', () => {
     const pruned = convKernels(graphs.gradient('block2_conv1', true, [5, 9], [48, 48]).bytes);
     expect(full.get('block2_conv1_W')).toEqual([128, 64, 3, 3]);
     expect(full.get('block2_conv1_wflip')).toEqual([64, 128, 3, 3]);
-    expect(pruned.get('block2_conv1_W')).toEqual([2, 64, 3, 3]);
-    expect(pruned.get('block2_conv1_wflip')).toEqual([64, 2, 3, 3]);
+    // The pruned conv's kernel is a graph input (fed per channel set): forward Conv, adjoint ConvTranspose on the same input.
+    expect(pruned.get('block2_conv1_W@input:Conv')).toEqual([2, 64, 3, 3]);
+    expect(pruned.get('block2_conv1_W@input:ConvTranspose')).toEqual([2, 64, 3, 3]);
+    expect(pruned.has('block2_conv1_W') || pruned.has('block2_conv1_wflip')).toBe(false);
     for (const k of ['block1_conv1_W', 'block1_conv2_W', 'block1_conv2_wflip', 'block1_conv1_wflip']) expect(pruned.get(k)).toEqual(full.get(k));
     // block1_conv1's ReLU feeds block1_conv2 (a mask of its own); block1_conv2's feeds the pool (masked there):
     // one Where per ReLU mask plus the pool's routing, not two masks at block1's full resolution.

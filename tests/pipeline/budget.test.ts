@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { admits, describeDecision, describeHeadStart, describeHeadStartDone, ESTIMATE_MARGIN, nextBatchSeconds, parseBudget, pendingAtlases, renderTime, resolveBudget, stepCosts, unitBatches } from '../../generator/pipeline/budget.ts';
+import { admits, describeDecision, describeHeadStart, describeHeadStartDone, ESTIMATE_MARGIN, nextBatchSeconds, parseBudget, pendingAtlases, renderTime, atlasTime, resolveBudget, stepCosts, unitBatches } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -78,6 +78,9 @@ describe('generation budget', () => {
     // 8 steps, sides 60..62 (3 builds), measurements at steps 0 and 4 and after the last (3).
     expect(renderTime(c, 8, [60, 61, 60, 62, 61, 60, 60, 62], 4)).toBe(80 + 300 + 9);
     expect(renderTime(c, 9, null, 4)).toBe(90 + 100 + 4 * 3);
+    // An atlas of 2.5 such batches builds its three sides' sessions once (later batches are fed their weights).
+    expect(atlasTime(c, 8, [60, 61, 60, 62, 61, 60, 60, 62], 4, 2.5)).toBe(300 + 2.5 * (80 + 9));
+    expect(atlasTime(c, 8, [60, 61, 60, 62, 61, 60, 60, 62], 4, 1)).toBe(renderTime(c, 8, [60, 61, 60, 62, 61, 60, 60, 62], 4));
   });
 
   it('plans layer atlases deepest first; a task a featured unit needs too is not the atlas alone', async () => {
