@@ -1,5 +1,6 @@
 // FLOPs of a gradient step, counted from the ONNX graph the engine runs: every Conv node, forward and
-// backward, 2 * N * Cout * Hout * Wout * Cin * k * k with Cout, Cin, k read from the node's kernel and
+// backward (and the ConvTranspose adjoint of a pruned conv, whose kernel is fed: a graph input),
+// 2 * N * Cout * Hout * Wout * Cin * k * k with Cout, Cin, k read from the node's kernel and
 // the spatial size from the layer the kernel belongs to (a VGG conv keeps its input's size, so its
 // forward and its backward conv run at the layer's resolution).
 import onnxProto from 'onnx-proto';
@@ -10,17 +11,20 @@ const { onnx } = onnxProto;
 /** FLOPs of one run of `graph` on N images of side `side`. */
 export function convFlops(graph: Uint8Array, spec: ModelSpec, side: number, n: number): number {
   const g = onnx.ModelProto.decode(graph).graph!;
-  const kernels = new Map((g.initializer ?? []).map((t) => [t.name!, t.dims!.map(Number)]));
+  const kernels = new Map([
+    ...(g.initializer ?? []).map((t) => [t.name!, t.dims!.map(Number)] as const),
+    ...(g.input ?? []).map((i) => [i.name!, (i.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue))] as const),
+  ]);
   const shapes = layerShapes(spec, side);
   let flops = 0;
   for (const node of g.node ?? []) {
-    if (node.opType !== 'Conv') continue;
+    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose') continue;
     const wName = node.input![1];
     const dims = kernels.get(wName);
     // Kernels are named [c_|adN_]<layer>_W / _wflip (ir-emit.ts, autodiff.ts), so the layer gives the conv's resolution.
     const base = wName.replace(/^(c_|ad\d+_)/, '');
     const layer = spec.layers.find((l) => base === `${l.name}_W` || base === `${l.name}_wflip`);
-    if (!dims || !layer) throw new Error(`bench: conv ${node.output![0]} has kernel ${wName}, not a layer's constant kernel`);
+    if (!dims || !layer) throw new Error(`bench: conv ${node.output![0]} has kernel ${wName}, not a layer's kernel`);
     const [h, w] = shapes.get(layer.name)!;
     const [cout, cin, kh, kw] = dims;
     flops += 2 * n * cout * h * w * cin * kh * kw;

@@ -26,7 +26,8 @@ interface ProfileEvent {
   args?: { op_name?: string };
 }
 
-async function profileGraph(label: string, bytes: Uint8Array, channels: number): Promise<void> {
+/** `fed`: the pruned graph's fed inputs (its conv's weights for the channels), by name. */
+async function profileGraph(label: string, bytes: Uint8Array, channels: number, fed = new Map<string, { data: Float32Array; dims: number[] }>()): Promise<void> {
   const ort = await loadOrt();
   const dir = mkdtempSync(path.join(tmpdir(), 'atlas-profile-'));
   try {
@@ -37,12 +38,14 @@ async function profileGraph(label: string, bytes: Uint8Array, channels: number):
     const [h, w] = layerShapes(spec, SIDE).get(LAYER)!;
     const images = new ort.Tensor('float32', Float32Array.from({ length: BATCH * SIDE * SIDE * 3 }, (_, i) => (i * 37) % 255), [BATCH, SIDE, SIDE, 3]);
     const grad = new ort.Tensor('float32', new Float32Array(BATCH * h * w * channels).fill(1e-3), [BATCH, h, w, channels]);
-    for (let i = 0; i < RUNS; i++) await session.run({ images, grad });
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { images, grad };
+    for (const [name, v] of fed) feeds[name] = new ort.Tensor('float32', v.data, v.dims);
+    for (let i = 0; i < RUNS; i++) await session.run(feeds);
     session.endProfiling(); // writes <prefix>_<date>.json into dir
     await session.release();
     const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
     const nodes = onnx.ModelProto.decode(readFileSync(optimized)).graph?.node ?? [];
-    const convs = nodes.filter((n) => n.opType === 'Conv' || n.opType === 'FusedConv');
+    const convs = nodes.filter((n) => n.opType === 'Conv' || n.opType === 'FusedConv' || n.opType === 'ConvTranspose');
     const nchwc = convs.filter((n) => n.domain === 'com.microsoft.nchwc');
     const plain = convs.filter((n) => n.domain !== 'com.microsoft.nchwc').map((n) => `${n.name} (${n.input?.[1]})`);
     console.log(`\n  ${label}: ${nchwc.length} of ${convs.length} convs in NCHWc${plain.length ? `; not: ${plain.join(', ')}` : ''}`);
@@ -67,5 +70,5 @@ export async function benchProfile(): Promise<void> {
   const c = spec.layers.find((l) => l.name === LAYER);
   const graphs = kerasGraphs(spec, weights);
   await profileGraph('full graph', graphs.gradient(LAYER, true, undefined, [SIDE, SIDE]).bytes, c?.kind === 'conv' ? c.filters : 0);
-  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE]).bytes, BATCH);
+  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE]).bytes, BATCH, graphs.feeds(LAYER, units));
 }
