@@ -116,7 +116,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   for (const v of vs) v.engine.dispose();
   const costs: string[] = [];
   for (const l of ['block1_conv2', 'block3_conv4'].filter((x) => layers.includes(x))) costs.push(`${l} ${(await sessionCost(weights.layers, spec, l, [0, 1, 2, 3])).toFixed(0)} ms`);
-  if (costs.length) console.log(`  a pruned session (one per batch of units; a 512-step batch runs for 10-100 s): ${costs.join(', ')}`);
+  if (costs.length) console.log(`  a pruned session at 128 px (one per input side and number of channels, shared by a layer atlas's batches, which are fed their weights): ${costs.join(', ')}`);
 }
 
 /** Before: the full gradient graph; after: pruned to the batch's channels (what the engine does). */
@@ -141,7 +141,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   ];
 }
 
-/** Building a pruned session (once per batch of units), ms: graph + onnxruntime's session creation. */
+/** Building a pruned session (once per input side and channel count), ms: graph + onnxruntime's session creation. */
 export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
   const ort = await loadOrt();
   const t = performance.now();
