@@ -26,8 +26,8 @@ export interface NetworkGraphs {
   forward(layers: string[], preRelu: boolean): ForwardGraph;
   /**
    * Pruned to `channels` of a conv `layer` when given (sequential specs only, see `prunes`); for `inputHW`
-   * when `sized`. A pruned graph's conv weights are inputs (their default: these channels'), fed with
-   * `feeds`, so its session serves any channel set of that size.
+   * when `sized`. The pruned conv's weights are graph inputs, fed each run with `feeds`, so the graph
+   * depends on the number of channels only and its session serves any channel set of that size.
    */
   gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number]): { bytes: Uint8Array };
   /** The inputs a gradient graph pruned to `channels` of `layer` is fed with, by graph input name. */
