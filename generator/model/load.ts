@@ -149,7 +149,7 @@ export async function readWeights(spec: ModelSpec, explicit?: string): Promise<K
 
 /** The onnxruntime engine's options from the load options (the bench's "before" turns pruning off through them). */
 function ortOptions(opts: LoadOptions, device: Device): OrtEngineOptions {
-  return { threads: opts.threads, device, pruneChannels: opts.pruneChannels, pruneWindows: opts.pruneWindows, keepPixels: opts.keepPixels };
+  return { threads: opts.threads, device, pruneChannels: opts.pruneChannels, pruneWindows: opts.pruneWindows, keepPixels: opts.keepPixels, engines: opts.engines };
 }
 
 /** An imported model runs on onnxruntime only: its graph is an ONNX graph (tfjs would need a converter of every op). */

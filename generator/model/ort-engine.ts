@@ -3,7 +3,7 @@
 // session once per (layers, pre/post-ReLU) and reused. A linear objective's declared gradient goes
 // straight into the gradient graph; any other objective gets the activation first and returns its
 // gradient (its own `evaluate`, else tfjs's autodiff).
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { Device } from './device.ts';
 import { autodiff, linearValues } from './objective-eval.ts';
@@ -57,8 +57,10 @@ export interface OrtEngineOptions {
    * (input-window.ts; default true with pruneChannels; false for the tests and bench that compare).
    */
   pruneWindows?: boolean;
-  /** Budget of the pruned gradient sessions kept, in input pixels (default PRUNED_PIXELS; tests set less). */
+  /** Budget of the pruned gradient sessions kept, in input pixels (default prunedPixelBudget(): what memory allows; tests set less). */
   keepPixels?: number;
+  /** Engines running at once on this machine (one per worker thread): the default budget is split between them. */
+  engines?: number;
 }
 
 /** A gradient session and the runs in flight on it (an evicted session is released after its last run). */
@@ -75,13 +77,32 @@ interface GradientEntry {
  * on, which is what their activation memory grows with. A session bakes in its input side (the
  * differentiator sizes adjoints statically) and its number of channels; the pruned conv's weights are fed
  * per run (every other conv keeps constant weights and onnxruntime's NCHWc layout), so one session per
- * side the transforms produce (about 11 with Lucid's scales) serves every batch of a layer atlas: baking
- * in the channel set instead rebuilt 11 sessions a batch, 10-15% of a grid batch's time at block3_conv4.
- * The budget holds 4 sessions of the full recipe (batch 4, sides up to 144 px), as many as memory allowed
- * there (all 11 sides took 3.3 GB against 1.35), and every side of a batch at the grid recipe's 64 px,
- * where a rebuild (57 ms at block3_conv4) on 2 of 3 steps cost 15% of the time.
+ * side the transforms produce (11 with Lucid's scales) serves every batch of a layer atlas: baking in the
+ * channel set instead rebuilt 11 sessions a batch. A session that is evicted and asked for again costs a
+ * rebuild (0.3-0.7 s at 128 px, batch 4), so the budget is what memory allows: its onnxruntime arena holds
+ * about 4.6 KB per input pixel (block3_conv4, batch 4: all 11 sides of the full recipe, 866k pixels, peak
+ * RSS 4.2 GB against 1.8 with 4 of them kept), and keeping every side ran a batch of 4 at the full recipe
+ * 1.9-2.2x faster (block3_conv3 and block3_conv4, AMD EPYC with AVX-512, 2026-12-04).
  */
-const PRUNED_PIXELS = 4 * 4 * 144 * 144;
+const SESSION_BYTES_PER_PIXEL = 4700;
+/** Share of the machine's memory the kept sessions of one process may take. */
+const SESSION_MEMORY_SHARE = 0.25;
+/** Never fewer than 4 full-recipe sessions (batch 4, sides up to 144 px), nor a grid batch's 11 sides. */
+const MIN_PRUNED_PIXELS = 4 * 4 * 144 * 144;
+
+/** The machine's memory, or the container's limit when lower (process.constrainedMemory: 0 or 2^64 when none). */
+function machineMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < totalmem() ? limit : totalmem();
+}
+
+/**
+ * The pixel budget of the pruned sessions an engine keeps: a quarter of `memory` shared by `engines`
+ * engines (worker threads each have one), at least MIN_PRUNED_PIXELS.
+ */
+export function prunedPixelBudget(memory = machineMemory(), engines = 1): number {
+  return Math.max(MIN_PRUNED_PIXELS, Math.floor((memory * SESSION_MEMORY_SHARE) / engines / SESSION_BYTES_PER_PIXEL));
+}
 
 export class OrtEngine implements Engine {
   /** 'onnxruntime' or 'onnxruntime-cuda': the device is part of the engine's identity (its numbers differ in the last bits). */
@@ -115,7 +136,7 @@ export class OrtEngine implements Engine {
 
   static async fromGraphs(spec: ModelSpec, graphs: NetworkGraphs, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
     const prune = (opts.pruneChannels ?? true) && graphs.prunes;
-    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', prune, opts.keepPixels ?? PRUNED_PIXELS, prune && (opts.pruneWindows ?? true));
+    return new OrtEngine(spec, graphs, await loadOrt(), opts.threads ?? availableParallelism(), opts.device ?? 'cpu', prune, opts.keepPixels ?? prunedPixelBudget(undefined, opts.engines), prune && (opts.pruneWindows ?? true));
   }
 
   layers(): string[] {

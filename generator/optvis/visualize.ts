@@ -153,7 +153,8 @@ export async function visualize(opts: VisualizeOptions): Promise<UnitVisualizati
     }
     engine.dispose();
   } else {
-    const pool = new WorkerPool<RenderRequest, RenderResult>(fileURLToPath(new URL('./worker-task.ts', import.meta.url)), opts.model, workers);
+    // Each worker's engine gets its share of the memory its sessions may keep.
+    const pool = new WorkerPool<RenderRequest, RenderResult>(fileURLToPath(new URL('./worker-task.ts', import.meta.url)), { ...opts.model, engines: workers }, workers);
     try {
       await pool.started();
       results = await Promise.all(

@@ -6,10 +6,12 @@ import { channel, neuron, objectiveFor } from '../../generator/optvis/objectives
 import type { Objective } from '../../generator/model/engine.ts';
 import { kerasGraphs } from '../../generator/model/graph-net.ts';
 import { loadModel } from '../../generator/model/load.ts';
-import { OrtEngine } from '../../generator/model/ort-engine.ts';
+import { OrtEngine, prunedPixelBudget } from '../../generator/model/ort-engine.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { TfjsEngine } from '../../generator/model/tfjs-engine.ts';
 import { render } from '../../generator/optvis/render.ts';
+import { warpSides } from '../../generator/optvis/parts.ts';
+import { FULL_RECIPE, transformsOf } from '../../generator/optvis/recipes.ts';
 import { randomArray } from '../helpers/h5.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 import { tiny, tinyLayers } from '../helpers/tiny.ts';
@@ -218,5 +220,22 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
       expect(d).toBeLessThanOrEqual(1 / 255);
       expect(im.activation.pre.mean / b.images[i].activation.pre.mean).toBeCloseTo(1, 2); // within 0.5% (0.17% seen)
     });
+  });
+});
+
+describe('the pruned sessions an engine keeps', () => {
+  const GiB = 2 ** 30;
+  // Every input side the full recipe's transforms draw, at its batch of 4: what a batch's render asks for.
+  const fullSides = [...new Set(warpSides(FULL_RECIPE.size, transformsOf(FULL_RECIPE), 0, FULL_RECIPE.steps))];
+  const fullPixels = fullSides.reduce((s, side) => s + FULL_RECIPE.batch * side * side, 0);
+
+  it('hold every side of a full-recipe batch on a 16 GiB machine, fewer (never below 4 of them) on a small one or shared by workers', () => {
+    expect(fullSides.length).toBeGreaterThanOrEqual(10);
+    expect(prunedPixelBudget(16 * GiB)).toBeGreaterThanOrEqual(fullPixels);
+    expect(prunedPixelBudget(24 * GiB, 2)).toBeLessThan(prunedPixelBudget(24 * GiB));
+    expect(prunedPixelBudget(16 * GiB, 2)).toBeLessThan(fullPixels);
+    const four = 4 * FULL_RECIPE.batch * 144 * 144;
+    expect(prunedPixelBudget(2 * GiB)).toBe(four);
+    expect(prunedPixelBudget(8 * GiB, 4)).toBe(four);
   });
 });
