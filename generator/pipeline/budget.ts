@@ -77,16 +77,29 @@ export function admits(elapsedSeconds: number, budgetMinutes: number, estimateSe
  * What a render's time is made of, in seconds, read from a calibration render's step times: a steady
  * step; the extra time of a step that meets a new input side (it builds that side's gradient session,
  * about 11 with Lucid's scales; a session bakes in its side and its number of channels, and is fed each
- * batch's weights, so later batches of the atlas reuse it); the extra time of a step that also measures
- * the curve (a forward pass every `curveEvery` steps).
+ * batch's weights, so later batches of the atlas reuse it); the extra time of a session's second run
+ * (onnxruntime allocates its memory pattern then: about 2x a steady step, measured on the grid recipe at
+ * block3_conv3, where counting it as steady read a 104-unit atlas at 5.4 min that took 2.4); the extra
+ * time of a step that also measures the curve (a forward pass every `curveEvery` steps).
  */
 export interface StepCosts {
   steady: number;
   newSide: number;
+  secondRun: number;
   measure: number;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** For each step, how many times its side has been met so far, itself included (1: a new side). */
+function occurrences(sides: number[]): number[] {
+  const seen = new Map<number, number>();
+  return sides.map((side) => {
+    const n = (seen.get(side) ?? 0) + 1;
+    seen.set(side, n);
+    return n;
+  });
+}
 
 /**
  * StepCosts from the times at which a calibration's steps ended (`ends[k + 1]`: step k), its steps' input
@@ -95,36 +108,42 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
  * a kind the calibration did not meet adds nothing.
  */
 export function stepCosts(ends: number[], sides: number[] | null, warm: number, curveEvery: number): StepCosts {
-  const steady: number[] = [];
-  const newSide: number[] = [];
-  const measure: number[] = [];
+  const kinds = { steady: [] as number[], newSide: [] as number[], secondRun: [] as number[], measure: [] as number[] };
+  const occ = sides ? occurrences(sides) : null;
   for (let k = Math.max(1, warm); k + 1 < ends.length; k++) {
     const t = ends[k + 1] - ends[k];
-    const isNew = sides !== null && sides.indexOf(sides[k]) === k;
+    const nth = occ ? occ[k] : 3;
     const measures = k % curveEvery === 0;
-    if (isNew && !measures) newSide.push(t);
-    else if (measures && !isNew) measure.push(t);
-    else if (!isNew && !measures) steady.push(t);
+    // A step of two kinds at once is left out: neither kind's extra can be told apart in it.
+    if (measures) {
+      if (nth > 2) kinds.measure.push(t);
+    } else kinds[nth === 1 ? 'newSide' : nth === 2 ? 'secondRun' : 'steady'].push(t);
   }
-  const base = steady.length ? mean(steady) : mean([...newSide, ...measure]);
+  const base = kinds.steady.length ? mean(kinds.steady) : mean([...kinds.secondRun, ...kinds.newSide, ...kinds.measure]);
   const extra = (xs: number[]) => (xs.length ? Math.max(0, mean(xs) - base) : 0);
-  return { steady: base, newSide: extra(newSide), measure: extra(measure) };
+  return { steady: base, newSide: extra(kinds.newSide), secondRun: extra(kinds.secondRun), measure: extra(kinds.measure) };
 }
 
-/** A whole render of `steps` steps whose input sides are `sides` (null: one side): steps, session builds, curve measurements (the last one after the final step). */
+/** Session costs of a render whose input sides are `sides` (null: one side): a build per distinct side, a second run per side met twice. */
+function sessionTime(c: StepCosts, sides: number[] | null): number {
+  if (!sides) return c.newSide + c.secondRun;
+  const occ = occurrences(sides);
+  return occ.filter((n) => n === 1).length * c.newSide + occ.filter((n) => n === 2).length * c.secondRun;
+}
+
+/** A whole render of `steps` steps whose input sides are `sides` (null: one side): steps, session builds and second runs, curve measurements (the last one after the final step). */
 export function renderTime(c: StepCosts, steps: number, sides: number[] | null, curveEvery: number): number {
-  const builds = sides ? new Set(sides).size : 1;
   const measures = Math.floor((steps - 1) / curveEvery) + 2;
-  return steps * c.steady + builds * c.newSide + measures * c.measure;
+  return steps * c.steady + sessionTime(c, sides) + measures * c.measure;
 }
 
 /**
- * A layer atlas of `batches` renders like the calibration's: the sessions are built once (the engine keeps
- * them across batches: every side of a grid render fits in what it keeps; at the full recipe, where some
- * are evicted and rebuilt, builds are a few percent of a 512-step batch), the steps and curves every batch.
+ * A layer atlas of `batches` renders like the calibration's: the sessions are built (and run a second
+ * time) once, since the engine keeps them across batches (every side of a grid render, and of a
+ * full-recipe one where memory allows, ort-engine.ts); the steps and curves every batch.
  */
 export function atlasTime(c: StepCosts, steps: number, sides: number[] | null, curveEvery: number, batches: number): number {
-  const once = (sides ? new Set(sides).size : 1) * c.newSide;
+  const once = sessionTime(c, sides);
   return once + batches * (renderTime(c, steps, sides, curveEvery) - once);
 }
 
