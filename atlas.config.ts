@@ -7,8 +7,8 @@
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
 // Lucid's recipe (128 px, 512 steps) for the featured unit and its 10 circuit inputs, and MACO for unit 166's
 // channel (README, "MACO recipe"); these, the examples and the tuning always run: about 20 minutes of
-// generation from scratch on a 2-core AVX2 machine (measured), about 14 on a 2-core AVX-512 one (estimated;
-// README, Benchmarks).
+// generation from scratch on a 2-core AVX2 machine (measured before the engine kept a full-recipe batch's
+// sessions), 7.7 on a 2-core AVX-512 (Zen 5) one (measured; README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
@@ -16,7 +16,8 @@
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
 // cached), or at once with ATLAS_BUDGET=none. One layer takes 12-20 minutes on 2 AVX2 cores, so from scratch
 // none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
-// spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). configs/layers.config.ts has no budget and adds
+// spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). On 2
+// AVX-512 (Zen 5) cores a layer takes 5-8 minutes: two runs. configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
