@@ -1,7 +1,9 @@
-// The default atlas, within 30 minutes a run on 2 CPU cores: its generation gets 25 minutes (`budget`), the
-// site build and search index the other 5 (measured 1.1-3.3 minutes on the AVX2 machine, most of it file
-// system work; since the time left after the decisions goes to a head start, generation uses its whole
-// budget, and at 26 minutes one run took 29 min 41 s).
+// The default atlas, within 30 minutes a run on 2 CPU cores (`npm run atlas` = `atlas run`): its first
+// generation round gets 25 minutes (`budget.minutes`), which leaves the site build room on the slowest
+// machine seen (1.1-3.3 minutes on the AVX2 machine, 37 s on the AVX-512 one; since the time left after the
+// decisions goes to a head start, generation uses its whole budget). The build is timed, and when units
+// are still missing and `budget.total` (29.5) less a second build with a margin leaves a minute or more, a
+// second round spends it and the site is built again (generator/pipeline/rounds.ts).
 // Featured: block3_conv4 unit 166, the unit of block1..block3 that `atlas search --family circles-vs-lines`
 // ranks as the strongest round-shape (ring) detector that is not a blob detector; its circuit to depth 2
 // gives dataset examples for every unit of block3_conv2..block3_conv4. Feature visualizations follow
@@ -17,13 +19,14 @@
 // cached), or at once with ATLAS_BUDGET=none. One layer takes 12-20 minutes on 2 AVX2 cores, so from scratch
 // none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
 // spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). On 2
-// AVX-512 (Zen 5) cores a layer takes 5-8 minutes: two runs. configs/layers.config.ts has no budget and adds
+// AVX-512 (Zen 5) cores a layer takes 5-8 minutes: the first round's head start and the second round
+// complete the three in one run (29 min 3 s, README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first (the rest in later runs).',
+    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first, then a second round when the site build leaves time in the 29.5-minute run (the rest in later runs).',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
@@ -39,5 +42,5 @@ export default defineConfig({
     { layer: 'block3_conv3', visualize: 'all', recipe: 'grid' },
     { layer: 'block3_conv2', visualize: 'all', recipe: 'grid' },
   ],
-  budget: { minutes: 25 },
+  budget: { minutes: 25, total: 29.5 },
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AtlasError } from '../errors.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { resolveBudget } from '../pipeline/budget.ts';
-import { generate } from '../pipeline/generate.ts';
+import { generate, type GenerateOptions, type GenerateSummary } from '../pipeline/generate.ts';
 import { STAGES, type Stage } from '../pipeline/jobs.ts';
 import { parseDeviceChoice } from '../model/device.ts';
 import { deviceOption, log } from './common.ts';
@@ -70,28 +70,28 @@ export function register(program: Command): void {
       if (flags.device) config.device = parseDeviceChoice(flags.device);
       if (flags.out) config.out = path.resolve(flags.out);
       if (shard) config.out = path.join(config.out, `shard-${shard.index + 1}-of-${shard.count}`);
-      // A bar on a terminal; off one (CI, nohup, a cluster job's log) plain lines: job start and finish,
-      // and a status line inside long jobs every ATLAS_PROGRESS_INTERVAL seconds (30).
-      const tty = process.stderr.isTTY === true;
-      const bar = progressBar('jobs');
-      const t0 = performance.now();
-      const summary = await generate({
-        config,
-        configFile: file,
-        only,
-        stages: onlyStages,
-        force: flags.force,
-        shard,
-        budget,
-        log: (m) => log(m),
-        verbose: flags.verbose ? (m) => log(m) : undefined,
-        progress: tty ? (d, t) => bar.update(Math.floor(d * 10) / 10, t) : undefined,
-        progressLine: tty ? undefined : (line) => log(line),
-      });
-      bar.stop();
-      const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');
-      // An atlas left out whose head start reached its last unit is complete all the same.
-      const left = summary.budget.filter((d) => !d.admitted && (d.headStart ?? 0) < d.pending).map((d) => `${d.layer} (${d.recipe}${d.headStart ? `; a head start on ${d.headStart} of ${d.pending} units` : ''})`);
-      log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date${left.length ? `, layer atlases left out by the ${budget}-minute budget: ${left.join(', ')}` : ''}; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
+      await generateWithProgress({ config, configFile: file, only, stages: onlyStages, force: flags.force, shard, budget, verbose: flags.verbose });
     });
+}
+
+/** One generation with a bar on a terminal, plain progress lines off one, and a closing summary line. */
+export async function generateWithProgress(opts: Omit<GenerateOptions, 'log' | 'verbose' | 'progress' | 'progressLine'> & { verbose?: boolean }): Promise<GenerateSummary> {
+  // A bar on a terminal; off one (CI, nohup, a cluster job's log) plain lines: job start and finish,
+  // and a status line inside long jobs every ATLAS_PROGRESS_INTERVAL seconds (30).
+  const tty = process.stderr.isTTY === true;
+  const bar = progressBar('jobs');
+  const t0 = performance.now();
+  const summary = await generate({
+    ...opts,
+    log: (m) => log(m),
+    verbose: opts.verbose ? (m) => log(m) : undefined,
+    progress: tty ? (d, t) => bar.update(Math.floor(d * 10) / 10, t) : undefined,
+    progressLine: tty ? undefined : (line) => log(line),
+  });
+  bar.stop();
+  const stages = Object.entries(summary.stages).map(([s, v]) => `${s} ${v.toFixed(1)} s`).join(', ');
+  // An atlas left out whose head start reached its last unit is complete all the same.
+  const left = summary.budget.filter((d) => !d.admitted && (d.headStart ?? 0) < d.pending).map((d) => `${d.layer} (${d.recipe}${d.headStart ? `; a head start on ${d.headStart} of ${d.pending} units` : ''})`);
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${summary.run} job(s) run, ${summary.skipped} up to date${left.length ? `, layer atlases left out by the ${opts.budget}-minute budget: ${left.join(', ')}` : ''}; ${stages || 'nothing to do'}; engine ${summary.engine}, tfjs backend ${summary.backend}; output ${path.relative(process.cwd(), summary.out) || '.'}`);
+  return summary;
 }

@@ -11,6 +11,7 @@ import * as importModel from './import-model.ts';
 import * as evaluate from './evaluate.ts';
 import * as info from './info.ts';
 import * as merge from './merge.ts';
+import * as run from './run.ts';
 import * as search from './search.ts';
 import * as tune from './tune.ts';
 import * as visualize from './visualize.ts';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19, as a static atlas')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [activations, circuit, classify, evaluate, examples, generate, importModel, info, merge, search, tune, visualize]) cmd.register(program);
+  for (const cmd of [activations, circuit, classify, evaluate, examples, generate, importModel, info, merge, run, search, tune, visualize]) cmd.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

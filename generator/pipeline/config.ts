@@ -121,9 +121,16 @@ export const AtlasConfig = z
     /**
      * Generation budget in minutes (budget.ts): everything else always runs, then each layer atlas,
      * deepest first, only if its estimate here fits in what is left. null: no limit. Overridden by
-     * `atlas generate --budget` and $ATLAS_BUDGET.
+     * `atlas generate --budget` and $ATLAS_BUDGET. `total`: minutes for `atlas run` as a whole (generation
+     * and site build; rounds.ts): when the first round leaves layer-atlas units out and the build leaves
+     * time, another round spends it.
      */
-    budget: z.object({ minutes: z.number().positive() }).strict().nullable().default(null),
+    budget: z
+      .object({ minutes: z.number().positive(), total: z.number().positive().optional() })
+      .strict()
+      .refine((b) => b.total === undefined || b.total > b.minutes, { message: 'budget.total (the whole run: generation and site build) must be more than budget.minutes (generation alone)' })
+      .nullable()
+      .default(null),
     /** Circuits to expand: the unit's top-k inputs, recursively to `depth`; `visualizeInputs` renders the first level's inputs. */
     circuits: z
       .array(
