@@ -34,13 +34,13 @@ export function runBudgets(flags: Pick<Flags, 'budget' | 'total'>, config: { bud
   return { budget, total };
 }
 
-/** `npm run build` (Astro, then the search index) on `generated`; its output goes to this terminal. */
-function buildSite(generated: string): Promise<void> {
+/** `npm run build` (Astro, then the search index) on `generated`; its output goes to this terminal. A failed build exits 1. */
+export function buildSite(generated: string, command: [string, ...string[]] = ['npm', 'run', 'build']): Promise<void> {
   const retry = 'the generated data is kept: `npm run build` retries the build alone';
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ATLAS_GENERATED_DIR: generated } });
-    child.on('error', (e) => reject(new AtlasError(`could not start the site build (npm run build in ${ROOT}): ${e.message}`, retry)));
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new AtlasError(`the site build failed (${signal ?? `exit code ${code}`})`, `its output is above; ${retry}`))));
+    const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ATLAS_GENERATED_DIR: generated } });
+    child.on('error', (e) => reject(new AtlasError(`could not start the site build (${command.join(' ')} in ${ROOT}): ${e.message}`, retry, 1)));
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new AtlasError(`the site build failed (${signal ?? `exit code ${code}`})`, `its output is above; ${retry}`, 1))));
   });
 }
 

@@ -1,7 +1,7 @@
 // atlas run's rounds: a second generation round only when units are missing and the total, less the next
 // build (timed on this one) and a round's start, leaves at least a minute.
 import { describe, expect, it } from 'vitest';
-import { runBudgets } from '../../generator/cli/run.ts';
+import { buildSite, runBudgets } from '../../generator/cli/run.ts';
 import type { AtlasDecision } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { BUILD_MARGIN, MIN_ROUND_SECONDS, missingUnits, nextRoundMinutes, ROUND_START_SECONDS, runRounds } from '../../generator/pipeline/rounds.ts';
@@ -128,5 +128,15 @@ describe('the run\'s budgets', () => {
     }
     expect(parseConfig({ budget: { minutes: 25, total: 29.5 } }).budget).toEqual({ minutes: 25, total: 29.5 });
     expect(() => parseConfig({ budget: { minutes: 25, total: 20 } }, 'a.json')).toThrow(/a\.json: budget: budget\.total .* must be more than budget\.minutes/);
+  });
+});
+
+describe('the site build step', () => {
+  it('passes the generated folder to the build, and a failed build is an error with exit code 1', async () => {
+    await expect(buildSite('/tmp/gen-x', [process.execPath, '-e', "process.exit(process.env.ATLAS_GENERATED_DIR === '/tmp/gen-x' ? 0 : 4)"])).resolves.toBeUndefined();
+    const failed = buildSite('/tmp/gen-x', [process.execPath, '-e', 'process.exit(3)']);
+    await expect(failed).rejects.toThrow(/the site build failed \(exit code 3\)/);
+    await expect(failed).rejects.toMatchObject({ exitCode: 1 });
+    await expect(buildSite('/tmp/gen-x', ['/nonexistent/npm-x'])).rejects.toThrow(/could not start the site build \(\/nonexistent\/npm-x in /);
   });
 });
