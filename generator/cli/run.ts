@@ -69,7 +69,8 @@ export function register(program: Command): void {
         budget,
         total,
         generate: async (b) => (await generateWithProgress({ config, configFile: file, budget: b, verbose: flags.verbose })).budget,
-        build: () => buildSite(process.env.ATLAS_GENERATED_DIR ? path.resolve(ROOT, process.env.ATLAS_GENERATED_DIR) : out),
+        // As `npm run build` alone: $ATLAS_GENERATED_DIR when set (astro.config.mjs resolves it), else the config's out.
+        build: () => buildSite(process.env.ATLAS_GENERATED_DIR || out),
         clock,
         log: say,
       });

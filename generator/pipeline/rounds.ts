@@ -64,8 +64,8 @@ export async function runRounds(o: RoundsOptions): Promise<RoundsSummary> {
     const missing = missingUnits(await o.generate(budget));
     const t = o.clock();
     await o.build();
-    builds.push(o.clock() - t);
-    const build = builds.at(-1)!;
+    const build = o.clock() - t;
+    builds.push(build);
     if (missing.total === 0 || budget === null || o.total === null) return { rounds: round, builds, missing: missing.total };
     const minutes = nextRoundMinutes(o.total, o.clock(), build);
     const what = `${missing.total} layer-atlas unit(s) still lack their image (${missing.byLayer.map(([l, n]) => `${l} ${n}`).join(', ')}); ${duration(o.total * 60 - o.clock())} left of the ${o.total}-minute run, less the next build (${duration(build * BUILD_MARGIN)}: this one took ${duration(build)}) and a round's start`;
