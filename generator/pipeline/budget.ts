@@ -196,7 +196,7 @@ export function describeDecision(d: AtlasDecision, minutes: number): string {
   const est = `about ${duration(d.estimate)} here (${duration(d.estimate * ESTIMATE_MARGIN)} with a ${margin}% margin), ${duration(d.left)} left of the ${minutes}-minute budget`;
   return d.admitted
     ? `budget: ${what}: ${est}: runs`
-    : `budget: ${what}: ${est}: left out (whole). Run again to add it (what is done is kept), or set no limit: --budget none / ATLAS_BUDGET=none`;
+    : `budget: ${what}: ${est}: too long to run whole; its units get what the budget leaves, batch by batch, and the rest wait for the next run (what is done is kept; no limit: --budget none / ATLAS_BUDGET=none)`;
 }
 
 /**
@@ -233,12 +233,13 @@ export function nextBatchSeconds(d: AtlasDecision, units: number, soFar: HeadSta
 }
 
 export function describeHeadStart(d: AtlasDecision, leftSeconds: number, firstBatchSeconds: number): string {
-  return `budget: layer atlas ${d.layer} (${d.recipe}): a head start with the ${duration(leftSeconds)} left, batch by batch while the budget lasts (about ${duration(firstBatchSeconds)} a batch); kept for the next run, its layer page says the atlas is incomplete until then`;
+  return `budget: layer atlas ${d.layer} (${d.recipe}): a head start with the ${duration(leftSeconds)} left, batch by batch while the budget lasts (about ${duration(firstBatchSeconds)} a batch)`;
 }
 
 export function describeHeadStartDone(d: AtlasDecision, soFar: HeadStartSoFar): string {
   const left = d.pending - soFar.units;
-  const outcome = left > 0 ? `; the other ${left} wait for the next run` : ': the layer atlas is complete';
+  // Said once the head start is over: a second round of `atlas run` may still complete it.
+  const outcome = left > 0 ? `; the other ${left} wait for the next run (its layer page says the atlas is incomplete until then)` : ': the layer atlas is complete';
   return `budget: the head start on ${d.layer} (${d.recipe}) rendered ${soFar.units} of its ${d.pending} units in ${duration(soFar.seconds)} (estimated ${duration((d.estimate * soFar.units) / d.pending)})${outcome}`;
 }
 

@@ -126,7 +126,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         writeRecord(out, j.job, seconds);
         emit({ kind: 'finish', stage, job: j.job.id, seconds }, j.job.id);
       },
-      progress: (done, total, label, unit) => emit({ kind: 'inner', stage, label, done, total, unit }, label),
+      progress: (done, total, label, unit, share) => emit({ kind: 'inner', stage, label, done, total, unit, share }, label),
       log,
     });
     stages[stage] = (stages[stage] ?? 0) + (performance.now() - t) / 1000;

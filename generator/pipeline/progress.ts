@@ -10,7 +10,7 @@ export type ProgressEvent =
   | { kind: 'start'; stage: Stage; jobs: string[] }
   | { kind: 'finish'; stage: Stage; job: string; seconds: number }
   /** Inside the running jobs: `done` of `total` (images, steps) of what `label` says. */
-  | { kind: 'inner'; stage: Stage; label: string; done: number; total: number; unit: string };
+  | { kind: 'inner'; stage: Stage; label: string; done: number; total: number; unit: string; share?: { from: number; to: number } };
 
 export interface TrackedJob {
   id: string;
@@ -152,7 +152,8 @@ export class ProgressTracker {
       return this.line(`finished ${e.job} in ${e.seconds.toFixed(1)} s`);
     }
     if (this.group) {
-      this.group.fraction = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
+      const f = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
+      this.group.fraction = e.share ? e.share.from + (e.share.to - e.share.from) * f : f;
       this.group.label = `${e.label}: ${e.done}/${e.total} ${e.unit}`;
     }
     return this.heartbeat();

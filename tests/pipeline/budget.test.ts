@@ -36,7 +36,7 @@ describe('generation budget', () => {
     expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN - 0.01)).toBe(true);
     expect(admits(20 * 60, 30, (10 * 60) / ESTIMATE_MARGIN + 1)).toBe(false);
     const d = { layer: 'block3_conv4', recipe: 'grid', pending: 256, units: 256, estimate: 1200, left: 390, admitted: false };
-    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.0 min here \(26\.0 min with a 30% margin\), 6\.5 min left of the 28-minute budget: left out \(whole\)\. Run again/);
+    expect(describeDecision(d, 28)).toMatch(/layer atlas block3_conv4 \(grid, 256 of 256 units to render\): about 20\.0 min here \(26\.0 min with a 30% margin\), 6\.5 min left of the 28-minute budget: too long to run whole; its units get what the budget leaves, batch by batch, and the rest wait for the next run \(what is done is kept; no limit: --budget none/);
     expect(describeDecision({ ...d, admitted: true }, 28)).toMatch(/: runs$/);
     expect(describeDecision({ ...d, estimate: 42, left: -3 }, 1)).toMatch(/about 42 s here \(55 s with a 30% margin\), -3 s left of the 1-minute budget/);
   });
@@ -56,8 +56,8 @@ describe('generation budget', () => {
     expect(nextBatchSeconds(d, 4, { units: 0, seconds: 0 })).toBeCloseTo(4 * 4.6875 * ESTIMATE_MARGIN, 9);
     expect(nextBatchSeconds(d, 4, { units: 8, seconds: 30 })).toBeCloseTo(15, 9);
     expect(nextBatchSeconds(d, 2, { units: 8, seconds: 30 })).toBeCloseTo(7.5, 9);
-    expect(describeHeadStart(d, 400, 24.375)).toMatch(/layer atlas block3_conv4 \(grid\): a head start with the 6\.7 min left, batch by batch while the budget lasts \(about 24 s a batch\); kept for the next run/);
-    expect(describeHeadStartDone(d, { units: 64, seconds: 290 })).toBe('budget: the head start on block3_conv4 (grid) rendered 64 of its 256 units in 4.8 min (estimated 5.0 min); the other 192 wait for the next run');
+    expect(describeHeadStart(d, 400, 24.375)).toMatch(/layer atlas block3_conv4 \(grid\): a head start with the 6\.7 min left, batch by batch while the budget lasts \(about 24 s a batch\)$/);
+    expect(describeHeadStartDone(d, { units: 64, seconds: 290 })).toBe('budget: the head start on block3_conv4 (grid) rendered 64 of its 256 units in 4.8 min (estimated 5.0 min); the other 192 wait for the next run (its layer page says the atlas is incomplete until then)');
     expect(describeHeadStartDone(d, { units: 256, seconds: 1190 })).toBe('budget: the head start on block3_conv4 (grid) rendered 256 of its 256 units in 19.8 min (estimated 20.0 min): the layer atlas is complete');
   });
 

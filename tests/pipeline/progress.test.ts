@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../generator/pipeline/jobs.ts';
 import { clock, fvCostScale, progressInterval, ProgressTracker, type TrackedJob } from '../../generator/pipeline/progress.ts';
+import { examplesShares } from '../../generator/pipeline/stages/examples.ts';
 
 function tracker(jobs: TrackedJob[], interval = 30) {
   let t = 1000;
@@ -33,6 +34,30 @@ describe('progress lines', () => {
     expect(p.heartbeat()).toBeNull();
     advance(30);
     expect(p.heartbeat()).toMatch(/^progress: examples \| 0\/2 jobs \(25%\) \| running .*dataset pass: 250\/1000 images \| elapsed 1:01 \| ETA 3:03$/);
+  });
+
+  it("never run backwards through a job's phases, each counted as its share of the jobs (the dataset pass, then the crops)", () => {
+    const { p, advance } = tracker([{ id: 'examples:l1', stage: 'examples' }, { id: 'examples:l2', stage: 'examples' }], 1);
+    const { pass, crops } = examplesShares(['l1', 'l2']);
+    expect(pass).toEqual({ from: 0, to: 0.75 });
+    expect(crops.get('l2')).toEqual({ from: 0.875, to: 1 });
+    p.update({ kind: 'start', stage: 'examples', jobs: ['examples:l1', 'examples:l2'] });
+    advance(75);
+    expect(p.update({ kind: 'inner', stage: 'examples', label: 'dataset pass', done: 1000, total: 1000, unit: 'images', share: pass })).toMatch(/\(75%\) \| .*dataset pass: 1000\/1000 images \| elapsed 1:15 \| ETA 0:25$/);
+    advance(5);
+    // Without its share, the first crops would read as 10% of the jobs (and an ETA of 12 min).
+    expect(p.update({ kind: 'inner', stage: 'examples', label: 'crops of l1', done: 80, total: 800, unit: 'images', share: crops.get('l1') })).toMatch(/\(76%\) \| .*crops of l1: 80\/800 images \| elapsed 1:20 \| ETA 0:25$/);
+    advance(1);
+    expect(p.update({ kind: 'inner', stage: 'examples', label: 'crops of l2', done: 400, total: 800, unit: 'images', share: crops.get('l2') })).toMatch(/\(93%\) \| .*crops of l2: 400\/800 images/);
+  });
+
+  it('say a phase that is not counted (share 0 to 0: MACO spectrum before the steps) without moving the count', () => {
+    const { p, advance } = tracker([{ id: 'fv:a:1:channel:maco', stage: 'fv' }], 1);
+    p.update({ kind: 'start', stage: 'fv', jobs: ['fv:a:1:channel:maco'] });
+    advance(5);
+    expect(p.update({ kind: 'inner', stage: 'fv', label: 'MACO magnitude spectrum at 256 px', done: 500, total: 1000, unit: 'images', share: { from: 0, to: 0 } })).toBe(
+      'progress: fv | 0/1 jobs (0%) | running fv:a:1:channel:maco, MACO magnitude spectrum at 256 px: 500/1000 images | elapsed 0:05 | ETA ?',
+    );
   });
 
   it('leave held jobs (layer atlases under a budget) out of the count and the ETA until released', () => {

@@ -24,13 +24,22 @@ export interface PlannedJob {
   circuit?: Plan['circuits'][number];
 }
 
+/** The part of the running jobs' work a phase covers, as fractions: from 0 (start) to 1 (all done). */
+export interface Share {
+  from: number;
+  to: number;
+}
+
 /** How a runner reports: before work on jobs starts, inside it, and as each job's outputs are written. */
 export interface StageHooks {
   start(jobs: PlannedJob[]): void;
   /** Records the job (last, after its outputs) and counts it. */
   finish(j: PlannedJob, seconds: number): void;
-  /** `done` of `total` (in `unit`: images, steps) of the jobs started last; `label` says what runs. */
-  progress(done: number, total: number, label: string, unit: string): void;
+  /**
+   * `done` of `total` (in `unit`: images, steps) of the jobs started last; `label` says what runs. A job of
+   * several phases gives each its `share` of the jobs' work, so that their progress never runs backwards.
+   */
+  progress(done: number, total: number, label: string, unit: string, share?: Share): void;
   log(msg: string): void;
 }
 

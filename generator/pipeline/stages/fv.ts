@@ -43,7 +43,9 @@ function spectrumOf(ctx: StageContext, hooks: StageHooks): (size: number) => Pro
       const ds = ctx.dataset;
       if (!ds) throw new AtlasError("recipe 'maco' needs a dataset for its magnitude spectrum", 'set "dataset" in the config or ATLAS_DATASET_DIR');
       const files = ds.dataset.images.map((im) => im.file);
-      s = macoMagnitude(ctx.out, { digest: ds.digest, files }, size, (d, total) => hooks.progress(d, total, `MACO magnitude spectrum at ${size} px`, 'images')).then((r) => {
+      // Said in the status line, not counted: the render's steps, after it, are the job's progress.
+      const said = (d: number, total: number) => hooks.progress(d, total, `MACO magnitude spectrum at ${size} px`, 'images', { from: 0, to: 0 });
+      s = macoMagnitude(ctx.out, { digest: ds.digest, files }, size, said).then((r) => {
         hooks.log(`MACO magnitude spectrum at ${size} px: ${r.cached ? 'cached' : 'computed'} from ${r.images} dataset images`);
         return r;
       });

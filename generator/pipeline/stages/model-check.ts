@@ -31,7 +31,7 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
     const images = await Promise.all(sample.map((im) => loadImage(im.file, ctx.spec.inputSize)));
     const preds = await classify(engine, images, 5);
     // The whole dataset (the configured part of it), for top-1 / top-5; misses name the images the page can show.
-    const acc = await datasetAccuracy(engine, ctx.dataset.dataset, { onProgress: (done, total) => hooks.progress(done, total, 'model check', 'images') });
+    const acc = await datasetAccuracy(engine, ctx.dataset.dataset, { onProgress: (done, total) => hooks.progress(done, total, 'model check', 'images', { from: 0, to: 0.5 }) });
     drivers = await driversOf(ctx, engine, ctx.dataset.dataset, hooks);
     engine.dispose();
     const accuracy = {
@@ -58,7 +58,7 @@ async function driversOf(ctx: StageContext, engine: Engine, ds: Dataset, hooks: 
   const index = loadClassIndex();
   const byWnid = new Map(index.map((c) => [c.wnid, c.index]));
   const images = ds.images.map((im) => ({ file: im.file, rel: im.rel, cls: byWnid.get(ds.classes[im.cls].id) ?? null }));
-  const r = await classDrivers(engine, ctx.weights, images, { top: 10, onProgress: (done, total) => hooks.progress(done, total, 'class drivers', 'images') });
+  const r = await classDrivers(engine, ctx.weights, images, { top: 10, onProgress: (done, total) => hooks.progress(done, total, 'class drivers', 'images', { from: 0.5, to: 1 }) });
   return {
     available: true,
     head: r.head.layer,
