@@ -29,13 +29,24 @@ export function prettyLabel(label: string): string {
   return label.replaceAll('_', ' ');
 }
 
+// One formatter each, made once: toLocaleString with options builds a new Intl.NumberFormat per call,
+// which took 12 of the default site's 50 s of build (a unit page formats thousands of weights).
+const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 });
+const FIXED = new Map<number, Intl.NumberFormat>();
+
+function fixedFormat(digits: number): Intl.NumberFormat {
+  let f = FIXED.get(digits);
+  if (!f) FIXED.set(digits, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f;
+}
+
 /** A number for tables: 4 significant digits, no exponent for the usual range. */
 export function num(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e6 || a < 1e-4) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 8 });
+  return GROUPED.format(Number(v.toPrecision(digits)));
 }
 
 /** A signed weight: always with its sign, so + and − read at a glance. */
@@ -49,7 +60,7 @@ export function signed(v: number, digits = 3): string {
  */
 export function statText(raw: number, opts: { digits?: number; percent?: boolean; abs?: boolean } = {}): string {
   const v = (opts.abs ? Math.abs(raw) : raw) * (opts.percent ? 100 : 1);
-  const fixed = (d: number) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }).replace('-', '−');
+  const fixed = (d: number) => fixedFormat(d).format(v).replace('-', '−');
   return (opts.digits === undefined ? num(v) : fixed(opts.digits)) + (opts.percent ? '%' : '');
 }
 
