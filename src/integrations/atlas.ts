@@ -1,14 +1,16 @@
 // The Astro integration that ties the site to the generated folder:
 // - refuses to build (or serve) without generated data, saying how to make it;
 // - serves the generated images under /atlas/ in dev, and links them into the build (dist/atlas/...)
-//   at build end, keeping their paths (the JSON's paths are relative to the generated folder);
+//   at build end, keeping their paths (the JSON's paths are relative to the generated folder), the last
+//   build's links kept where still right (image-links.ts);
 // - runs Pagefind over the built HTML (dist/pagefind/), the search index of /search/.
-import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import * as pagefind from 'pagefind';
+import { asideDir, linkImages, setAside } from './image-links.ts';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 export const ASSET_DIR = 'atlas';
@@ -38,6 +40,7 @@ export function missingDataMessage(dir: string): string {
 
 export default function atlas(options: { generatedDir: string; search?: boolean }): AstroIntegration {
   const generated = options.generatedDir;
+  let outDir: string | null = null;
   return {
     name: 'circuit-atlas',
     hooks: {
@@ -66,42 +69,30 @@ export default function atlas(options: { generatedDir: string; search?: boolean 
           createReadStream(file).pipe(res);
         });
       },
+      'astro:config:done': ({ config }) => {
+        outDir = fileURLToPath(config.outDir);
+      },
+      'astro:build:start': async () => {
+        // Before Astro empties the output folder: the last build's images wait beside it (image-links.ts).
+        if (outDir) await setAside(outDir, ASSET_DIR);
+      },
       'astro:build:done': async ({ dir, logger }) => {
-        const outDir = fileURLToPath(dir);
+        const built = fileURLToPath(dir);
         const images = await listImages(generated);
-        const dest = path.join(outDir, ASSET_DIR);
-        const made = new Set<string>();
-        let copied = 0;
-        for (const rel of images) {
-          const target = path.join(dest, rel);
-          const parent = path.dirname(target);
-          if (!made.has(parent)) {
-            await mkdir(parent, { recursive: true });
-            made.add(parent);
-          }
-          // A hard link writes no bytes and doubles no disk space (the default atlas's images are ~400 MB), and
-          // a later run cannot change a built site through it: the generator never writes a file in place, it
-          // writes a new file and renames it over the old name. A copy where a link cannot be made (dist on
-          // another file system).
-          const source = path.join(generated, rel);
-          try {
-            await link(source, target);
-          } catch {
-            await copyFile(source, target);
-            copied++;
-          }
-        }
-        logger.info(`linked ${images.length - copied} generated images${copied ? ` and copied ${copied}` : ''} from ${generated} into ${path.relative(process.cwd(), dest) || dest}/`);
+        const dest = path.join(built, ASSET_DIR);
+        const r = await linkImages(generated, images, dest, asideDir(built));
+        const kept = r.kept ? `kept ${r.kept} links of the last build, ` : '';
+        logger.info(`${kept}linked ${r.linked}${r.copied ? ` and copied ${r.copied}` : ''} generated images${r.removed ? `, removed ${r.removed} the atlas no longer has` : ''}, from ${generated} into ${path.relative(process.cwd(), dest) || dest}/`);
 
         if (options.search === false) return;
         const { index, errors } = await pagefind.createIndex({});
         if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`);
-        const added = await index.addDirectory({ path: outDir });
+        const added = await index.addDirectory({ path: built });
         if (added.errors.length) throw new Error(`Pagefind indexing failed: ${added.errors.join('; ')}`);
-        const written = await index.writeFiles({ outputPath: path.join(outDir, 'pagefind') });
+        const written = await index.writeFiles({ outputPath: path.join(built, 'pagefind') });
         if (written.errors.length) throw new Error(`Pagefind could not write its index: ${written.errors.join('; ')}`);
         await pagefind.close();
-        logger.info(`search: Pagefind indexed ${added.page_count} pages into ${path.relative(process.cwd(), path.join(outDir, 'pagefind'))}/`);
+        logger.info(`search: Pagefind indexed ${added.page_count} pages into ${path.relative(process.cwd(), path.join(built, 'pagefind'))}/`);
       },
     },
   };
