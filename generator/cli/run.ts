@@ -22,6 +22,7 @@ interface Flags {
   total?: string;
   verbose?: boolean;
   device?: string;
+  site?: string;
 }
 
 /** The first round's budget and the whole run's, both in minutes (null: none); the total must exceed the first. */
@@ -34,8 +35,13 @@ export function runBudgets(flags: Pick<Flags, 'budget' | 'total'>, config: { bud
   return { budget, total };
 }
 
-/** `npm run build` (Astro, then the search index) on `generated`; its output goes to this terminal. A failed build exits 1. */
-export function buildSite(generated: string, command: [string, ...string[]] = ['npm', 'run', 'build']): Promise<void> {
+/** `npm run build` (Astro, then the search index), into dist/ or `siteDir` (Astro's --outDir). */
+export function siteCommand(siteDir?: string): [string, ...string[]] {
+  return siteDir === undefined ? ['npm', 'run', 'build'] : ['npm', 'run', 'build', '--', '--outDir', path.resolve(siteDir)];
+}
+
+/** The site build on `generated`; its output goes to this terminal. A failed build exits 1. */
+export function buildSite(generated: string, command: [string, ...string[]] = siteCommand()): Promise<void> {
   const retry = 'the generated data is kept: `npm run build` retries the build alone';
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ATLAS_GENERATED_DIR: generated } });
@@ -48,6 +54,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description("generate the atlas and build the site into dist/ (what `npm run atlas` runs); with the config's budget.total, a second round when the build leaves time for layer-atlas units still missing")
+    .option('--site <dir>', 'build the site into this folder instead of dist/')
     .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--budget <minutes|none>', "the first round's generation budget (default: $ATLAS_BUDGET, else the config's budget.minutes)")
     .option('--total <minutes|none>', "minutes for the whole run, generation and site build (default: the config's budget.total)")
@@ -70,7 +77,7 @@ export function register(program: Command): void {
         total,
         generate: async (b) => (await generateWithProgress({ config, configFile: file, budget: b, verbose: flags.verbose })).budget,
         // As `npm run build` alone: $ATLAS_GENERATED_DIR when set (astro.config.mjs resolves it), else the config's out.
-        build: () => buildSite(process.env.ATLAS_GENERATED_DIR || out),
+        build: () => buildSite(process.env.ATLAS_GENERATED_DIR || out, siteCommand(flags.site)),
         clock,
         log: say,
       });

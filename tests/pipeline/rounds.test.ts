@@ -1,7 +1,8 @@
 // atlas run's rounds: a second generation round only when units are missing and the total, less the next
 // build (timed on this one) and a round's start, leaves at least a minute.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSite, runBudgets } from '../../generator/cli/run.ts';
+import { buildSite, runBudgets, siteCommand } from '../../generator/cli/run.ts';
 import type { AtlasDecision } from '../../generator/pipeline/budget.ts';
 import { parseConfig } from '../../generator/pipeline/config.ts';
 import { BUILD_MARGIN, MIN_ROUND_SECONDS, missingUnits, nextRoundMinutes, ROUND_START_SECONDS, runRounds } from '../../generator/pipeline/rounds.ts';
@@ -138,5 +139,10 @@ describe('the site build step', () => {
     await expect(failed).rejects.toThrow(/the site build failed \(exit code 3\)/);
     await expect(failed).rejects.toMatchObject({ exitCode: 1 });
     await expect(buildSite('/tmp/gen-x', ['/nonexistent/npm-x'])).rejects.toThrow(/could not start the site build \(\/nonexistent\/npm-x in /);
+  });
+
+  it('builds into dist/ (npm run build), or into the folder --site names (Astro\'s --outDir, resolved)', () => {
+    expect(siteCommand()).toEqual(['npm', 'run', 'build']);
+    expect(siteCommand('site-out')).toEqual(['npm', 'run', 'build', '--', '--outDir', path.resolve('site-out')]);
   });
 });
