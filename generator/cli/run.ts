@@ -42,7 +42,7 @@ export function siteCommand(siteDir?: string): [string, ...string[]] {
 
 /** The site build on `generated`; its output goes to this terminal. A failed build exits 1. */
 export function buildSite(generated: string, command: [string, ...string[]] = siteCommand()): Promise<void> {
-  const retry = 'the generated data is kept: `npm run build` retries the build alone';
+  const retry = `the generated data is kept: \`${command.join(' ')}\` retries the build alone`;
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ATLAS_GENERATED_DIR: generated } });
     child.on('error', (e) => reject(new AtlasError(`could not start the site build (${command.join(' ')} in ${ROOT}): ${e.message}`, retry, 1)));
@@ -54,12 +54,12 @@ export function register(program: Command): void {
   program
     .command('run')
     .description("generate the atlas and build the site into dist/ (what `npm run atlas` runs); with the config's budget.total, a second round when the build leaves time for layer-atlas units still missing")
-    .option('--site <dir>', 'build the site into this folder instead of dist/')
     .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--budget <minutes|none>', "the first round's generation budget (default: $ATLAS_BUDGET, else the config's budget.minutes)")
     .option('--total <minutes|none>', "minutes for the whole run, generation and site build (default: the config's budget.total)")
     .option('-v, --verbose', 'say what runs and what is skipped, and why')
     .addOption(deviceOption(undefined, "overrides the config's device"))
+    .option('--site <dir>', 'build the site into this folder instead of dist/')
     .action(async (flags: Flags) => {
       const { config, file } = await loadConfig(flags.config);
       const { budget, total } = runBudgets(flags, config);

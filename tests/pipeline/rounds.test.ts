@@ -137,7 +137,7 @@ describe('the site build step', () => {
     await expect(buildSite('/tmp/gen-x', [process.execPath, '-e', "process.exit(process.env.ATLAS_GENERATED_DIR === '/tmp/gen-x' ? 0 : 4)"])).resolves.toBeUndefined();
     const failed = buildSite('/tmp/gen-x', [process.execPath, '-e', 'process.exit(3)']);
     await expect(failed).rejects.toThrow(/the site build failed \(exit code 3\)/);
-    await expect(failed).rejects.toMatchObject({ exitCode: 1 });
+    await expect(failed).rejects.toMatchObject({ exitCode: 1, hint: expect.stringContaining(`\`${process.execPath} -e process.exit(3)\` retries the build alone`) });
     await expect(buildSite('/tmp/gen-x', ['/nonexistent/npm-x'])).rejects.toThrow(/could not start the site build \(\/nonexistent\/npm-x in /);
   });
 
