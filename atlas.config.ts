@@ -1,6 +1,6 @@
 // The default atlas, within 30 minutes a run on 2 CPU cores (`npm run atlas` = `atlas run`): its first
 // generation round gets 25 minutes (`budget.minutes`), which leaves the site build room on the slowest
-// machine seen (1.1-3.3 minutes on the AVX2 machine, 37 s on the AVX-512 one; since the time left after the
+// machine seen (1.1-3.3 minutes on the AVX2 machine, 26-44 s on the AVX-512 one; since the time left after the
 // decisions goes to a head start, generation uses its whole budget). The build is timed, and when units
 // are still missing and `budget.total` (29.5) less a second build with a margin leaves a minute or more, a
 // second round spends it and the site is built again (generator/pipeline/rounds.ts).
@@ -20,7 +20,8 @@
 // none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
 // spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). On 2
 // AVX-512 (Zen 5) cores a layer takes 5-8 minutes: the first round's head start and the second round
-// complete the three in one run (29 min 3 s, README, Benchmarks). configs/layers.config.ts has no budget and adds
+// complete the three in one run on a good day (29 min 3 s; on a 3-15% slower one, 76 units were left for
+// a second run of 2.5 min: README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 

@@ -3,18 +3,16 @@
 // generation round and build (pipeline/rounds.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AtlasError } from '../errors.ts';
 import { parseDeviceChoice } from '../model/device.ts';
+import { PROJECT_ROOT as ROOT } from '../paths.ts';
 import { parseBudget, resolveBudget } from '../pipeline/budget.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { openRunLog } from '../pipeline/progress.ts';
 import { runRounds } from '../pipeline/rounds.ts';
 import { deviceOption, log } from './common.ts';
 import { generateWithProgress } from './generate.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Flags {
   config: string;

@@ -1,6 +1,6 @@
 // `atlas run` (`npm run atlas`): generation, then the site build, within `budget.total` minutes for the
-// whole. How long a machine takes to build the site is not known until it has built it (37 s on an
-// AVX-512 machine, about 2 min on an AVX2 one, for the same 781 pages), so the first round's generation
+// whole. How long a machine takes to build the site is not known until it has built it (26-44 s on an
+// AVX-512 machine, about 2 min on an AVX2 one before the build was made faster, for the same 781 pages), so the first round's generation
 // keeps to `budget.minutes`, which leaves room for the slowest build seen; then the build is timed. When
 // layer-atlas units still lack their image and what is left of the total, less a second build (as long
 // as the first, with a margin) and a round's start-up, holds a useful round, another generation round
