@@ -27,6 +27,8 @@ export const GRID_BENCH_UNITS: Record<string, number[]> = {
 /** The candidates tried for the README's table, beside the shipped one (BENCH_GRID_CANDIDATES=name,name picks some). */
 const CANDIDATES: Record<string, Recipe> = {
   grid: GRID_RECIPE,
+  // The grid recipe until 2026-12-04 (Lucid's pad scaled: 6 px).
+  's64-128-lr0.3-cos': recipe(64, 128, 0.3, 'cosine'),
   's64-128-lr0.1-cos': recipe(64, 128, 0.1, 'cosine'),
   's64-64-lr0.1-cos': recipe(64, 64, 0.1, 'cosine'),
   's64-128-lr0.05': recipe(64, 128, 0.05, 'constant'),
@@ -36,6 +38,12 @@ const CANDIDATES: Record<string, Recipe> = {
   's64-64-lr0.4-cos': recipe(64, 64, 0.4, 'cosine'),
   's64-64-lr0.6-cos': recipe(64, 64, 0.6, 'cosine'),
   's48-96-lr0.4-cos': recipe(48, 96, 0.4, 'cosine'),
+  // Smaller pads (fewer network pixels a step); pad 4 at lr 0.4 ships.
+  's64-128-lr0.3-cos-pad0': { ...recipe(64, 128, 0.3, 'cosine'), pad: 0 },
+  's64-128-lr0.4-cos-pad2': { ...recipe(64, 128, 0.4, 'cosine'), pad: 2 },
+  's64-128-lr0.3-cos-pad3': { ...recipe(64, 128, 0.3, 'cosine'), pad: 3 },
+  's64-128-lr0.4-cos-pad3': { ...recipe(64, 128, 0.4, 'cosine'), pad: 3 },
+  's64-128-lr0.3-cos-pad4': { ...recipe(64, 128, 0.3, 'cosine'), pad: 4 },
 };
 
 export interface Rendered {

@@ -15,14 +15,15 @@ import { inputWindow } from '../generator/model/input-window.ts';
 import { layerShapes, type ModelSpec } from '../generator/model/spec.ts';
 import { render } from '../generator/optvis/render.ts';
 import { warpSides } from '../generator/optvis/parts.ts';
+import { GRID_RECIPE, transformsOf } from '../generator/optvis/recipes.ts';
 import { scaledTransforms } from '../generator/optvis/transform.ts';
 import type { LayerWeights } from '../generator/model/keras-h5.ts';
 import { convFlops } from './flops.ts';
 import { machinePeak } from './peak.ts';
 
-/** 128 px = the full recipe (Lucid's transforms: scaledTransforms(128) is them); another size (e.g. the grid's 64) scales them. */
+/** 128 px = the full recipe (Lucid's transforms: scaledTransforms(128) is them); the grid's 64 px its transforms (pad 4); another size scales Lucid's. */
 const SIZE = Number(process.env.BENCH_LAYER_SIZE ?? 128);
-const TRANSFORMS = scaledTransforms(SIZE);
+const TRANSFORMS = SIZE === GRID_RECIPE.size ? transformsOf(GRID_RECIPE) : scaledTransforms(SIZE);
 const SEED = 0;
 const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
 const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);
@@ -99,7 +100,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const only = process.env.BENCH_LAYERS?.split(',');
   const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
   const sides = stepSides(STEPS);
-  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
+  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : SIZE === GRID_RECIPE.size ? ` scaled to it, the grid recipe's pad ${TRANSFORMS.pad}` : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
   console.log(`  peak: ${peak.derivation}`);
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);

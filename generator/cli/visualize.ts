@@ -20,6 +20,7 @@ interface Flags extends ModelFlags {
   lr?: number;
   schedule?: LrSchedule;
   transforms?: TransformScale;
+  pad?: number;
   param?: ParamName;
   optimizer?: OptimizerName;
   dataset?: string;
@@ -49,9 +50,10 @@ export function register(program: Command): void {
       .option('--dataset <dir>', "MACO's magnitude spectrum comes from this image folder (default $ATLAS_DATASET_DIR); cached in <out>/.cache")
       .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64 / 256)', positiveInt)
       .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128 / 256)', positiveInt)
-      .option('--lr <rate>', 'learning rate (default: the recipe\'s, 0.05 / 0.3 / 1)', positiveNumber)
+      .option('--lr <rate>', 'learning rate (default: the recipe\'s, 0.05 / 0.4 / 1)', positiveNumber)
       .addOption(new Option('--schedule <name>', 'learning rate over the steps (default: the recipe\'s)').choices([...LR_SCHEDULES]))
       .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
+      .option('--pad <px>', "the transforms' pad in image pixels (default: the recipe's: grid 4, the others the transforms' own, 12 at 128 px)", nonNegativeInt)
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)
       .option('--out <dir>', 'where the PNGs go', '.')
       .option('--workers <n>', 'worker threads (default: one per core; 1 = in process)', positiveInt)
@@ -63,7 +65,7 @@ export function register(program: Command): void {
     const model = loadOptions(flags);
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
-    const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms };
+    const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms, pad: flags.pad ?? r.pad };
     const param = flags.param ?? r.param;
     const optimizer = flags.optimizer ?? r.optimizer;
     // MACO on another recipe keeps that recipe's size, steps and rate, with MACO's crops.
@@ -107,6 +109,7 @@ export function register(program: Command): void {
         lr: settings.lr,
         schedule: settings.schedule,
         transforms: settings.transforms,
+        ...(settings.pad === undefined ? {} : { pad: settings.pad }),
         param,
         optimizer,
         ...(maco ? { maco } : {}),

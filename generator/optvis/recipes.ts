@@ -26,6 +26,11 @@ export interface Recipe {
   schedule: LrSchedule;
   /** Lucid's warp, in its pixels or scaled to the image (the Fourier parametrization's views; MACO's are crops). */
   transforms: TransformScale;
+  /**
+   * The warp's pad in the image's pixels, instead of the transforms' own (Lucid's 12, or 12 scaled to the
+   * size); fewer pad pixels are fewer network pixels each step. Absent: the transforms' own.
+   */
+  pad?: number;
   /** Images optimized together. */
   batch: number;
   /** Lucid's Fourier spectra, or MACO's phase under the dataset's magnitude spectrum. */
@@ -40,15 +45,17 @@ export function recipe(size: number, steps: number, lr: number, schedule: LrSche
 }
 
 /** The transform chain a recipe asks for at its size. */
-export function transformsOf(r: Pick<Recipe, 'size' | 'transforms'>): TransformConfig {
-  return r.transforms === 'scaled' ? scaledTransforms(r.size) : STANDARD_TRANSFORMS;
+export function transformsOf(r: Pick<Recipe, 'size' | 'transforms' | 'pad'>): TransformConfig {
+  const t = r.transforms === 'scaled' ? scaledTransforms(r.size) : STANDARD_TRANSFORMS;
+  return r.pad === undefined ? t : { ...t, pad: r.pad };
 }
 
 export const RECIPE_NAMES = ['full', 'grid', 'maco'] as const;
 export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 export const FULL_RECIPE: Recipe = recipe(128, 512, 0.05, 'constant', 'lucid');
-export const GRID_RECIPE: Recipe = recipe(64, 128, 0.3, 'cosine');
+/** Pad 4 instead of the scaled 6: network inputs 59-73 px instead of 63-77, about 11% cheaper, as good (README). */
+export const GRID_RECIPE: Recipe = { ...recipe(64, 128, 0.4, 'cosine'), pad: 4 };
 
 /**
  * MACO's own settings at Horama's defaults where this CPU affords them: noise 0.05 in a model's

@@ -30,6 +30,8 @@ const settingsShape = {
   schedule: z.enum(LR_SCHEDULES),
   /** Lucid's transforms in its pixels ('lucid') or scaled to the image size ('scaled'); the Fourier parametrization's views. */
   transforms: z.enum(TRANSFORM_SCALES),
+  /** The warp's pad in image pixels, instead of the transforms' own (the grid recipe pads 4). */
+  pad: z.number().int().nonnegative().max(256),
   /** 'fourier' (Lucid's spectra) or 'maco' (Fel et al.'s phase under the dataset's magnitude spectrum; its views are crops). */
   param: z.enum(PARAMS),
   optimizer: z.enum(OPTIMIZERS),

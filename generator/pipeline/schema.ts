@@ -67,6 +67,8 @@ export const FvEntry = z.object({
     schedule: z.enum(['constant', 'cosine']).default('constant'),
     /** Lucid's warp (the Fourier parametrization's views; unused by MACO, whose views are its crops). */
     transforms: z.enum(['lucid', 'scaled']).default('lucid'),
+    /** The warp's pad in image pixels when not the transforms' own (absent: Lucid's 12, or 12 scaled to the size). */
+    pad: z.number().int().nonnegative().optional(),
     /** The parametrization: Lucid's Fourier spectra, or MACO's phase under the dataset's magnitude spectrum. */
     param: z.enum(['fourier', 'maco']).default('fourier'),
     optimizer: z.enum(['adam', 'nadam']).default('adam'),

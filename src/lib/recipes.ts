@@ -56,7 +56,7 @@ export function settingsText(s: FvEntry['settings']): string {
 /** How an entry's images were transformed each step, in words (MACO's are its crops and noise, Lucid's a warp). */
 export function viewsText(s: FvEntry['settings']): string {
   if (s.param === 'maco' && s.maco) return `crops with noise ${s.maco.noise}`;
-  return `transforms ${s.transforms}`;
+  return `transforms ${s.transforms}${s.pad === undefined ? '' : `, pad ${s.pad} px`}`;
 }
 
 /**

@@ -19,7 +19,16 @@ describe('recipes', () => {
     // Never below one pixel, whatever the size.
     expect(Math.min(scaledTransforms(16).jitter2, scaledTransforms(16).pad)).toBe(1);
     // The network sees about the same enlargement: 128 -> 140 and 64 -> 70 at scale 1.
-    expect(transformedSize(64, 1, transformsOf(GRID_RECIPE)) / 64).toBeCloseTo(transformedSize(128, 1) / 128, 1);
+    expect(transformedSize(64, 1, scaledTransforms(64)) / 64).toBeCloseTo(transformedSize(128, 1) / 128, 1);
+  });
+
+  it("a recipe's pad replaces the transforms' own, the rest unchanged; the grid pads 4 px (64 -> 66 at scale 1)", () => {
+    expect(transformsOf({ size: 64, transforms: 'scaled', pad: 4 })).toEqual({ ...scaledTransforms(64), pad: 4 });
+    expect(transformsOf({ size: 128, transforms: 'lucid', pad: 0 })).toEqual({ ...STANDARD_TRANSFORMS, pad: 0 });
+    expect(transformsOf({ size: 64, transforms: 'scaled' })).toEqual(scaledTransforms(64));
+    expect(GRID_RECIPE).toMatchObject({ size: 64, steps: 128, lr: 0.4, schedule: 'cosine', transforms: 'scaled', pad: 4 });
+    expect(transformedSize(64, 1, transformsOf(GRID_RECIPE))).toBe(66);
+    expect(transformedSize(64, 1, scaledTransforms(64))).toBe(70);
   });
 
   it('cosine schedule: lr at the first step, lr / 10 at the last, monotone between', () => {

@@ -107,6 +107,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], hooks: StageH
               seed: v.seed,
               schedule: settings.schedule,
               transforms: settings.transforms,
+              ...(settings.pad === undefined ? {} : { pad: settings.pad }),
               param: settings.param,
               optimizer: settings.optimizer,
               ...(settings.maco ? { maco: settings.maco } : {}),
