@@ -28,6 +28,14 @@ describe('atlas config', () => {
     expect(() => parseConfig({ featured: [{ layer: 'block1_conv1', unit: 2, objectives: ['dream'] }] })).toThrow(/featured\.0\.objectives\.0/);
   });
 
+  it("takes a pad for a recipe's transforms (the grid's 4 px by default), a whole number of pixels >= 0", () => {
+    expect(parseConfig({}).grid.pad).toBe(4);
+    expect(parseConfig({}).visualization.pad).toBeUndefined();
+    expect(parseConfig({ grid: { pad: 6 }, visualization: { pad: 0 } })).toMatchObject({ grid: { ...GRID_RECIPE, pad: 6 }, visualization: { pad: 0 } });
+    expect(() => parseConfig({ grid: { pad: -1 } }, 'a.json')).toThrow(/a\.json: grid\.pad: /);
+    expect(() => parseConfig({ grid: { pad: 2.5 } }, 'a.json')).toThrow(/a\.json: grid\.pad: /);
+  });
+
   it('takes a device: auto by default, cpu or cuda, anything else fails naming the field', () => {
     expect(parseConfig({}).device).toBe('auto');
     expect(parseConfig({ device: 'cuda' }).device).toBe('cuda');
