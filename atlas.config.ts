@@ -20,8 +20,8 @@
 // none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
 // spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). On 2
 // AVX-512 (Zen 5) cores a layer takes 5-8 minutes: the first round's head start and the second round
-// complete the three in one run on a good day (29 min 3 s; on a 3-15% slower one, 76 units were left for
-// a second run of 2.5 min: README, Benchmarks). configs/layers.config.ts has no budget and adds
+// complete the three in one run on a good day (29 min 3 s; on slower days 76 units were left for a second
+// run of 2.5 min, and 32 with the grid's 4 px pad for one of 1.4 min: README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
