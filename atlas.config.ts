@@ -13,7 +13,7 @@
 // sessions), 7.7 on a 2-core AVX-512 (Zen 5) one (measured; README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
-// Layer atlases: every unit of the three published layers at the grid recipe (64 px, 128 steps, measured in
+// Layer atlases: every unit of the three published layers at the grid recipe (64 px, 112 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
 // cached), or at once with ATLAS_BUDGET=none. One layer takes 12-20 minutes on 2 AVX2 cores, so from scratch
@@ -27,7 +27,7 @@ import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 128 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first, then a second round when the site build leaves time in the 29.5-minute run (the rest in later runs).',
+    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 112 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first, then a second round when the site build leaves time in the 29.5-minute run (the rest in later runs).',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },

@@ -38,12 +38,16 @@ const CANDIDATES: Record<string, Recipe> = {
   's64-64-lr0.4-cos': recipe(64, 64, 0.4, 'cosine'),
   's64-64-lr0.6-cos': recipe(64, 64, 0.6, 'cosine'),
   's48-96-lr0.4-cos': recipe(48, 96, 0.4, 'cosine'),
-  // Smaller pads (fewer network pixels a step); pad 4 at lr 0.4 ships.
+  // Smaller pads (fewer network pixels a step).
   's64-128-lr0.3-cos-pad0': { ...recipe(64, 128, 0.3, 'cosine'), pad: 0 },
   's64-128-lr0.4-cos-pad2': { ...recipe(64, 128, 0.4, 'cosine'), pad: 2 },
   's64-128-lr0.3-cos-pad3': { ...recipe(64, 128, 0.3, 'cosine'), pad: 3 },
   's64-128-lr0.4-cos-pad3': { ...recipe(64, 128, 0.4, 'cosine'), pad: 3 },
   's64-128-lr0.3-cos-pad4': { ...recipe(64, 128, 0.3, 'cosine'), pad: 4 },
+  // The grid recipe on 2026-12-04 (pad 4, 128 steps); then fewer steps, 112 at lr 0.5 ships.
+  's64-128-lr0.4-cos-pad4': { ...recipe(64, 128, 0.4, 'cosine'), pad: 4 },
+  's64-112-lr0.4-cos-pad4': { ...recipe(64, 112, 0.4, 'cosine'), pad: 4 },
+  's64-96-lr0.5-cos-pad4': { ...recipe(64, 96, 0.5, 'cosine'), pad: 4 },
 };
 
 export interface Rendered {

@@ -10,7 +10,7 @@ const CONVS = ['conv1', ...[2, 3, 4, 5, 6, 7, 8, 9].flatMap((f) => [`fire${f}_sq
 
 export default defineConfig({
   description:
-    'SqueezeNet 1.1 (ONNX model zoo), imported from its ONNX file: every unit of its 26 conv layers and every class (logits) at the grid recipe (64 px, 128 steps), dataset examples for each, and the tabby-cat class (logits 281, conv10 281) with Lucid\'s full recipe and its circuit to depth 2.',
+    'SqueezeNet 1.1 (ONNX model zoo), imported from its ONNX file: every unit of its 26 conv layers and every class (logits) at the grid recipe (64 px, 112 steps), dataset examples for each, and the tabby-cat class (logits 281, conv10 281) with Lucid\'s full recipe and its circuit to depth 2.',
   model: 'squeezenet1.1',
   out: '../generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },

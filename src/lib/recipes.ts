@@ -1,7 +1,7 @@
 // The feature-visualization recipes as the site names them, and what a unit's picture is. A layer atlas
 // renders every unit with the cheap grid recipe (config.grid) while featured units and circuit inputs get
 // Lucid's full recipe (config.visualization), and may get MACO's (config.maco: the phase of a fixed,
-// natural-image magnitude spectrum) beside it; pages say which one a picture is, since a 64 px, 128-step
+// natural-image magnitude spectrum) beside it; pages say which one a picture is, since a 64 px, 112-step
 // grid image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
 import type { FvEntry, LayerUnit, Thumbnail, UnitJson } from './atlas';
 import { FvEntry as FvEntrySchema } from '../../generator/pipeline/schema.ts';

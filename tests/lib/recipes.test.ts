@@ -8,8 +8,8 @@ const settings = (s: Record<string, unknown>) => FvEntry.shape.settings.parse(s)
 
 describe('settings in words', () => {
   it("names the grid recipe's pad, and none where the transforms keep their own", () => {
-    const grid = settings({ size: 64, steps: 128, lr: 0.4, seed: 0, schedule: 'cosine', transforms: 'scaled', pad: 4 });
-    expect(settingsText(grid)).toBe('64 px, 128 steps, lr 0.4 cosine');
+    const grid = settings({ size: 64, steps: 112, lr: 0.5, seed: 0, schedule: 'cosine', transforms: 'scaled', pad: 4 });
+    expect(settingsText(grid)).toBe('64 px, 112 steps, lr 0.5 cosine');
     expect(viewsText(grid)).toBe('transforms scaled, pad 4 px');
     // A file of an older generator: no pad field, Lucid's transforms by default.
     const full = settings({ size: 128, steps: 512, lr: 0.05, seed: 0 });
