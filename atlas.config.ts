@@ -16,12 +16,12 @@
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 112 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
-// cached), or at once with ATLAS_BUDGET=none. One layer takes 12-20 minutes on 2 AVX2 cores, so from scratch
+// cached), or at once with ATLAS_BUDGET=none. One layer took 12-20 minutes on 2 AVX2 cores (at 128 steps), so from scratch
 // none fits beside the rest there; what is left goes to a head start, batch by batch until the budget is
 // spent, and two more runs finish block3_conv4, block3_conv3 and block3_conv2 (README, Benchmarks). On 2
-// AVX-512 (Zen 5) cores a layer takes 5-8 minutes: the first round's head start and the second round
-// complete the three in one run on a good day (29 min 3 s; on slower days 76 units were left for a second
-// run of 2.5 min, and 32 with the grid's 4 px pad for one of 1.4 min: README, Benchmarks). configs/layers.config.ts has no budget and adds
+// AVX-512 (Zen 5) cores a layer takes 5-6 minutes at the grid's 112 steps: from scratch the three complete in the
+// first round (25 min 38 s on a slow day; at 128 steps 29 min with a second round, or 32-76 units left for the
+// next run: README, Benchmarks). configs/layers.config.ts has no budget and adds
 // unit 166's diversity set and its circuit inputs' MACO images.
 import { defineConfig } from './generator/pipeline/config.ts';
 
