@@ -17,6 +17,7 @@ import type { AtlasConfig } from './config.ts';
 import type { Plan } from './plan.ts';
 import { ESTIMATE_MARGIN, readBudgetRecord } from './budget.ts';
 import { unitThumbnail } from './thumbnails.ts';
+import { layerVersusDataset, unitVersusDataset, type VersusDataset } from './versus-dataset.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
 import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
 
@@ -96,6 +97,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     const examples = readJson<LayerExamples>(path.join(out, spec.id, layer, 'examples.json'));
     const circuits = readJson<{ units: UnitCircuitEntry[] }>(path.join(out, spec.id, layer, 'circuits.json'));
     const layerUnits: LayerJson['units'] = [];
+    const versus: VersusDataset[] = [];
     for (let u = 0; u < units; u++) {
       const fv: Record<string, FvEntry> = {};
       const grid: Record<string, FvEntry> = {};
@@ -116,6 +118,8 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
       if (ex) for (const e of [...ex.top, ...ex.bottom, ...ex.negative]) fullRels.add(e.image);
       const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
       const crop = ex?.top[0]?.crop;
+      const versusDataset = unitVersusDataset({ full: fv, grid, maco }, ex?.top[0]?.activation);
+      versus.push(versusDataset);
       const thumbnail = await unitThumbnail(out, `${spec.id}/${layer}/${u}`, { full: fv, grid, maco }, crop);
       thumbnails.set(`${layer}:${u}`, thumbnail);
       const circuit = circuits?.units[u];
@@ -150,6 +154,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
         ...(Object.keys(tuning).length ? { tuning } : {}),
         ...(layer === spec.classifier?.layer && drivers?.[u] ? { drivers: drivers[u] } : {}),
+        versusDataset,
       };
       writeIfChanged(path.join(out, spec.id, layer, String(u), 'unit.json'), unitJson);
       layerUnits.push({
@@ -169,7 +174,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     const omitted = (budget?.atlases ?? [])
       .filter((d) => d.layer === layer && !d.admitted && rendered(d.recipe) < d.units)
       .map((d) => ({ recipe: d.recipe, units: d.units, rendered: rendered(d.recipe), pending: d.pending, headStart: d.headStart ?? 0, estimateMinutes: d.estimate / 60, neededMinutes: (d.estimate * ESTIMATE_MARGIN) / 60, leftMinutes: d.left / 60, budgetMinutes: budget!.minutes }));
-    const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits, omitted });
+    const lj = LayerJson.parse({ schema: SCHEMA, model: spec.id, layer, shape, rf: rfs.get(layer)!, units: layerUnits, omitted, versusDataset: layerVersusDataset(versus) });
     layerJsons.set(layer, lj);
     writeIfChanged(path.join(out, spec.id, layer, 'layer.json'), lj);
   }

@@ -3,10 +3,10 @@
 // validated when read, so an old or foreign file fails loudly. Paths inside are relative to generated/.
 import { z } from 'zod';
 import { ClassDriversJson, TuningJson } from './schema-analyses.ts';
+import { SCHEMA } from './schema-version.ts';
 
 export { ClassDriversJson, TuningJson } from './schema-analyses.ts';
-
-export const SCHEMA = 1;
+export { SCHEMA };
 
 const stats = z.object({ mean: z.number(), max: z.number() });
 
@@ -157,6 +157,8 @@ export const UnitJson = z.object({
   tuning: z.record(z.string(), TuningJson).optional(),
   /** For a class of the logits layer: the units that drive it most. */
   drivers: ClassDriversJson.optional(),
+  /** Per recipe with a channel image: its max over positions / the top dataset example's activation (pipeline/versus-dataset.ts). */
+  versusDataset: z.object({ full: z.number(), grid: z.number(), maco: z.number() }).partial().default({}),
 });
 export type UnitJson = z.infer<typeof UnitJson>;
 
@@ -183,6 +185,10 @@ export const LayerJson = z.object({
   ),
   /** Layer atlases a generation budget left out (budget.ts): units rendered so far (a head start, earlier runs), its estimate here, and what was left of the budget. */
   omitted: z.array(z.object({ recipe: z.string(), units: z.number(), rendered: z.number(), pending: z.number(), headStart: z.number(), estimateMinutes: z.number(), neededMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
+  /** Per recipe: on how many units the channel image beats the top dataset example, and the ratios' spread (pipeline/versus-dataset.ts). */
+  versusDataset: z
+    .array(z.object({ recipe: z.enum(['full', 'grid', 'maco']), units: z.number(), above: z.number(), min: z.number(), median: z.number(), max: z.number() }))
+    .default([]),
 });
 export type LayerJson = z.infer<typeof LayerJson>;
 

@@ -3,7 +3,7 @@
 // Lucid's full recipe (config.visualization), and may get MACO's (config.maco: the phase of a fixed,
 // natural-image magnitude spectrum) beside it; pages say which one a picture is, since a 64 px, 112-step
 // grid image is not the same evidence as a 512-step full one. Pure: the data comes in, words and counts go out.
-import type { FvEntry, LayerUnit, Thumbnail, UnitJson } from './atlas';
+import type { FvEntry, LayerJson, LayerUnit, Thumbnail, UnitJson } from './atlas';
 import { FvEntry as FvEntrySchema } from '../../generator/pipeline/schema.ts';
 import { num } from './format';
 
@@ -97,4 +97,23 @@ export function reachedText(objective: string, e: FvEntry): string {
   if (!pre) return `post-ReLU mean ${num(e.activation.mean)}`;
   if (objective === 'neuron') return `pre-ReLU centre ${num(pre.centre)}`;
   return `pre-ReLU mean ${num(pre.mean)}`;
+}
+
+const times = (v: number) => `${v.toFixed(2)}×`;
+
+/**
+ * "2.10× the top dataset example’s 7,750": the unit's channel image of this recipe, its max over positions
+ * against the strongest activation any dataset image gave the unit (pipeline/versus-dataset.ts); null when
+ * there is no such pair.
+ */
+export function versusDatasetText(u: UnitJson, recipe: Recipe): string | null {
+  const r = u.versusDataset[recipe];
+  const top = u.examples?.top[0];
+  if (r === undefined || !top) return null;
+  return `${times(r)} the top dataset example’s ${num(top.activation)}`;
+}
+
+/** Per recipe: "grid recipe: 256 of 256 units (1.13×–4.21×, median 1.94×)", how many beat their top dataset example. */
+export function layerVersusText(l: LayerJson): string[] {
+  return l.versusDataset.map((s) => `${RECIPE_LABEL[s.recipe]}: ${s.above} of ${s.units} ${s.units === 1 ? 'unit' : 'units'} (${times(s.min)}–${times(s.max)}, median ${times(s.median)})`);
 }

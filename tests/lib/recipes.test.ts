@@ -1,8 +1,8 @@
-// How the site words a visualization's settings (src/lib/recipes.ts): parsed through the generator's
+// How the site words a visualization's settings and a layer's images against the dataset (src/lib/recipes.ts): parsed through the generator's
 // schema, as the site reads them, so a setting the generator writes and the words leave out fails here.
 import { describe, expect, it } from 'vitest';
-import { FvEntry } from '../../generator/pipeline/schema.ts';
-import { settingsText, viewsText } from '../../src/lib/recipes.ts';
+import { FvEntry, LayerJson } from '../../generator/pipeline/schema.ts';
+import { layerVersusText, settingsText, viewsText } from '../../src/lib/recipes.ts';
 
 const settings = (s: Record<string, unknown>) => FvEntry.shape.settings.parse(s);
 
@@ -20,5 +20,23 @@ describe('settings in words', () => {
     const maco = settings({ size: 256, steps: 256, lr: 1, seed: 0, param: 'maco', optimizer: 'nadam', maco: { crops: 2, box: [0.4, 0.6], noise: 0.01, input: 128, importance: 80 } });
     expect(settingsText(maco)).toBe('256 px, 256 steps, lr 1 constant, NAdam, 2 crops of 40-60% -> 128 px');
     expect(viewsText(maco)).toBe('crops with noise 0.01');
+  });
+
+  it('words a layer\'s channel images against their top dataset examples, per recipe, singular for one unit', () => {
+    const l = LayerJson.parse({
+      schema: 1,
+      model: 'vgg19',
+      layer: 'block3_conv4',
+      shape: [56, 56, 256],
+      rf: { size: 48, stride: 4, offset: 1.5 },
+      units: [],
+      versusDataset: [
+        { recipe: 'full', units: 1, above: 1, min: 1.874, median: 1.874, max: 1.874 },
+        { recipe: 'grid', units: 256, above: 255, min: 0.994, median: 2.131, max: 4.2 },
+      ],
+    });
+    expect(layerVersusText(l)).toEqual(['full recipe: 1 of 1 unit (1.87×–1.87×, median 1.87×)', 'grid recipe: 255 of 256 units (0.99×–4.20×, median 2.13×)']);
+    // A layer.json of an older generator has none.
+    expect(layerVersusText(LayerJson.parse({ ...l, versusDataset: undefined }))).toEqual([]);
   });
 });

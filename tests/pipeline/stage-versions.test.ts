@@ -55,6 +55,17 @@ describe('stage code versions', () => {
     }
   });
 
+  it('the shapes only assemble writes and the site reads change no stage (schema.ts; the stages stamp schema-version.ts)', () => {
+    const base = stageVersions();
+    for (const s of STAGES) expect(stageGraphs()[s].files, s).not.toContain('generator/pipeline/schema.ts');
+    const root = sourceCopy();
+    touchOneByte(root, 'generator/pipeline/schema.ts');
+    expect(differing(base, stageVersions(root))).toEqual([]);
+    const stamp = sourceCopy();
+    touchOneByte(stamp, 'generator/pipeline/schema-version.ts');
+    expect(differing(base, stageVersions(stamp)).sort()).toEqual([...STAGES].sort());
+  });
+
   it('an engine, or the class index, changes every stage that runs it', () => {
     const base = stageVersions();
     const engine = sourceCopy();

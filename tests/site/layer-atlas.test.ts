@@ -135,6 +135,32 @@ describe('layer atlas (grid recipe)', () => {
     await page.close();
   });
 
+  it('says how each recipe\'s channel images compare with the top dataset example, on the layer page and a unit page', async () => {
+    // Recomputed here from the images' and the examples' own numbers, not read from the generator's summary.
+    const units = layer.units.map((lu) => UnitJson.parse(read(`vgg19/${LAYER}/${lu.unit}.json`)));
+    const ratios = (recipe: 'full' | 'grid') =>
+      units.flatMap((u) => {
+        const e = recipe === 'full' ? u.fv.channel : u.grid.channel;
+        const top = u.examples?.top[0]?.activation ?? 0;
+        return e && top > 0 ? [e.activation.max / top] : [];
+      });
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}${PAGE}`);
+    const text = (await page.locator('[data-facts-versus]').textContent())!.replace(/\s+/g, ' ');
+    for (const recipe of ['grid', 'full'] as const) {
+      const r = ratios(recipe).sort((a, b) => a - b);
+      expect(r.length).toBeGreaterThan(0);
+      expect(text).toContain(`${recipe} recipe: ${r.filter((x) => x > 1).length} of ${r.length} ${r.length === 1 ? 'unit' : 'units'} (${r[0].toFixed(2)}×–${r[r.length - 1].toFixed(2)}×`);
+    }
+    const u = units.find((x) => x.grid.channel && (x.examples?.top[0]?.activation ?? 0) > 0)!;
+    await page.goto(`${s.base}/models/vgg19/${LAYER}/${u.unit}/`);
+    const said = (await page.locator('.fv-recipe[data-recipe="grid"] [data-versus-dataset]').textContent())!.replace(/\s+/g, ' ');
+    const ratio = u.grid.channel.activation.max / u.examples!.top[0].activation;
+    expect(said).toMatch(new RegExp(`^Its max is ${ratio.toFixed(2)}× the top dataset example’s [\\d,.]+$`));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows the full and the grid image side by side for a unit with both', async () => {
     const lu = layer.units.find((x) => x.fv.includes('channel') && x.grid.includes('channel'))!;
     const u = UnitJson.parse(read(`vgg19/${LAYER}/${lu.unit}.json`));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { circuitJson, unitCircuit } from '../../circuit/index.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import type { KerasWeights } from '../../model/keras-h5.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { AtlasError } from '../../errors.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type Share, type StageContext, type StageHooks } from './context.ts';
 
 /**

@@ -12,7 +12,7 @@ import { DIVERSITY_GROUP } from '../../optvis/objectives.ts';
 import { transformsOf } from '../../optvis/recipes.ts';
 import { visualize, type UnitVisualization } from '../../optvis/visualize.ts';
 import type { FvTask } from '../plan.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 /** File prefix per recipe: `fv-` for the full recipe, `grid-` and `maco-` for theirs. */

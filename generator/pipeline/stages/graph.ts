@@ -5,7 +5,7 @@ import { datasetExampleSource } from '../../circuit/attribution.ts';
 import { circuitJson, unitCircuit } from '../../circuit/index.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import { loadModel } from '../../model/load.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 export async function runGraphs(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {

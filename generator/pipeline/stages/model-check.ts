@@ -11,7 +11,7 @@ import { datasetAccuracy } from '../../model/accuracy.ts';
 import { classifierMissing, classify } from '../../model/classify.ts';
 import { loadImage } from '../../model/image.ts';
 import { loadModel } from '../../model/load.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {

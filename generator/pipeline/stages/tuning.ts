@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { writeJsonAtomic } from '../../fsutil.ts';
 import { loadModel } from '../../model/load.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
 export async function runTuning(ctx: StageContext, jobs: PlannedJob[], hooks: StageHooks): Promise<void> {

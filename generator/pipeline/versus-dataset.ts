@@ -1,0 +1,44 @@
+// Does a unit's channel visualization excite it more than any image of the dataset? The claim a feature
+// visualization makes (Olah et al. 2017, "Feature Visualization": optimized images against dataset
+// examples), checked for every unit: the image's highest activation over positions against the unit's top
+// dataset example's (the same quantity, a max over positions, over the dataset's images). The grid recipe's
+// table in the README checks it on 24 units; this says it for every unit the atlas shows.
+// Only the channel objective: the others optimize another quantity (one position, the lowest mean).
+import { RECIPE_NAMES, type RecipeName } from '../optvis/recipes.ts';
+import type { FvEntry } from './schema.ts';
+
+/** Per recipe with a channel image: its max over the unit's dataset max. */
+export type VersusDataset = Partial<Record<RecipeName, number>>;
+
+export interface VersusSummary {
+  recipe: RecipeName;
+  /** Units with both a channel image of this recipe and a positive dataset max. */
+  units: number;
+  /** Of these, the units whose image beats the dataset max (ratio > 1). */
+  above: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** The unit's ratios; none when it has no dataset max above 0 (silent on every image, or no examples). */
+export function unitVersusDataset(byRecipe: Record<RecipeName, Record<string, FvEntry>>, datasetMax: number | undefined): VersusDataset {
+  if (datasetMax === undefined || !(datasetMax > 0)) return {};
+  const out: VersusDataset = {};
+  for (const r of RECIPE_NAMES) {
+    const e = byRecipe[r].channel;
+    if (e) out[r] = e.activation.max / datasetMax;
+  }
+  return out;
+}
+
+/** A layer's ratios per recipe: how many units beat their dataset max, and the spread. */
+export function layerVersusDataset(units: VersusDataset[]): VersusSummary[] {
+  return RECIPE_NAMES.flatMap((recipe) => {
+    const v = units.map((u) => u[recipe]).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    if (v.length === 0) return [];
+    const mid = v.length >> 1;
+    const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    return [{ recipe, units: v.length, above: v.filter((x) => x > 1).length, min: v[0], median, max: v[v.length - 1] }];
+  });
+}
