@@ -113,7 +113,10 @@ export function versusDatasetText(u: UnitJson, recipe: Recipe): string | null {
   return `${times(r)} the top dataset example’s ${num(top.activation)}`;
 }
 
-/** Per recipe: "grid recipe: 256 of 256 units (1.13×–4.21×, median 1.94×)", how many beat their top dataset example. */
+/** Per recipe: "grid recipe: 256 of 256 units (1.13×–4.21×, median 1.94×)", how many beat their top dataset example ("1 of 1 unit (2.04×)"). */
 export function layerVersusText(l: LayerJson): string[] {
-  return l.versusDataset.map((s) => `${RECIPE_LABEL[s.recipe]}: ${s.above} of ${s.units} ${s.units === 1 ? 'unit' : 'units'} (${times(s.min)}–${times(s.max)}, median ${times(s.median)})`);
+  return l.versusDataset.map((s) => {
+    const spread = s.units === 1 ? times(s.min) : `${times(s.min)}–${times(s.max)}, median ${times(s.median)}`;
+    return `${RECIPE_LABEL[s.recipe]}: ${s.above} of ${s.units} ${s.units === 1 ? 'unit' : 'units'} (${spread})`;
+  });
 }

@@ -35,7 +35,7 @@ describe('settings in words', () => {
         { recipe: 'grid', units: 256, above: 255, min: 0.994, median: 2.131, max: 4.2 },
       ],
     });
-    expect(layerVersusText(l)).toEqual(['full recipe: 1 of 1 unit (1.87×–1.87×, median 1.87×)', 'grid recipe: 255 of 256 units (0.99×–4.20×, median 2.13×)']);
+    expect(layerVersusText(l)).toEqual(['full recipe: 1 of 1 unit (1.87×)', 'grid recipe: 255 of 256 units (0.99×–4.20×, median 2.13×)']);
     // A layer.json of an older generator has none.
     expect(layerVersusText(LayerJson.parse({ ...l, versusDataset: undefined }))).toEqual([]);
   });

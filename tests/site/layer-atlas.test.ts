@@ -150,7 +150,8 @@ describe('layer atlas (grid recipe)', () => {
     for (const recipe of ['grid', 'full'] as const) {
       const r = ratios(recipe).sort((a, b) => a - b);
       expect(r.length).toBeGreaterThan(0);
-      expect(text).toContain(`${recipe} recipe: ${r.filter((x) => x > 1).length} of ${r.length} ${r.length === 1 ? 'unit' : 'units'} (${r[0].toFixed(2)}×–${r[r.length - 1].toFixed(2)}×`);
+      const spread = r.length === 1 ? `${r[0].toFixed(2)}×)` : `${r[0].toFixed(2)}×–${r[r.length - 1].toFixed(2)}×, median`;
+      expect(text).toContain(`${recipe} recipe: ${r.filter((x) => x > 1).length} of ${r.length} ${r.length === 1 ? 'unit' : 'units'} (${spread}`);
     }
     const u = units.find((x) => x.grid.channel && (x.examples?.top[0]?.activation ?? 0) > 0)!;
     await page.goto(`${s.base}/models/vgg19/${LAYER}/${u.unit}/`);
