@@ -10,6 +10,9 @@ export { SCHEMA };
 
 const stats = z.object({ mean: z.number(), max: z.number() });
 
+/** A visualization's recipe: 'full' (Lucid's, config.visualization), 'grid' (the cheap layer-atlas one, config.grid) or 'maco' (config.maco). */
+const Recipe = z.enum(['full', 'grid', 'maco']);
+
 export const Provenance = z.object({
   stage: z.string(),
   /** Content hash of everything the output depends on (see pipeline/jobs.ts). */
@@ -42,8 +45,7 @@ const macoSettings = z.object({
 
 export const FvEntry = z.object({
   objective: z.enum(['channel', 'neuron', 'negative', 'diversity']),
-  /** 'full' (Lucid's recipe, config.visualization), 'grid' (the cheap layer-atlas recipe, config.grid) or 'maco' (config.maco). */
-  recipe: z.enum(['full', 'grid', 'maco']).default('full'),
+  recipe: Recipe.default('full'),
   images: z.array(
     z.object({
       file: z.string(),
@@ -133,7 +135,7 @@ export const Thumbnail = z.object({
   kind: z.enum(['fv', 'example', 'input']),
   file: z.string(),
   /** Which visualization the picture shows (kind 'fv'): the full recipe's when the unit has one, else the grid's, else MACO's. */
-  recipe: z.enum(['full', 'grid', 'maco']).optional(),
+  recipe: Recipe.optional(),
   /** Its side in px, when the generator knows it. */
   size: z.number().optional(),
 });
@@ -158,7 +160,7 @@ export const UnitJson = z.object({
   /** For a class of the logits layer: the units that drive it most. */
   drivers: ClassDriversJson.optional(),
   /** Per recipe with a channel image: its max over positions / the top dataset example's activation (pipeline/versus-dataset.ts). */
-  versusDataset: z.object({ full: z.number(), grid: z.number(), maco: z.number() }).partial().default({}),
+  versusDataset: z.partialRecord(Recipe, z.number()).default({}),
 });
 export type UnitJson = z.infer<typeof UnitJson>;
 
@@ -187,7 +189,7 @@ export const LayerJson = z.object({
   omitted: z.array(z.object({ recipe: z.string(), units: z.number(), rendered: z.number(), pending: z.number(), headStart: z.number(), estimateMinutes: z.number(), neededMinutes: z.number(), leftMinutes: z.number(), budgetMinutes: z.number() })).default([]),
   /** Per recipe: on how many units the channel image beats the top dataset example, and the ratios' spread (pipeline/versus-dataset.ts). */
   versusDataset: z
-    .array(z.object({ recipe: z.enum(['full', 'grid', 'maco']), units: z.number(), above: z.number(), min: z.number(), median: z.number(), max: z.number() }))
+    .array(z.object({ recipe: Recipe, units: z.number(), above: z.number(), min: z.number(), median: z.number(), max: z.number() }))
     .default([]),
 });
 export type LayerJson = z.infer<typeof LayerJson>;

@@ -5,21 +5,15 @@
 // table in the README checks it on 24 units; this says it for every unit the atlas shows.
 // Only the channel objective: the others optimize another quantity (one position, the lowest mean).
 import { RECIPE_NAMES, type RecipeName } from '../optvis/recipes.ts';
-import type { FvEntry } from './schema.ts';
+import type { FvEntry, LayerJson, UnitJson } from './schema.ts';
 
-/** Per recipe with a channel image: its max over the unit's dataset max. */
-export type VersusDataset = Partial<Record<RecipeName, number>>;
-
-export interface VersusSummary {
-  recipe: RecipeName;
-  /** Units with both a channel image of this recipe and a positive dataset max. */
-  units: number;
-  /** Of these, the units whose image beats the dataset max (ratio > 1). */
-  above: number;
-  min: number;
-  median: number;
-  max: number;
-}
+/** Per recipe with a channel image: its max over the unit's dataset max (unit.json). */
+export type VersusDataset = UnitJson['versusDataset'];
+/**
+ * Per recipe (layer.json): `units` with both a channel image of it and a positive dataset max, `above` those
+ * whose image beats the dataset max (ratio > 1), and the ratios' min, median and max.
+ */
+export type VersusSummary = LayerJson['versusDataset'][number];
 
 /** The unit's ratios; none when it has no dataset max above 0 (silent on every image, or no examples). */
 export function unitVersusDataset(byRecipe: Record<RecipeName, Record<string, FvEntry>>, datasetMax: number | undefined): VersusDataset {
