@@ -9,7 +9,7 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emitBackward } from '../../generator/model/autodiff.ts';
 import type { AttrValue, IrConst, IrGraph, IrNode } from '../../generator/model/ir.ts';
-import { emitForward } from '../../generator/model/ir-emit.ts';
+import { constantName, emitForward } from '../../generator/model/ir-emit.ts';
 import { inferShapes } from '../../generator/model/ir-shapes.ts';
 import { FLOAT, GraphBuilder } from '../../generator/model/onnx-builder.ts';
 import { readOnnx } from '../../generator/model/onnx-read.ts';
@@ -105,7 +105,9 @@ async function run(net: Net, target: string, batch: number | null = 2, seedOf?: 
     [x[i], x[j]] = [x[j], x[i]];
   }
   const seed = seedOf ? seedOf(yDims, rand) : Float32Array.from({ length: size(yDims) }, () => rand());
-  const feeds = (xv: Float32Array) => ({ x: new ort.Tensor('float32', xv, xDims), seed: new ort.Tensor('float32', seed, yDims) });
+  // Fed constants (a pruned conv's weights) are graph inputs: fed their values on every run.
+  const fed = [...net.constants].flatMap(([name, c]) => (c.type === 'float' && c.fed ? [[constantName(name), new ort.Tensor('float32', c.data, c.dims)] as const] : []));
+  const feeds = (xv: Float32Array) => ({ x: new ort.Tensor('float32', xv, xDims), seed: new ort.Tensor('float32', seed, yDims), ...Object.fromEntries(fed) });
   const out = await session.run(feeds(x));
   const f = async (xv: Float32Array) => {
     const y = (await session.run(feeds(xv))).y.data as Float32Array;
@@ -197,6 +199,34 @@ describe('emitBackward: Conv', () => {
         }
         return nchw(tf.add(tf.conv2d(nhwc(x), tfKernel(net, w) as tf.Tensor4D, strides, pad as 'same', 'NHWC', dilations), bias(net, b)) as tf.Tensor4D);
       });
+    });
+  }
+});
+
+describe('emitBackward: Conv on fed weights (a pruned conv: graph inputs, not initializers)', () => {
+  // The stride-1 adjoint flips the fed kernel in the graph (Reshape, Transpose, Slice with steps -1);
+  // a strided one reads it with ConvTranspose. Both must give the gradient constant weights give.
+  const cases: Array<{ name: string; cin: number; cout: number; hw: number; attrs: Record<string, AttrValue>; adjoint: string }> = [
+    { name: '3x3 stride 1 pads 1, 2 of 5 output channels', cin: 5, cout: 2, hw: 8, attrs: { pads: [1, 1, 1, 1] }, adjoint: 'Slice' },
+    { name: 'groups 2, stride 1, asymmetric pads', cin: 4, cout: 6, hw: 7, attrs: { group: 2, pads: [1, 0, 1, 2] }, adjoint: 'Slice' },
+    { name: '3x3 stride 2 (ConvTranspose)', cin: 3, cout: 2, hw: 9, attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, adjoint: 'ConvTranspose' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const constant = new Net([1, c.cin, c.hw, c.hw]);
+      const y = constant.conv('x', c.cin, c.cout, 3, c.attrs);
+      const fedNet = new Net([1, c.cin, c.hw, c.hw]);
+      for (const [name, v] of constant.constants) fedNet.constants.set(name, { ...v, ...(v.type === 'float' ? { fed: true } : {}) } as IrConst);
+      fedNet.nodes.push(...constant.nodes);
+      const [r, fed] = [await run(constant, y), await run(fedNet, y)];
+      await checkFd(fed);
+      expect(relL2(r.dx, fed.dx)).toBeLessThan(1e-6);
+      const g = new GraphBuilder();
+      const values = emitForward(g, fedNet.graph(), g.input('x', FLOAT, ['N', c.cin, c.hw, c.hw]), [y]);
+      g.output(emitBackward(g, fedNet.graph(), values, inferShapes(fedNet.graph(), fedNet.dims), y, g.input('seed', FLOAT, ['N', c.cout, 'H', 'W'])), 'dx');
+      const ops = onnxProto.onnx.ModelProto.decode(g.encode(['dx'])).graph!.node!.map((n) => n.opType);
+      expect(ops).toContain(c.adjoint);
+      if (c.adjoint === 'Slice') expect(ops).not.toContain('ConvTranspose');
     });
   }
 });

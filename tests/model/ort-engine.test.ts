@@ -207,8 +207,8 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     e.dispose();
   });
 
-  // The pruned conv's adjoint is a ConvTranspose on fed weights where the full graph runs a Conv on a
-  // flipped constant: the sums run in another order, and 24 Adam steps carry that to 3e-4..3e-3 of a
+  // The pruned conv's adjoint is a Conv on a kernel flipped in the graph from fed weights (NCHW) where the
+  // full graph runs one on a flipped constant (NCHWc): the sums run in another order, and 24 Adam steps carry that to 3e-4..3e-3 of a
   // pixel (seen); under 1/255, so their PNGs differ by one level at most.
   it('render the same feature visualizations for the same seed (pixels within one 8-bit level)', async () => {
     const req = { layer: 'block2_conv1', size: 48, steps: 24, lr: 0.05, seed: 1, objective: 'channel' as const, units: [3, 40], imageIndex: [0, 0] };
