@@ -100,16 +100,13 @@ export function planWarp(size: number, t: TransformSample, cfg: TransformConfig 
       const fx = ux - x0;
       const fy = uy - y0;
       const o = (i * out + j) * 4;
-      const taps: Array<[number, number, number]> = [
-        [y0, x0, (1 - fy) * (1 - fx)],
-        [y0, x0 + 1, (1 - fy) * fx],
-        [y0 + 1, x0, fy * (1 - fx)],
-        [y0 + 1, x0 + 1, fy * fx],
-      ];
-      taps.forEach(([y, x, wgt], k) => {
+      // The 4 bilinear taps, written in place (no per-pixel arrays: this runs every step).
+      for (let k = 0; k < 4; k++) {
+        const y = y0 + (k >> 1);
+        const x = x0 + (k & 1);
         index[o + k] = y >= 0 && y < size && x >= 0 && x < size ? y * size + x : -1;
-        weight[o + k] = wgt;
-      });
+        weight[o + k] = (k >> 1 ? fy : 1 - fy) * (k & 1 ? fx : 1 - fx);
+      }
     }
   }
   return { inSize: size, outSize: out, taps: 4, index, weight, padValue: cfg.padValue };
