@@ -4,11 +4,14 @@ import { OPTIMIZERS, type OptimizerName } from '../optvis/adam.ts';
 import { macoMagnitude } from '../optvis/maco-spectrum.ts';
 import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
 import { type ParamName, PARAMS } from '../optvis/parts.ts';
-import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
-import { DEFAULT_BATCH, visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
+import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, type Recipe, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
+import { visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
 import { progressBar } from './progress.ts';
+
+/** Each recipe's own value of a setting, for the help ("full 512, grid 112, maco 256"): never restated by hand. */
+const perRecipe = (of: (r: Recipe) => string | number): string => RECIPE_NAMES.map((n) => `${n} ${of(RECIPES[n])}`).join(', ');
 
 interface Flags extends ModelFlags {
   layer: string;
@@ -41,23 +44,23 @@ export function register(program: Command): void {
       .requiredOption('--unit <units>', 'unit(s): 8, or 0-15, or 3,5,8', unitList)
       .addOption(new Option('--objective <name>', 'what to optimize').choices([...OBJECTIVES]).default('channel'))
       .addOption(
-        new Option('--recipe <name>', "settings preset: full = Lucid's 128 px x 512 steps, grid = the layer atlases' cheap one, maco = Fel et al.'s MACO at 256 px (README)")
+        new Option('--recipe <name>', `settings preset: full = Lucid's ${RECIPES.full.size} px x ${RECIPES.full.steps} steps, grid = the layer atlases' cheap one, maco = Fel et al.'s MACO at ${RECIPES.maco.size} px (README)`)
           .choices([...RECIPE_NAMES])
           .default('full'),
       )
       .addOption(new Option('--param <name>', "parametrization: Lucid's Fourier spectra or MACO's phase with the dataset's magnitude spectrum and its crops (default: the recipe's)").choices([...PARAMS]))
       .addOption(new Option('--optimizer <name>', "default: the recipe's (adam; maco: nadam)").choices([...OPTIMIZERS]))
       .option('--dataset <dir>', "MACO's magnitude spectrum comes from this image folder (default $ATLAS_DATASET_DIR); cached in <out>/.cache")
-      .option('--size <px>', 'image side (default: the recipe\'s, 128 / 64 / 256)', positiveInt)
-      .option('--steps <n>', 'optimization steps (default: the recipe\'s, 512 / 128 / 256)', positiveInt)
-      .option('--lr <rate>', 'learning rate (default: the recipe\'s, 0.05 / 0.4 / 1)', positiveNumber)
-      .addOption(new Option('--schedule <name>', 'learning rate over the steps (default: the recipe\'s)').choices([...LR_SCHEDULES]))
+      .option('--size <px>', `image side (default: the recipe's: ${perRecipe((r) => r.size)})`, positiveInt)
+      .option('--steps <n>', `optimization steps (default: the recipe's: ${perRecipe((r) => r.steps)})`, positiveInt)
+      .option('--lr <rate>', `learning rate (default: the recipe's: ${perRecipe((r) => r.lr)})`, positiveNumber)
+      .addOption(new Option('--schedule <name>', `learning rate over the steps (default: the recipe's: ${perRecipe((r) => r.schedule)})`).choices([...LR_SCHEDULES]))
       .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
-      .option('--pad <px>', "the transforms' pad in image pixels (default: the recipe's: grid 4, the others the transforms' own, 12 at 128 px)", nonNegativeInt)
+      .option('--pad <px>', `the transforms' pad in image pixels (default: the recipe's: ${perRecipe((r) => r.pad ?? "the transforms' own")}; Lucid's is 12 at 128 px)`, nonNegativeInt)
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)
       .option('--out <dir>', 'where the PNGs go', '.')
       .option('--workers <n>', 'worker threads (default: one per core; 1 = in process)', positiveInt)
-      .option('--batch <n>', `images optimized together per worker (default: the recipe's, ${DEFAULT_BATCH})`, positiveInt)
+      .option('--batch <n>', `images optimized together per worker (default: the recipe's: ${perRecipe((r) => r.batch)})`, positiveInt)
       .option('--post-relu', 'optimize post-ReLU values (default pre-ReLU)')
       .option('--json', 'print one JSON object per unit (array)'),
   ).action(async (flags: Flags) => {
