@@ -38,7 +38,7 @@ const div: Rule = (c, n, dy, needs) => {
 const max: Rule = (c, n, dy, needs) => {
   if (n.inputs.length !== 2) throw new AtlasError(`node '${n.name}' (Max): only two inputs are differentiated`);
   const less = c.g.op('Less', [c.values.get(n.inputs[0]), c.values.get(n.inputs[1])]);
-  return binary(c, n, needs, (k) => c.g.op('Where', k === 0 ? [less, c.zero, dy] : [less, dy, c.zero]));
+  return binary(c, n, needs, (k) => c.gate(k === 0 ? c.g.op('Not', [less]) : less, dy));
 };
 
 const neg: Rule = (c, _n, dy) => [c.g.op('Neg', [dy])];

@@ -20,6 +20,8 @@ export interface RuleContext {
   /** A builder constant name unique to this node. */
   name(n: IrNode, what: string): string;
   zero: string;
+  /** `v` where the bool tensor `cond` holds, else 0 (a ReLU's mask, a pool's routing, a clamp's side). */
+  gate(cond: string, v: string): string;
   /** The node computing a value (undefined for the input and constants), and how many path nodes read it. */
   producer(irValue: string): IrNode | undefined;
   consumers(irValue: string): number;
@@ -110,7 +112,7 @@ const conv: Rule = (c, n, dy, needs) => {
 };
 
 // A ReLU that only feeds a tiled max-pool was masked by the pool's rule, at a quarter of the cost.
-const relu: Rule = (c, n, dy) => (c.masked.has(n.outputs[0]) ? [dy] : [c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero])]);
+const relu: Rule = (c, n, dy) => (c.masked.has(n.outputs[0]) ? [dy] : [c.gate(c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy)]);
 
 const transpose: Rule = (c, n, dy) => {
   const rank = c.shape(n.inputs[0]).length;
@@ -134,12 +136,12 @@ const maxPool: Rule = (c, n, dy) => {
     const from = c.producer(n.inputs[0]);
     if (from?.op === 'Relu' && c.consumers(n.inputs[0]) === 1) {
       c.masked.add(n.inputs[0]);
-      dy = c.g.op('Where', [c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy, c.zero]);
+      dy = c.gate(c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy);
     }
     const scales = c.g.floats(c.name(n, 'scales'), Float32Array.of(1, 1, k0, k1), [4]);
     const up = (t: string) => c.g.op('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
     const crop = c.g.op('Slice', [xv, c.g.ints(c.name(n, 'crop0'), [0, 0]), c.g.ints(c.name(n, 'crop1'), [oh * k0, ow * k1]), c.g.ints(c.name(n, 'axes'), [2, 3])]);
-    const routed = c.g.op('Where', [c.g.op('Equal', [crop, up(c.values.get(n.outputs[0]))]), up(dy), c.zero]);
+    const routed = c.gate(c.g.op('Equal', [crop, up(c.values.get(n.outputs[0]))]), up(dy));
     return [c.g.op('Pad', [routed, c.g.ints(c.name(n, 'pads'), [0, 0, 0, 0, 0, 0, x[2] - oh * k0, x[3] - ow * k1])])];
   }
   // Overlapping windows: the argmax of each window (onnxruntime's indices are into the whole flattened

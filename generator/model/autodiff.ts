@@ -4,7 +4,7 @@
 import { AtlasError } from '../errors.ts';
 import { ancestors, type IrGraph, type IrNode } from './ir.ts';
 import type { ValueMap } from './ir-emit.ts';
-import type { GraphBuilder } from './onnx-builder.ts';
+import { FLOAT, type GraphBuilder } from './onnx-builder.ts';
 import { RULES, type RuleContext } from './autodiff-rules.ts';
 
 /** The nodes on a path from the graph input to `target`, in topological order. */
@@ -49,6 +49,10 @@ export function emitBackward(g: GraphBuilder, ir: IrGraph, values: ValueMap, sha
     // Node names may repeat across imported graphs' sanitizing; the counter keeps constants apart.
     name: (n, what) => `ad${counter++}_${n.name}_${what}`,
     zero: g.floats('ad_zero', Float32Array.of(0), []),
+    // A product with the condition as 0/1, not Where: onnxruntime's Where makes three passes on one
+    // thread (two selections into temporaries, then a merge), Cast and Mul one each on the pool. A ReLU
+    // mask is activation-sized: 41 -> 13 ms of a 250 ms block3_conv4 gradient run (140 px, batch 4).
+    gate: (cond, v) => g.op('Mul', [v, g.op('Cast', [cond], { to: FLOAT })]),
     producer: (v) => produced.get(v),
     consumers: (v) => nodes.reduce((k, n) => k + n.inputs.filter((i) => i === v).length, 0) + (v === target ? 1 : 0),
     masked: new Set(),

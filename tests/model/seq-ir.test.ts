@@ -63,9 +63,11 @@ describe('VGG19 gradient graphs from the differentiator', () => {
     expect(pruned.has('block2_conv1_W') || pruned.has('block2_conv1_wflip')).toBe(false);
     for (const k of ['block1_conv1_W', 'block1_conv2_W', 'block1_conv2_wflip', 'block1_conv1_wflip']) expect(pruned.get(k)).toEqual(full.get(k));
     // block1_conv1's ReLU feeds block1_conv2 (a mask of its own); block1_conv2's feeds the pool (masked there):
-    // one Where per ReLU mask plus the pool's routing, not two masks at block1's full resolution.
+    // one gate (a Mul by the condition cast to 0/1; no Where, which onnxruntime runs in three passes on one
+    // thread) per ReLU mask plus the pool's routing, not two masks at block1's full resolution.
     const ops = onnx.ModelProto.decode(fullBytes).graph!.node!.map((n) => n.opType);
-    expect(ops.filter((o) => o === 'Where')).toHaveLength(3);
+    expect(ops.filter((o) => o === 'Cast')).toHaveLength(3);
+    expect(ops.filter((o) => o === 'Where')).toHaveLength(0);
   });
 
   it('refuses to prune a pool layer, and names a layer the spec lacks', () => {
