@@ -76,16 +76,16 @@ function flippedKernel(w: Extract<IrConst, { type: 'float' }>, groups: number): 
 /**
  * The same kernel for fed weights, built in the graph from them each run (a few thousand floats):
  * onnxruntime's ConvTranspose spreads a pruned conv's few channels back over all its inputs at about
- * 2 GFLOP/s (11.6 of a 16 ms block1_conv2 step), its Conv on the flipped kernel far faster.
+ * 2 GFLOP/s (11.6 of a 16 ms block1_conv2 gradient run), its Conv on the flipped kernel far faster.
  */
 function flippedFed(c: RuleContext, n: IrNode, weight: string, dims: number[], groups: number): string {
   const [m, cg, kh, kw] = dims;
   const mg = m / groups;
-  const perGroup = c.g.op('Reshape', [weight, c.g.ints(c.name(n, 'wgroups'), [groups, mg, cg, kh, kw])]);
-  const swapped = c.g.op('Transpose', [perGroup], { perm: [0, 2, 1, 3, 4] });
-  const merged = c.g.op('Reshape', [swapped, c.g.ints(c.name(n, 'wswapped'), [groups * cg, mg, kh, kw])]);
-  // Steps of -1 from the last row and column through the first: the kernel flipped in space.
   const ints = (tag: string, v: number[]) => c.g.ints(c.name(n, tag), v);
+  const perGroup = c.g.op('Reshape', [weight, ints('wgroups', [groups, mg, cg, kh, kw])]);
+  const swapped = c.g.op('Transpose', [perGroup], { perm: [0, 2, 1, 3, 4] });
+  const merged = c.g.op('Reshape', [swapped, ints('wswapped', [groups * cg, mg, kh, kw])]);
+  // Steps of -1 from the last row and column through the first: the kernel flipped in space.
   return c.g.op('Slice', [merged, ints('wflip0', [-1, -1]), ints('wflip1', [-(kh + 1), -(kw + 1)]), ints('wflipaxes', [2, 3]), ints('wflipsteps', [-1, -1])]);
 }
 
