@@ -2,7 +2,7 @@
 // of the gradient graph runs in after onnxruntime's optimizations (the NCHWc transformer rewrites a conv
 // into com.microsoft.nchwc's Conv, with ReorderInput/ReorderOutput at the layout's borders), and where
 // the time goes by operator (onnxruntime's profiler). BENCH_PROFILE_LAYER (block3_conv4), _SIDE (140),
-// _BATCH (4), _RUNS (8).
+// _BATCH (4), _RUNS (8), _TOP (8 operator types).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ const LAYER = process.env.BENCH_PROFILE_LAYER ?? 'block3_conv4';
 const SIDE = Number(process.env.BENCH_PROFILE_SIDE ?? 140);
 const BATCH = Number(process.env.BENCH_PROFILE_BATCH ?? 4);
 const RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 8);
+/** Operator types listed, the most expensive first. */
+const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 8);
 
 interface ProfileEvent {
   cat: string;
@@ -56,7 +58,8 @@ async function profileGraph(label: string, bytes: Uint8Array, channels: number, 
     const byOp = new Map<string, number>();
     for (const e of profile) if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
     const total = [...byOp.values()].reduce((a, b) => a + b, 0);
-    for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 8)) row(`  ${op}`, `${(us / 1000 / RUNS).toFixed(1)} ms/run (${((100 * us) / total).toFixed(0)}%)`);
+    row('  all operators', `${(total / 1000 / RUNS).toFixed(1)} ms/run`);
+    for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, TOP)) row(`  ${op}`, `${(us / 1000 / RUNS).toFixed(1)} ms/run (${((100 * us) / total).toFixed(0)}%)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -69,6 +72,6 @@ export async function benchProfile(): Promise<void> {
   const units = Array.from({ length: BATCH }, (_, i) => i);
   const c = spec.layers.find((l) => l.name === LAYER);
   const graphs = kerasGraphs(spec, weights);
-  await profileGraph('full graph', graphs.gradient(LAYER, true, undefined, [SIDE, SIDE]).bytes, c?.kind === 'conv' ? c.filters : 0);
-  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE]).bytes, BATCH, graphs.feeds(LAYER, units));
+  await profileGraph('full graph', graphs.gradient(LAYER, true, undefined, [SIDE, SIDE], BATCH).bytes, c?.kind === 'conv' ? c.filters : 0);
+  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE], BATCH).bytes, BATCH, graphs.feeds(LAYER, units));
 }

@@ -111,8 +111,33 @@ const conv: Rule = (c, n, dy, needs) => {
   return [convTranspose(c, dy, c.values.get(n.inputs[1]), w, x, y, group), null, null];
 };
 
+/** 2^100: a float32 at least 2^-100 away from 0 is at least 1 away after scaling by it. */
+const STEP = 2 ** 100;
+
+/**
+ * scale * v + bias per channel of an NCHW value, as a 1x1 depthwise Conv: onnxruntime keeps it, and the
+ * Clip or Relu after it (fused), in its NCHWc layout, which Greater, Equal and Cast would leave twice a mask.
+ */
+function channelAffine(c: RuleContext, v: string, channels: number, scale: number, bias?: number): string {
+  const w = c.g.floats(`ad_scale_${scale}_${channels}`, new Float32Array(channels).fill(scale), [channels, 1, 1, 1]);
+  const inputs = bias === undefined ? [v, w] : [v, w, c.g.floats(`ad_bias_${bias}_${channels}`, new Float32Array(channels).fill(bias), [channels])];
+  return c.g.op('Conv', inputs, { group: channels, kernel_shape: [1, 1] });
+}
+
+/**
+ * `dy` where the non-negative IR value `v` (a ReLU's output) is above 0, else 0. For NCHW values the mask
+ * is min(1, 2^100 v): exactly 0/1 for v = 0 and every v >= 2^-100 (a post-ReLU float32 between the two
+ * would need a conv sum to cancel to 30 orders below its terms).
+ */
+function gatePositive(c: RuleContext, v: string, dy: string): string {
+  const s = c.shape(v);
+  const x = c.values.get(v);
+  if (s.length !== 4) return c.gate(c.g.op('Greater', [x, c.zero]), dy);
+  return c.g.op('Mul', [dy, c.g.op('Clip', [channelAffine(c, x, s[1], STEP), c.zero, c.g.floats('ad_one', Float32Array.of(1), [])])]);
+}
+
 // A ReLU that only feeds a tiled max-pool was masked by the pool's rule, at a quarter of the cost.
-const relu: Rule = (c, n, dy) => (c.masked.has(n.outputs[0]) ? [dy] : [c.gate(c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy)]);
+const relu: Rule = (c, n, dy) => [c.masked.has(n.outputs[0]) ? dy : gatePositive(c, n.outputs[0], dy)];
 
 const transpose: Rule = (c, n, dy) => {
   const rank = c.shape(n.inputs[0]).length;
@@ -136,10 +161,16 @@ const maxPool: Rule = (c, n, dy) => {
     const from = c.producer(n.inputs[0]);
     if (from?.op === 'Relu' && c.consumers(n.inputs[0]) === 1) {
       c.masked.add(n.inputs[0]);
-      dy = c.gate(c.g.op('Greater', [c.values.get(n.outputs[0]), c.zero]), dy);
+      dy = gatePositive(c, n.outputs[0], dy);
     }
     const scales = c.g.floats(c.name(n, 'scales'), Float32Array.of(1, 1, k0, k1), [4]);
     const up = (t: string) => c.g.op('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    if (oh * k0 === x[2] && ow * k1 === x[3]) {
+      // The windows tile the input: x - its window's max is 0 at the max and negative elsewhere, so
+      // Relu(1 + 2^100 (x - max)) routes exactly (as Equal would, ties included), in NCHWc-kept ops.
+      const d = c.g.op('Add', [xv, up(channelAffine(c, c.values.get(n.outputs[0]), x[1], -1))]);
+      return [c.g.op('Mul', [up(dy), c.g.op('Relu', [channelAffine(c, d, x[1], STEP, 1)])])];
+    }
     const crop = c.g.op('Slice', [xv, c.g.ints(c.name(n, 'crop0'), [0, 0]), c.g.ints(c.name(n, 'crop1'), [oh * k0, ow * k1]), c.g.ints(c.name(n, 'axes'), [2, 3])]);
     const routed = c.gate(c.g.op('Equal', [crop, up(c.values.get(n.outputs[0]))]), up(dy));
     return [c.g.op('Pad', [routed, c.g.ints(c.name(n, 'pads'), [0, 0, 0, 0, 0, 0, x[2] - oh * k0, x[3] - ow * k1])])];

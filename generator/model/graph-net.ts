@@ -104,16 +104,20 @@ export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, Lay
  * layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the engine's gradient
  * sessions read them (ort-engine.ts).
  */
-export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number]): { bytes: Uint8Array } {
+export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array } {
   const p = spec.preprocessing;
   const g = new GraphBuilder();
-  const x = emitPreprocess(g, spec, g.input('images', FLOAT, ['N', 'H', 'W', 3]));
+  // Every dim static (the batch too, when given): onnxruntime's NCHWc layout then also covers the
+  // backward's elementwise products, which it keeps in that layout only when it can prove equal shapes.
+  const n = batch ?? 'N';
+  const x = emitPreprocess(g, spec, g.input('images', FLOAT, [n, inputHW[0], inputHW[1], 3]));
   const target = layerValue(spec, layer, preRelu);
   const values = emitForward(g, ir, x, [target]);
   const shapes = inferShapes(ir, [1, 3, inputHW[0], inputHW[1]]);
-  const rank = shapes.get(target)!.length;
+  const t = shapes.get(target)!;
+  const rank = t.length;
   emitOutput(g, values.get(target), rank, 'activation');
-  const seedIn = g.input('grad', FLOAT, rank === 4 ? ['N', 'h', 'w', 'C'] : ['N', 'C']);
+  const seedIn = g.input('grad', FLOAT, rank === 4 ? [n, t[2], t[3], t[1]] : [n, t[1]]);
   const seed = rank === 4 ? g.op('Transpose', [seedIn], { perm: [0, 3, 1, 2] }) : seedIn;
   const dx = emitBackward(g, ir, values, shapes, target, seed);
   // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel) (1 for caffe: a mean only), then undo the channel order.
@@ -134,7 +138,7 @@ export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers
   return {
     available: availableLayers(spec, weights),
     forward: (layers, preRelu) => buildGraphForward(spec, sequentialIr(spec, weights.layers, deepest(layers)), layers, preRelu),
-    gradient: (layer, preRelu, channels, inputHW) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, preRelu, inputHW),
+    gradient: (layer, preRelu, channels, inputHW, batch) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, preRelu, inputHW, batch),
     feeds: (layer, channels) => new Map([...prunedFeeds(weights.layers, layer, channels)].map(([name, v]) => [constantName(name), v])),
     prunes: true,
     sized: true,
@@ -146,7 +150,7 @@ export function irGraphs(spec: ModelSpec, ir: IrGraph): NetworkGraphs {
   return {
     available: spec.layers.map((l) => l.name),
     forward: (layers, preRelu) => buildGraphForward(spec, ir, layers, preRelu),
-    gradient: (layer, preRelu, _channels, inputHW) => buildGraphGradient(spec, ir, layer, preRelu, inputHW),
+    gradient: (layer, preRelu, _channels, inputHW, batch) => buildGraphGradient(spec, ir, layer, preRelu, inputHW, batch),
     feeds: () => new Map(),
     sized: true,
     prunes: false,

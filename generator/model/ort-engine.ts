@@ -26,10 +26,11 @@ export interface NetworkGraphs {
   forward(layers: string[], preRelu: boolean): ForwardGraph;
   /**
    * Pruned to `channels` of a conv `layer` when given (sequential specs only, see `prunes`); for `inputHW`
-   * when `sized`. The pruned conv's weights are graph inputs, fed each run with `feeds`, so the graph
-   * depends on the number of channels only and its session serves any channel set of that size.
+   * when `sized`, and for `batch` images when given (else any batch). The pruned conv's weights are graph
+   * inputs, fed each run with `feeds`, so the graph depends on the number of channels only and its session
+   * serves any channel set of that size.
    */
-  gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number]): { bytes: Uint8Array };
+  gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array };
   /** The inputs a gradient graph pruned to `channels` of `layer` is fed with, by graph input name. */
   feeds(layer: string, channels: readonly number[]): Map<string, { data: Float32Array; dims: number[] }>;
   prunes: boolean;
@@ -164,7 +165,8 @@ export class OrtEngine implements Engine {
 
   /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones within keepPixels, least recently used evicted). */
   private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
-    const size = this.graphs.sized ? `${inputHW.join('x')}|` : '';
+    // Sized graphs are static in every dim, the batch included (graph-net.ts: what onnxruntime's NCHWc layout needs).
+    const size = this.graphs.sized ? `${batch}x${inputHW.join('x')}|` : '';
     // A pruned session is fed its channels' weights (graph-net.ts), so it serves every set of that size.
     const key = `${size}${layer}|${preRelu}|${channels ? `${channels.length} channels` : 'all'}`;
     let e = this.gradientSessions.get(key);
@@ -172,7 +174,7 @@ export class OrtEngine implements Engine {
       // Most recently used last, so eviction takes the oldest pruned session.
       this.gradientSessions.delete(key);
     } else {
-      const bytes = this.graphs.gradient(layer, preRelu, channels ?? undefined, inputHW).bytes;
+      const bytes = this.graphs.gradient(layer, preRelu, channels ?? undefined, inputHW, this.graphs.sized ? batch : undefined).bytes;
       e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false, pixels: 0 };
     }
     e.pixels = batch * inputHW[0] * inputHW[1];

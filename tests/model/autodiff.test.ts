@@ -80,7 +80,7 @@ interface Run {
 }
 
 /** Forward + backward in one session; shapes for the net's dims, run at `batch`. */
-async function run(net: Net, target: string, batch: number | null = 2, seedOf?: (yDims: number[], rand: () => number) => Float32Array): Promise<Run> {
+async function run(net: Net, target: string, batch: number | null = 2, seedOf?: (yDims: number[], rand: () => number) => Float32Array, xOf?: (n: number) => Float32Array): Promise<Run> {
   const ir = net.graph();
   // Ops without a shape rule (the tests' unsupported ones) are elementwise: shaped as Identity.
   const shapes = inferShapes({ ...ir, nodes: ir.nodes.map((n) => (['Sqrt', 'Tanh'].includes(n.op) ? { ...n, op: 'Identity' } : n)) }, net.dims);
@@ -99,8 +99,8 @@ async function run(net: Net, target: string, batch: number | null = 2, seedOf?: 
   // 1/n moves no ReLU on the input across 0 and swaps no max-pool window's argmax (finite differences
   // of a piecewise linear function are exact then).
   const n = size(xDims);
-  const x = Float32Array.from({ length: n }, (_, i) => ((i + 0.5) * 2) / n - 1);
-  for (let i = n - 1; i > 0; i--) {
+  const x = xOf?.(n) ?? Float32Array.from({ length: n }, (_, i) => ((i + 0.5) * 2) / n - 1);
+  for (let i = xOf ? 0 : n - 1; i > 0; i--) {
     const j = Math.floor(((rand() + 1) / 2) * (i + 1));
     [x[i], x[j]] = [x[j], x[i]];
   }
@@ -267,6 +267,45 @@ describe('emitBackward: pools', () => {
     });
   }
 
+  it('MaxPool 2x2 stride 2, tiled (even size: Relu of a depthwise Conv routes), against tfjs and finite differences', async () => {
+    const net = new Net([1, 3, 8, 8]);
+    const r = await run(net, net.op('MaxPool', ['x'], { kernel_shape: [2, 2], strides: [2, 2] }));
+    checkTf(r, (x) => nchw(tf.maxPool(nhwc(x), 2, 2, 'valid')));
+    await checkFd(r);
+  });
+
+  it('a tiled MaxPool routes exactly, to every tie of a window; after a ReLU, not where the window is all zeros', async () => {
+    // Windows with ties, zeros, tiny and huge values: each input gets its window's seed exactly where it
+    // equals the window's max (and, after the ReLU, where that max is above 0), else exactly 0.
+    // Window contents (2x2, row-major); tiny values differ by at least 2^-100 (see gatePositive).
+    const windows = [[2, 2, -1, 2], [0, 0, -0, -3], [1e-29, 5e-30, 1e-29, 0], [3e38, -3e38, 3e38, 1], [7, 7, 7, 7], [-5, -5, -6, -5], [1e-20, 2e-20, 2e-20, 2e-20], [0.5, 0.25, 0.5, 0.5]];
+    const offsets = [0, 1, 4, 5];
+    const xOf = (n: number) => {
+      const x = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const [b, y, xx] = [Math.floor(i / 16), Math.floor(i / 4) % 4, i % 4];
+        x[i] = windows[(b * 4 + (y >> 1) * 2 + (xx >> 1)) % windows.length][(y & 1) * 2 + (xx & 1)];
+      }
+      return x;
+    };
+    for (const afterRelu of [false, true]) {
+      const net = new Net([1, 2, 4, 4]);
+      const input = afterRelu ? net.op('Relu', ['x']) : 'x';
+      const r = await run(net, net.op('MaxPool', [input], { kernel_shape: [2, 2], strides: [2, 2] }), 2, undefined, xOf);
+      const [n, c] = [r.xDims[0], r.xDims[1]];
+      const expected = new Float32Array(r.x.length);
+      for (let b = 0; b < n * c; b++)
+        for (let wy = 0; wy < 2; wy++)
+          for (let wx = 0; wx < 2; wx++) {
+            const at = offsets.map((o) => b * 16 + wy * 8 + wx * 2 + o);
+            const v = at.map((i) => (afterRelu ? Math.max(0, r.x[i]) : r.x[i]));
+            const max = Math.max(...v);
+            at.forEach((i, k) => (expected[i] = v[k] === max && (!afterRelu || max > 0) ? r.seed[b * 4 + wy * 2 + wx] : 0));
+          }
+      expect([...r.dx].map((d) => d + 0), `after a ReLU: ${afterRelu}`).toEqual([...expected].map((d) => d + 0));
+    }
+  });
+
   it('GlobalAveragePool', async () => {
     const net = new Net([1, 3, 5, 6]);
     await checkFd(await run(net, net.op('GlobalAveragePool', ['x'])));
@@ -279,6 +318,15 @@ describe('emitBackward: elementwise, merges, dense', () => {
     const r = await run(net, net.op('Relu', ['x']));
     await checkFd(r);
     checkTf(r, (x) => tf.relu(x));
+  });
+
+  it('a ReLU mask is exactly 0 or 1: zeros (of both signs) and negatives stop the gradient; 1e-30 up to 3e38 pass it unscaled', async () => {
+    const values = [0, -0, 1e-30, -1e-30, 1e-20, 1, -1, 3e38, -3e38, 2 ** -100, 0.5, -2];
+    for (const dims of [[1, 3, 2, 2], [1, 12]]) {
+      const net = new Net(dims);
+      const r = await run(net, net.op('Relu', ['x']), 2, undefined, (n) => Float32Array.from({ length: n }, (_, i) => values[i % values.length]));
+      expect([...r.dx].map((d) => d + 0), `rank ${dims.length}`).toEqual([...r.x].map((v, i) => (v > 0 ? r.seed[i] : 0)));
+    }
   });
 
   it('a branch split and merged by Concat, then a 2-layer chain (tfjs)', async () => {
@@ -449,7 +497,7 @@ describe('emitBackward: the graph walk', () => {
     await checkFd(await run(net, y));
   });
 
-  it('picks the cheap form where it applies: a flipped Conv at stride 1, Resize + Equal for tiled max-pools, one product for a Gram matrix', () => {
+  it('picks the cheap form where it applies: a flipped Conv at stride 1, Resize and a mask (no scatter) for tiled max-pools, one product for a Gram matrix', () => {
     /** The ops of the backward pass alone (the forward pass emitted first, then counted out). */
     const backwardOps = (net: Net, target: string) => {
       const ir = net.graph();

@@ -1,9 +1,13 @@
 // VGG19 lowered to the graph IR: kernels pruned to a conv's channels, and the gradient graph the
 // differentiator derives from it (the target conv runs for those channels only, forward and backward).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { kerasGraphs } from '../../generator/model/graph-net.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
+import { loadOrt, ortSessionOptions } from '../../generator/model/ort.ts';
 import { outputChannels, sequentialIr } from '../../generator/model/seq-ir.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -62,12 +66,42 @@ describe('VGG19 gradient graphs from the differentiator', () => {
     expect(flip, 'the adjoint conv reads a kernel sliced (flipped) in the graph').toBeDefined();
     expect(pruned.has('block2_conv1_W') || pruned.has('block2_conv1_wflip')).toBe(false);
     for (const k of ['block1_conv1_W', 'block1_conv2_W', 'block1_conv2_wflip', 'block1_conv1_wflip']) expect(pruned.get(k)).toEqual(full.get(k));
-    // block1_conv1's ReLU feeds block1_conv2 (a mask of its own); block1_conv2's feeds the pool (masked there):
-    // one gate (a Mul by the condition cast to 0/1; no Where, which onnxruntime runs in three passes on one
-    // thread) per ReLU mask plus the pool's routing, not two masks at block1's full resolution.
+    // block1_conv1's ReLU feeds block1_conv2 (a mask of its own); block1_conv2's feeds the pool (masked there,
+    // on the pooled values): two masks, min(1, 2^100 y) as a depthwise Conv and a Clip, not two at block1's
+    // full resolution. The pool's 48 px input is tiled by its windows: its routing is a Relu of a depthwise
+    // Conv too. No Where (three passes on one thread in onnxruntime), no Greater, Equal or Cast (which
+    // onnxruntime runs outside its NCHWc layout, reordering a tensor out and back around each).
     const ops = onnx.ModelProto.decode(fullBytes).graph!.node!.map((n) => n.opType);
-    expect(ops.filter((o) => o === 'Cast')).toHaveLength(3);
-    expect(ops.filter((o) => o === 'Where')).toHaveLength(0);
+    expect(ops.filter((o) => o === 'Clip')).toHaveLength(2);
+    for (const op of ['Where', 'Greater', 'Equal', 'Cast']) expect(ops, op).not.toContain(op);
+    // At 49 px the pool leaves a row and a column out of its windows: there the routing is an Equal.
+    const odd = onnx.ModelProto.decode(graphs.gradient('block2_conv1', true, undefined, [49, 49]).bytes).graph!.node!.map((n) => n.opType);
+    expect(odd.filter((o) => o === 'Equal')).toHaveLength(1);
+  });
+
+  it('for a batch width, every dim is static: onnxruntime keeps the backward (masks, routing, products) in its NCHWc layout', async () => {
+    const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
+    const graphs = kerasGraphs(vgg19, w);
+    const bytes = graphs.gradient('block2_conv2', true, [5, 9], [48, 48], 3).bytes;
+    const inputs = new Map((onnx.ModelProto.decode(bytes).graph!.input ?? []).map((i) => [i.name!, (i.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue))]));
+    expect(inputs.get('images')).toEqual([3, 48, 48, 3]);
+    expect(inputs.get('grad')).toEqual([3, 24, 24, 2]);
+    // Layout changes left after onnxruntime's optimizations: at the borders only (the input, the pruned
+    // conv fed its weights, which NCHWc cannot pre-pack, and the outputs); with a free batch dim it cannot
+    // prove the products' shapes equal and reorders around each mask.
+    const reorders = async (b: Uint8Array) => {
+      const ort = await loadOrt();
+      const dir = mkdtempSync(path.join(tmpdir(), 'seq-ir-'));
+      try {
+        const file = path.join(dir, 'optimized.onnx');
+        await (await ort.InferenceSession.create(b, { ...ortSessionOptions(1), optimizedModelFilePath: file })).release();
+        return (onnx.ModelProto.decode(readFileSync(file)).graph!.node ?? []).filter((n) => n.opType!.startsWith('Reorder')).length;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(await reorders(bytes)).toBeLessThanOrEqual(4);
+    expect(await reorders(graphs.gradient('block2_conv2', true, [5, 9], [48, 48]).bytes)).toBeGreaterThan(8);
   });
 
   it('refuses to prune a pool layer, and names a layer the spec lacks', () => {
