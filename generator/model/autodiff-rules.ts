@@ -124,6 +124,13 @@ function channelAffine(c: RuleContext, v: string, channels: number, scale: numbe
   return c.g.op('Conv', inputs, { group: channels, kernel_shape: [1, 1] });
 }
 
+/** A depthwise kernel [channels, 1, h, w]: 1 at tap (0, 0), 0 elsewhere. */
+function oneHot(channels: number, h: number, w: number): Float32Array {
+  const k = new Float32Array(channels * h * w);
+  for (let i = 0; i < channels; i++) k[i * h * w] = 1;
+  return k;
+}
+
 /**
  * `dy` where the non-negative IR value `v` (a ReLU's output) is above 0, else 0. For NCHW values the mask
  * is min(1, 2^100 v): exactly 0/1 for v = 0 and every v >= 2^-100 (a post-ReLU float32 between the two
@@ -155,9 +162,10 @@ const maxPool: Rule = (c, n, dy) => {
   const tiled = k0 === w.strides[0] && k1 === w.strides[1] && w.pads.every((p) => p === 0) && w.dilations.every((d) => d === 1);
   if (tiled && oh * k0 <= x[2] && ow * k1 <= x[3]) {
     // Non-overlapping windows (VGG's): upsample max and gradient, route where the input equals its
-    // window's max; rows and columns no window covers get zero (Pad). When the pool alone reads a ReLU,
-    // that ReLU's mask is applied here on the pooled values (at the argmax the input is positive exactly
-    // when the max is), and the ReLU's rule passes the gradient through.
+    // window's max; rows and columns no window covers get zero (Pad, which onnxruntime folds into the
+    // next conv's pads). When the pool alone reads a ReLU, that ReLU's mask is applied here on the pooled
+    // values (at the argmax the input is positive exactly when the max is), and the ReLU's rule passes
+    // the gradient through. Every op here is one onnxruntime keeps in its NCHWc layout (no Slice, Equal, Cast).
     const from = c.producer(n.inputs[0]);
     if (from?.op === 'Relu' && c.consumers(n.inputs[0]) === 1) {
       c.masked.add(n.inputs[0]);
@@ -165,15 +173,15 @@ const maxPool: Rule = (c, n, dy) => {
     }
     const scales = c.g.floats(c.name(n, 'scales'), Float32Array.of(1, 1, k0, k1), [4]);
     const up = (t: string) => c.g.op('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
-    if (oh * k0 === x[2] && ow * k1 === x[3]) {
-      // The windows tile the input: x - its window's max is 0 at the max and negative elsewhere, so
-      // Relu(1 + 2^100 (x - max)) routes exactly (as Equal would, ties included), in NCHWc-kept ops.
-      const d = c.g.op('Add', [xv, up(channelAffine(c, c.values.get(n.outputs[0]), x[1], -1))]);
-      return [c.g.op('Mul', [up(dy), c.g.op('Relu', [channelAffine(c, d, x[1], STEP, 1)])])];
-    }
-    const crop = c.g.op('Slice', [xv, c.g.ints(c.name(n, 'crop0'), [0, 0]), c.g.ints(c.name(n, 'crop1'), [oh * k0, ow * k1]), c.g.ints(c.name(n, 'axes'), [2, 3])]);
-    const routed = c.gate(c.g.op('Equal', [crop, up(c.values.get(n.outputs[0]))]), up(dy));
-    return [c.g.op('Pad', [routed, c.g.ints(c.name(n, 'pads'), [0, 0, 0, 0, 0, 0, x[2] - oh * k0, x[3] - ow * k1])])];
+    const [rh, rw] = [x[2] - oh * k0, x[3] - ow * k1];
+    // The windows' part of the input: a depthwise conv whose kernel is 1 at its first tap and 0 elsewhere
+    // drops the last rh rows and rw columns (exactly: x * 1 plus zeros).
+    const covered = rh || rw ? c.g.op('Conv', [xv, c.g.floats(`ad_crop_${x[1]}_${rh}_${rw}`, oneHot(x[1], rh + 1, rw + 1), [x[1], 1, rh + 1, rw + 1])], { group: x[1], kernel_shape: [rh + 1, rw + 1] }) : xv;
+    // x - its window's max is 0 at the max and negative elsewhere, so Relu(1 + 2^100 (x - max)) routes
+    // exactly (as Equal would, ties included) wherever the two differ by at least 2^-100.
+    const d = c.g.op('Add', [covered, up(channelAffine(c, c.values.get(n.outputs[0]), x[1], -1))]);
+    const routed = c.g.op('Mul', [up(dy), c.g.op('Relu', [channelAffine(c, d, x[1], STEP, 1)])]);
+    return [rh || rw ? c.g.op('Pad', [routed, c.g.ints(c.name(n, 'pads'), [0, 0, 0, 0, 0, 0, rh, rw])]) : routed];
   }
   // Overlapping windows: the argmax of each window (onnxruntime's indices are into the whole flattened
   // tensor, batch and channel included) receives the window's gradient; ScatterElements 'add' sums

@@ -233,7 +233,7 @@ describe('emitBackward: Conv on fed weights (a pruned conv: graph inputs, not in
 
 describe('emitBackward: pools', () => {
   const cases: Array<{ name: string; op: string; attrs: Record<string, AttrValue>; hw: number; tf?: { k: number; s: number; pad: 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]] } }> = [
-    { name: 'MaxPool 2x2 stride 2, odd size (Resize + Equal)', op: 'MaxPool', hw: 9, attrs: { kernel_shape: [2, 2], strides: [2, 2] }, tf: { k: 2, s: 2, pad: 'valid' } },
+    { name: 'MaxPool 2x2 stride 2, odd size (a one-hot conv crops, Pad restores)', op: 'MaxPool', hw: 9, attrs: { kernel_shape: [2, 2], strides: [2, 2] }, tf: { k: 2, s: 2, pad: 'valid' } },
     { name: 'MaxPool 2x2 stride 2 ceil_mode, odd size', op: 'MaxPool', hw: 9, attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } },
     { name: 'MaxPool 3x3 stride 2 (overlapping)', op: 'MaxPool', hw: 11, attrs: { kernel_shape: [3, 3], strides: [2, 2] }, tf: { k: 3, s: 2, pad: 'valid' } },
     { name: 'MaxPool 3x3 stride 2 ceil_mode (SqueezeNet)', op: 'MaxPool', hw: 10, attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } },
@@ -280,16 +280,19 @@ describe('emitBackward: pools', () => {
     // Window contents (2x2, row-major); tiny values differ by at least 2^-100 (see gatePositive).
     const windows = [[2, 2, -1, 2], [0, 0, -0, -3], [1e-29, 5e-30, 1e-29, 0], [3e38, -3e38, 3e38, 1], [7, 7, 7, 7], [-5, -5, -6, -5], [1e-20, 2e-20, 2e-20, 2e-20], [0.5, 0.25, 0.5, 0.5]];
     const offsets = [0, 1, 4, 5];
-    const xOf = (n: number) => {
-      const x = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const [b, y, xx] = [Math.floor(i / 16), Math.floor(i / 4) % 4, i % 4];
-        x[i] = windows[(b * 4 + (y >> 1) * 2 + (xx >> 1)) % windows.length][(y & 1) * 2 + (xx & 1)];
-      }
-      return x;
-    };
-    for (const afterRelu of [false, true]) {
-      const net = new Net([1, 2, 4, 4]);
+    // Side 5: a row and a column outside every window (cropped, then padded back), holding 1e6, above
+    // every window's max, which must neither receive a gradient nor change the routing.
+    for (const [side, afterRelu] of [[4, false], [4, true], [5, false], [5, true]] as const) {
+      const plane = side * side;
+      const xOf = (n: number) => {
+        const x = new Float32Array(n).fill(1e6);
+        for (let i = 0; i < n; i++) {
+          const [b, y, xx] = [Math.floor(i / plane), Math.floor(i / side) % side, i % side];
+          if (y < 4 && xx < 4) x[i] = windows[(b * 4 + (y >> 1) * 2 + (xx >> 1)) % windows.length][(y & 1) * 2 + (xx & 1)];
+        }
+        return x;
+      };
+      const net = new Net([1, 2, side, side]);
       const input = afterRelu ? net.op('Relu', ['x']) : 'x';
       const r = await run(net, net.op('MaxPool', [input], { kernel_shape: [2, 2], strides: [2, 2] }), 2, undefined, xOf);
       const [n, c] = [r.xDims[0], r.xDims[1]];
@@ -297,12 +300,12 @@ describe('emitBackward: pools', () => {
       for (let b = 0; b < n * c; b++)
         for (let wy = 0; wy < 2; wy++)
           for (let wx = 0; wx < 2; wx++) {
-            const at = offsets.map((o) => b * 16 + wy * 8 + wx * 2 + o);
+            const at = offsets.map((o) => b * plane + (wy * 2 + (o >> 2)) * side + wx * 2 + (o & 1));
             const v = at.map((i) => (afterRelu ? Math.max(0, r.x[i]) : r.x[i]));
             const max = Math.max(...v);
             at.forEach((i, k) => (expected[i] = v[k] === max && (!afterRelu || max > 0) ? r.seed[b * 4 + wy * 2 + wx] : 0));
           }
-      expect([...r.dx].map((d) => d + 0), `after a ReLU: ${afterRelu}`).toEqual([...expected].map((d) => d + 0));
+      expect([...r.dx].map((d) => d + 0), `side ${side}, after a ReLU: ${afterRelu}`).toEqual([...expected].map((d) => d + 0));
     }
   });
 

@@ -74,9 +74,11 @@ describe('VGG19 gradient graphs from the differentiator', () => {
     const ops = onnx.ModelProto.decode(fullBytes).graph!.node!.map((n) => n.opType);
     expect(ops.filter((o) => o === 'Clip')).toHaveLength(2);
     for (const op of ['Where', 'Greater', 'Equal', 'Cast']) expect(ops, op).not.toContain(op);
-    // At 49 px the pool leaves a row and a column out of its windows: there the routing is an Equal.
-    const odd = onnx.ModelProto.decode(graphs.gradient('block2_conv1', true, undefined, [49, 49]).bytes).graph!.node!.map((n) => n.opType);
-    expect(odd.filter((o) => o === 'Equal')).toHaveLength(1);
+    // At 49 px the pool leaves a row and a column out of its windows: a depthwise Conv with a one-hot
+    // kernel crops them (not a Slice), and the routed gradient is padded back.
+    const odd = onnx.ModelProto.decode(graphs.gradient('block2_conv1', true, undefined, [49, 49]).bytes).graph!;
+    expect(odd.initializer!.filter((t) => t.name!.startsWith('ad_crop_')).map((t) => t.dims!.map(Number))).toEqual([[64, 1, 2, 2]]);
+    for (const op of ['Where', 'Greater', 'Equal', 'Cast', 'Slice']) expect(odd.node!.map((n) => n.opType), op).not.toContain(op);
   });
 
   it('for a batch width, every dim is static: onnxruntime keeps the backward (masks, routing, products) in its NCHWc layout', async () => {
