@@ -26,9 +26,9 @@ export function convFlops(graph: Uint8Array, spec: ModelSpec, side: number, n: n
   for (const node of g.node ?? []) {
     if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose') continue;
     const wName = source(node.input![1]);
-    // The backward's masks are per-channel scales written as 1x1 depthwise Convs (autodiff-rules.ts):
-    // elementwise work, left out like the other elementwise ops.
-    if (wName.startsWith('ad_scale_')) continue;
+    // The backward's masks and a pool's crop are depthwise Convs (per-channel scales, a one-hot tap;
+    // autodiff-rules.ts): elementwise work and data movement, left out like the other elementwise ops.
+    if (/^ad_(scale|crop)_/.test(wName)) continue;
     const dims = kernels.get(wName);
     // Kernels are named [c_|adN_]<layer>_W / _wflip (ir-emit.ts, autodiff.ts), so the layer gives the conv's resolution.
     const base = wName.replace(/^(c_|ad\d+_)/, '');
