@@ -117,7 +117,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   for (const v of vs) v.engine.dispose();
   const costs: string[] = [];
   for (const l of ['block1_conv2', 'block3_conv4'].filter((x) => layers.includes(x))) costs.push(`${l} ${(await sessionCost(weights.layers, spec, l, [0, 1, 2, 3])).toFixed(0)} ms`);
-  if (costs.length) console.log(`  a pruned session at 128 px (one per input side and number of channels, shared by a layer atlas's batches, which are fed their weights): ${costs.join(', ')}`);
+  if (costs.length) console.log(`  a pruned session at 128 px (one per input side, batch width and number of channels, shared by a layer atlas's batches, which are fed their weights): ${costs.join(', ')}`);
 }
 
 /** Before: the full gradient graph; after: pruned to the batch's channels (what the engine does). */
@@ -142,11 +142,11 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   ];
 }
 
-/** Building a pruned session (once per input side and channel count), ms: graph + onnxruntime's session creation. */
+/** Building a pruned session (once per input side, batch width and channel count), ms: graph + onnxruntime's session creation. */
 export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
   const ort = await loadOrt();
   const t = performance.now();
-  const s = await ort.InferenceSession.create(kerasGraphs(spec, { layers: weights }).gradient(layer, true, units, [128, 128]).bytes, ortSessionOptions(availableParallelism()));
+  const s = await ort.InferenceSession.create(kerasGraphs(spec, { layers: weights }).gradient(layer, true, units, [128, 128], units.length).bytes, ortSessionOptions(availableParallelism()));
   const ms = performance.now() - t;
   await s.release();
   return ms;

@@ -116,7 +116,8 @@ const STEP = 2 ** 100;
 
 /**
  * scale * v + bias per channel of an NCHW value, as a 1x1 depthwise Conv: onnxruntime keeps it, and the
- * Clip or Relu after it (fused), in its NCHWc layout, which Greater, Equal and Cast would leave twice a mask.
+ * Clip or Relu after it (fused), in its NCHWc layout; around Greater, Equal or Cast it reorders a tensor
+ * out of that layout and back.
  */
 function channelAffine(c: RuleContext, v: string, channels: number, scale: number, bias?: number): string {
   const w = c.g.floats(`ad_scale_${scale}_${channels}`, new Float32Array(channels).fill(scale), [channels, 1, 1, 1]);

@@ -76,7 +76,7 @@ interface GradientEntry {
 /**
  * Pruned gradient sessions kept per engine, by the input pixels (batch x side x side) they were last run
  * on, which is what their activation memory grows with. A session bakes in its input side (the
- * differentiator sizes adjoints statically) and its number of channels; the pruned conv's weights are fed
+ * differentiator sizes adjoints statically), its batch width and its number of channels; the pruned conv's weights are fed
  * per run (every other conv keeps constant weights and onnxruntime's NCHWc layout), so one session per
  * side the transforms produce (11 with Lucid's scales) serves every batch of a layer atlas: baking in the
  * channel set instead rebuilt 11 sessions a batch. A session that is evicted and asked for again costs a
