@@ -20,7 +20,7 @@ export interface RuleContext {
   /** A builder constant name unique to this node. */
   name(n: IrNode, what: string): string;
   zero: string;
-  /** `v` where the bool tensor `cond` holds, else 0 (a ReLU's mask, a pool's routing, a clamp's side). */
+  /** `v` where the bool tensor `cond` holds, else 0 (Max's sides, a ReLU's mask on a value that is not NCHW). */
   gate(cond: string, v: string): string;
   /** The node computing a value (undefined for the input and constants), and how many path nodes read it. */
   producer(irValue: string): IrNode | undefined;

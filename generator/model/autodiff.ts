@@ -50,8 +50,9 @@ export function emitBackward(g: GraphBuilder, ir: IrGraph, values: ValueMap, sha
     name: (n, what) => `ad${counter++}_${n.name}_${what}`,
     zero: g.floats('ad_zero', Float32Array.of(0), []),
     // A product with the condition as 0/1, not Where: onnxruntime's Where makes three passes on one
-    // thread (two selections into temporaries, then a merge), Cast and Mul one each on the pool. A ReLU
-    // mask is activation-sized: 41 -> 13 ms of a 250 ms block3_conv4 gradient run (140 px, batch 4).
+    // thread (two selections into temporaries, then a merge), Cast and Mul one each on the pool (as ReLU
+    // masks: 41 -> 13 ms of a 250 ms block3_conv4 gradient run, 140 px, batch 4). NCHW masks no longer
+    // need it: autodiff-rules.ts builds them from ops onnxruntime keeps in its NCHWc layout.
     gate: (cond, v) => g.op('Mul', [v, g.op('Cast', [cond], { to: FLOAT })]),
     producer: (v) => produced.get(v),
     consumers: (v) => nodes.reduce((k, n) => k + n.inputs.filter((i) => i === v).length, 0) + (v === target ? 1 : 0),
