@@ -1,0 +1,154 @@
+// An int8 version of a gradient graph, to measure what int8 would give on this machine (npm run bench --
+// int8); not used by the engine. Every Conv on a constant 3x3 kernel with at least `minChannels` channels in
+// and out becomes onnxruntime's QLinearConv (u8 activations, s8 weights with a scale per output channel):
+// - a conv whose only consumer is a Relu (the forward) writes u8 with zero point 0, so the u8 clamp is the
+//   ReLU, and the next such conv reads that u8 tensor (through a MaxPool on u8 where the network pools); its
+//   bias is quantized in the graph from the fed scales; a DequantizeLinear gives the float ReLU output the
+//   backward's masks read;
+// - any other (the backward's adjoints) quantizes its float input with DynamicQuantizeLinear and writes u8
+//   around zero point 128, dequantized to float.
+// Each replaced conv's output scale is a graph input (`scales`): what a step would carry over from the last.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+const T = onnx.TensorProto.DataType;
+type Node = onnxProto.onnx.INodeProto;
+type Tensor = onnxProto.onnx.ITensorProto;
+
+/** A fed output scale: the float tensor of the fp32 graph it is calibrated on, and the u8 levels it spans. */
+export interface Int8Scale {
+  input: string;
+  calibrateOn: string;
+  levels: 255 | 127;
+}
+
+export interface Int8Graph {
+  bytes: Uint8Array;
+  scales: Int8Scale[];
+  /** The replaced convs, forward (chained in u8) and backward. */
+  forward: number;
+  backward: number;
+}
+
+const node = (opType: string, input: string[], output: string[], attribute: Node['attribute'] = []): Node => onnx.NodeProto.create({ opType, input, output, attribute });
+const tensor = (name: string, dataType: number, dims: number[], data: ArrayBufferView): Tensor =>
+  onnx.TensorProto.create({ name, dataType, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+
+/** s8 weights, symmetric, one scale per output channel (the first dim). */
+function quantizeKernel(w: Tensor): { q: Int8Array; scale: Float32Array } {
+  const raw = new Uint8Array(w.rawData!);
+  const f = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const cout = Number(w.dims![0]);
+  const per = f.length / cout;
+  const q = new Int8Array(f.length);
+  const scale = new Float32Array(cout);
+  for (let c = 0; c < cout; c++) {
+    let max = 0;
+    for (let i = c * per; i < (c + 1) * per; i++) max = Math.max(max, Math.abs(f[i]));
+    scale[c] = max / 127 || 1;
+    for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.round(f[i] / scale[c]);
+  }
+  return { q, scale };
+}
+
+export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
+  const model = onnx.ModelProto.decode(graph);
+  const g = model.graph!;
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+  const consumers = new Map<string, Node[]>();
+  for (const n of g.node ?? []) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const replaced = (n: Node): boolean => {
+    const w = n.opType === 'Conv' ? inits.get(n.input![1]) : undefined;
+    const dims = w?.dims?.map(Number) ?? [];
+    const group = n.attribute?.find((a) => a.name === 'group')?.i ?? 1;
+    return dims.length === 4 && dims[2] === 3 && dims[3] === 3 && dims[0] >= minChannels && dims[1] >= minChannels && Number(group) === 1;
+  };
+  const chained = (n: Node): boolean => {
+    const c = consumers.get(n.output![0]) ?? [];
+    return c.length === 1 && c[0].opType === 'Relu' && n.input!.length === 3 && inits.has(n.input![2]);
+  };
+  g.initializer!.push(tensor('int8_z0', T.UINT8, [], Uint8Array.of(0)), tensor('int8_z128', T.UINT8, [], Uint8Array.of(128)));
+  const u8 = new Map<string, { q: string; scale: string }>(); // a float tensor's u8 (zero point 0) twin
+  const droppedRelu = new Set<string>();
+  const scales: Int8Scale[] = [];
+  const nodes: Node[] = [];
+  let forward = 0;
+  let backward = 0;
+  for (const n of g.node ?? []) {
+    if (n.opType === 'Relu' && droppedRelu.has(n.output![0])) continue;
+    nodes.push(n);
+    if (n.opType === 'MaxPool' && u8.has(n.input![0])) {
+      const src = u8.get(n.input![0])!;
+      nodes.push(node('MaxPool', [src.q], [`${n.output![0]}_u8`], n.attribute ?? []));
+      u8.set(n.output![0], { q: `${n.output![0]}_u8`, scale: src.scale });
+    }
+    if (!replaced(n)) continue;
+    nodes.pop();
+    const p = `int8_${forward + backward}`;
+    const { q, scale } = quantizeKernel(inits.get(n.input![1])!);
+    const cout = scale.length;
+    g.initializer!.push(
+      tensor(`${p}_w`, T.INT8, inits.get(n.input![1])!.dims!.map(Number), q),
+      tensor(`${p}_ws`, T.FLOAT, [cout], scale),
+      tensor(`${p}_wz`, T.INT8, [cout], new Int8Array(cout)),
+    );
+    g.input!.push(onnx.ValueInfoProto.create({ name: `${p}_ys`, type: { tensorType: { elemType: T.FLOAT, shape: { dim: [] } } } }));
+    const attrs = (n.attribute ?? []).filter((a) => a.name !== 'group');
+    const x = n.input![0];
+    if (chained(n)) {
+      forward++;
+      const relu = consumers.get(n.output![0])![0].output![0];
+      droppedRelu.add(relu);
+      let xq = u8.get(x);
+      let xz = 'int8_z0';
+      if (!xq) {
+        nodes.push(node('DynamicQuantizeLinear', [x], [`${p}_xq`, `${p}_xs`, `${p}_xz`]));
+        xq = { q: `${p}_xq`, scale: `${p}_xs` };
+        xz = `${p}_xz`;
+      }
+      // QLinearConv's bias is int32 at the scale x_scale * w_scale, known only when the step's scales are.
+      nodes.push(
+        node('Mul', [xq.scale, `${p}_ws`], [`${p}_bs`]),
+        node('Div', [n.input![2], `${p}_bs`], [`${p}_bd`]),
+        node('Round', [`${p}_bd`], [`${p}_br`]),
+        node('Cast', [`${p}_br`], [`${p}_bq`], [onnx.AttributeProto.create({ name: 'to', i: T.INT32, type: onnx.AttributeProto.AttributeType.INT })]),
+        node('QLinearConv', [xq.q, xq.scale, xz, `${p}_w`, `${p}_ws`, `${p}_wz`, `${p}_ys`, 'int8_z0', `${p}_bq`], [`${p}_yq`], attrs),
+        node('DequantizeLinear', [`${p}_yq`, `${p}_ys`, 'int8_z0'], [relu]),
+      );
+      u8.set(relu, { q: `${p}_yq`, scale: `${p}_ys` });
+      scales.push({ input: `${p}_ys`, calibrateOn: n.output![0], levels: 255 });
+    } else {
+      backward++;
+      const out = n.output![0];
+      const bias = n.input![2];
+      nodes.push(
+        node('DynamicQuantizeLinear', [x], [`${p}_xq`, `${p}_xs`, `${p}_xz`]),
+        node('QLinearConv', [`${p}_xq`, `${p}_xs`, `${p}_xz`, `${p}_w`, `${p}_ws`, `${p}_wz`, `${p}_ys`, 'int8_z128'], [`${p}_yq`], attrs),
+        node('DequantizeLinear', [`${p}_yq`, `${p}_ys`, 'int8_z128'], [bias ? `${p}_y` : out]),
+      );
+      if (bias) {
+        const b = inits.get(bias);
+        if (!b) throw new Error(`int8: conv ${out} has a fed bias ${bias}; only constant biases are handled`);
+        g.initializer!.push(onnx.TensorProto.create({ name: `${p}_b`, dataType: T.FLOAT, dims: [Number(b.dims![0]), 1, 1], rawData: b.rawData }));
+        nodes.push(node('Add', [`${p}_y`, `${p}_b`], [out]));
+      }
+      scales.push({ input: `${p}_ys`, calibrateOn: out, levels: 127 });
+    }
+  }
+  g.node = nodes;
+  return { bytes: onnx.ModelProto.encode(model).finish(), scales, forward, backward };
+}
+
+/** The fp32 graph with the tensors the scales are calibrated on as extra outputs. */
+export function withCalibrationOutputs(graph: Uint8Array, scales: Int8Scale[]): Uint8Array {
+  const model = onnx.ModelProto.decode(graph);
+  for (const s of scales) model.graph!.output!.push(onnx.ValueInfoProto.create({ name: s.calibrateOn, type: { tensorType: { elemType: T.FLOAT } } }));
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A scale from a calibration run's tensor, with `margin` headroom (the ReLU side reads only the positive part). */
+export function scaleFrom(values: Float32Array, s: Int8Scale, margin = 1.1): number {
+  let max = 0;
+  for (const v of values) max = Math.max(max, s.levels === 255 ? v : Math.abs(v));
+  return (max * margin) / s.levels || 1;
+}
