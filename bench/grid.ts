@@ -106,7 +106,7 @@ export async function renderAll(name: string, recipe: Recipe, layer: string, uni
   return results;
 }
 
-async function contactSheet(file: string, rows: Array<{ full: string; grid: string }>): Promise<void> {
+export async function contactSheet(file: string, rows: Array<{ full: string; grid: string }>): Promise<void> {
   const cell = 128;
   const width = 2 * cell + 8;
   const height = rows.length * (cell + 4);

@@ -20,6 +20,8 @@ export interface Int8Scale {
   input: string;
   calibrateOn: string;
   levels: 255 | 127;
+  /** The u8 tensor the scale is for (zero point 0 for 255 levels, 128 for 127). */
+  q: string;
 }
 
 export interface Int8Graph {
@@ -51,7 +53,19 @@ function quantizeKernel(w: Tensor): { q: Int8Array; scale: Float32Array } {
   return { q, scale };
 }
 
-export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
+export interface Int8Options {
+  minChannels?: number;
+  /**
+   * Keep the backward in u8 between its convs too: an adjoint's output stays u8 (zero point 128) and the ReLU
+   * mask that follows is a u8 product (com.microsoft QLinearMul by the forward's u8 output clipped to {0, 1}),
+   * read by the next adjoint without a DequantizeLinear/DynamicQuantizeLinear pair.
+   */
+  chainBackward?: boolean;
+  /** Add each scale's u8 range as outputs `<input>_hi` and `<input>_lo` (ReduceMax, ReduceMin): what a loop rescales by. */
+  rangeOutputs?: boolean;
+}
+
+export function quantizeConvs(graph: Uint8Array, { minChannels = 64, chainBackward = false, rangeOutputs = false }: Int8Options = {}): Int8Graph {
   const model = onnx.ModelProto.decode(graph);
   const g = model.graph!;
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
@@ -67,8 +81,36 @@ export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
     const c = consumers.get(n.output![0]) ?? [];
     return c.length === 1 && c[0].opType === 'Relu' && n.input!.length === 3 && inits.has(n.input![2]);
   };
-  g.initializer!.push(tensor('int8_z0', T.UINT8, [], Uint8Array.of(0)), tensor('int8_z128', T.UINT8, [], Uint8Array.of(128)));
+  const producer = new Map((g.node ?? []).map((n) => [n.output![0], n]));
+  g.initializer!.push(
+    tensor('int8_z0', T.UINT8, [], Uint8Array.of(0)),
+    tensor('int8_z128', T.UINT8, [], Uint8Array.of(128)),
+    tensor('int8_one', T.UINT8, [], Uint8Array.of(1)),
+    tensor('int8_unit', T.FLOAT, [], Float32Array.of(1)),
+  );
   const u8 = new Map<string, { q: string; scale: string }>(); // a float tensor's u8 (zero point 0) twin
+  const u8grad = new Map<string, { q: string; scale: string }>(); // an adjoint's output, u8 around 128
+  const from = (name: string | undefined, op: string): Node | undefined => (name && producer.get(name)?.opType === op ? producer.get(name) : undefined);
+  /**
+   * The nodes of a {0, 1} u8 mask `out` equal to the float mask `m` when `m` is one of autodiff-rules' and its
+   * forward tensors have u8 twins: a ReLU's Clip(Conv(y, 2^100), 0, 1) is Clip(y_u8, 0, 1); a tiled max-pool's
+   * routing Relu(Conv(Add(x, Resize(Conv(pooled, -1))), 2^100, 1)) is Equal(x_u8, Resize(pooled_u8)) (the pool
+   * keeps the scale, so equal floats are equal bytes).
+   */
+  const u8Mask = (m: string, out: string): Node[] | undefined => {
+    const gate = from(from(m, 'Clip')?.input![0], 'Conv');
+    if (gate && /^ad_scale_/.test(gate.input![1]) && u8.has(gate.input![0])) return [node('Clip', [u8.get(gate.input![0])!.q, 'int8_z0', 'int8_one'], [out])];
+    const add = from(from(from(m, 'Relu')?.input![0], 'Conv')?.input![0], 'Add');
+    const up = from(add?.input![1], 'Resize');
+    const neg = from(up?.input![0], 'Conv');
+    const [x, pooled] = [add?.input![0], neg?.input![0]];
+    if (!up || !x || !pooled || !u8.has(x) || !u8.has(pooled) || u8.get(x)!.scale !== u8.get(pooled)!.scale) return undefined;
+    return [
+      node('Resize', [u8.get(pooled)!.q, ...up.input!.slice(1)], [`${out}_up`], up.attribute ?? []),
+      node('Equal', [u8.get(x)!.q, `${out}_up`], [`${out}_eq`]),
+      node('Cast', [`${out}_eq`], [out], [onnx.AttributeProto.create({ name: 'to', i: T.UINT8, type: onnx.AttributeProto.AttributeType.INT })]),
+    ];
+  };
   const droppedRelu = new Set<string>();
   const scales: Int8Scale[] = [];
   const nodes: Node[] = [];
@@ -77,6 +119,19 @@ export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
   for (const n of g.node ?? []) {
     if (n.opType === 'Relu' && droppedRelu.has(n.output![0])) continue;
     nodes.push(n);
+    if (chainBackward && n.opType === 'Resize' && u8grad.has(n.input![0])) {
+      const a = u8grad.get(n.input![0])!;
+      nodes.push(node('Resize', [a.q, ...n.input!.slice(1)], [`${n.output![0]}_u8`], n.attribute ?? []));
+      u8grad.set(n.output![0], { q: `${n.output![0]}_u8`, scale: a.scale });
+    }
+    const mask = chainBackward && n.opType === 'Mul' ? [0, 1].map((k) => u8grad.has(n.input![k]) && u8Mask(n.input![1 - k], `${n.output![0]}_mask`)).findIndex((m) => m) : -1;
+    if (mask >= 0) {
+      const a = u8grad.get(n.input![mask])!;
+      const out = n.output![0];
+      nodes.push(...u8Mask(n.input![1 - mask], `${out}_mask`)!);
+      nodes.push(onnx.NodeProto.create({ opType: 'QLinearMul', domain: 'com.microsoft', input: [a.q, a.scale, 'int8_z128', `${out}_mask`, 'int8_unit', 'int8_z0', a.scale, 'int8_z128'], output: [`${out}_u8`] }));
+      u8grad.set(out, { q: `${out}_u8`, scale: a.scale });
+    }
     if (n.opType === 'MaxPool' && u8.has(n.input![0])) {
       const src = u8.get(n.input![0])!;
       nodes.push(node('MaxPool', [src.q], [`${n.output![0]}_u8`], n.attribute ?? []));
@@ -116,14 +171,17 @@ export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
         node('DequantizeLinear', [`${p}_yq`, `${p}_ys`, 'int8_z0'], [relu]),
       );
       u8.set(relu, { q: `${p}_yq`, scale: `${p}_ys` });
-      scales.push({ input: `${p}_ys`, calibrateOn: n.output![0], levels: 255 });
+      scales.push({ input: `${p}_ys`, calibrateOn: n.output![0], levels: 255, q: `${p}_yq` });
     } else {
       backward++;
       const out = n.output![0];
       const bias = n.input![2];
+      const xg = u8grad.get(x);
+      if (!xg) nodes.push(node('DynamicQuantizeLinear', [x], [`${p}_xq`, `${p}_xs`, `${p}_xz`]));
+      const [xq, xs, xz] = xg ? [xg.q, xg.scale, 'int8_z128'] : [`${p}_xq`, `${p}_xs`, `${p}_xz`];
+      if (!bias) u8grad.set(out, { q: `${p}_yq`, scale: `${p}_ys` });
       nodes.push(
-        node('DynamicQuantizeLinear', [x], [`${p}_xq`, `${p}_xs`, `${p}_xz`]),
-        node('QLinearConv', [`${p}_xq`, `${p}_xs`, `${p}_xz`, `${p}_w`, `${p}_ws`, `${p}_wz`, `${p}_ys`, 'int8_z128'], [`${p}_yq`], attrs),
+        node('QLinearConv', [xq, xs, xz, `${p}_w`, `${p}_ws`, `${p}_wz`, `${p}_ys`, 'int8_z128'], [`${p}_yq`], attrs),
         node('DequantizeLinear', [`${p}_yq`, `${p}_ys`, 'int8_z128'], [bias ? `${p}_y` : out]),
       );
       if (bias) {
@@ -132,11 +190,32 @@ export function quantizeConvs(graph: Uint8Array, minChannels = 64): Int8Graph {
         g.initializer!.push(onnx.TensorProto.create({ name: `${p}_b`, dataType: T.FLOAT, dims: [Number(b.dims![0]), 1, 1], rawData: b.rawData }));
         nodes.push(node('Add', [`${p}_y`, `${p}_b`], [out]));
       }
-      scales.push({ input: `${p}_ys`, calibrateOn: out, levels: 127 });
+      scales.push({ input: `${p}_ys`, calibrateOn: out, levels: 127, q: `${p}_yq` });
     }
   }
-  g.node = nodes;
+  if (rangeOutputs)
+    for (const sc of scales)
+      for (const [op, end] of [['ReduceMax', 'hi'], ['ReduceMin', 'lo']] as const) {
+        nodes.push(node(op, [sc.q], [`${sc.input}_${end}`], [onnx.AttributeProto.create({ name: 'keepdims', i: 0, type: onnx.AttributeProto.AttributeType.INT })]));
+        g.output!.push(onnx.ValueInfoProto.create({ name: `${sc.input}_${end}`, type: { tensorType: { elemType: T.UINT8, shape: { dim: [] } } } }));
+      }
+  g.node = prune(nodes, (g.output ?? []).map((o) => o.name!));
+  if (chainBackward) model.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
   return { bytes: onnx.ModelProto.encode(model).finish(), scales, forward, backward };
+}
+
+/** The nodes the outputs need (a float tensor whose consumers all moved to its u8 twin is left out). */
+function prune(nodes: Node[], outputs: string[]): Node[] {
+  const producer = new Map(nodes.flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
+  const needed = new Set<Node>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const n = producer.get(stack.pop()!);
+    if (!n || needed.has(n)) continue;
+    needed.add(n);
+    stack.push(...(n.input ?? []));
+  }
+  return nodes.filter((n) => needed.has(n));
 }
 
 /** The fp32 graph with the tensors the scales are calibrated on as extra outputs. */

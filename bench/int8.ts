@@ -1,9 +1,11 @@
 // What int8 would give on this machine (npm run bench -- int8; not used by the engine): a bare 3x3 conv in
-// fp32 and as onnxruntime's QLinearConv, then the engine's pruned gradient graph and its int8 version
-// (int8-graph.ts), run alternately, with the input gradient's cosine against fp32's per image. The images are
+// fp32 and as onnxruntime's QLinearConv, then the engine's pruned gradient graph and its int8 versions
+// (int8-graph.ts: the forward chained in u8; the backward too), run alternately, with the input gradient's
+// cosine against fp32's per image (the same for both: the backward's u8 masks are exact). The images are
 // the first of the dataset (ATLAS_DATASET_DIR) resized to the side; the output scales are calibrated on an
 // fp32 run of the same inputs (a render would carry them over from the last step).
-// BENCH_INT8_LAYERS (block2_conv2,block3_conv2,block3_conv4), _SIDE (68: the grid recipe's), _BATCH (4), _RUNS (15).
+// BENCH_INT8_LAYERS (block2_conv2,block3_conv2,block3_conv4), _SIDE (68: the grid recipe's), _BATCH (4), _RUNS (15);
+// BENCH_INT8_RENDER=1 then renders the grid bench's 24 units both ways (int8-render.ts; minutes, more the first time).
 import { availableParallelism } from 'node:os';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
@@ -13,6 +15,7 @@ import { loadModel } from '../generator/model/load.ts';
 import { loadOrt, ortSessionOptions, type OrtModule } from '../generator/model/ort.ts';
 import { layerShapes } from '../generator/model/spec.ts';
 import { quantizeConvs, scaleFrom, withCalibrationOutputs } from './int8-graph.ts';
+import { benchInt8Render } from './int8-render.ts';
 import { row } from './util.ts';
 
 const { onnx } = onnxProto;
@@ -92,21 +95,26 @@ export async function benchInt8(): Promise<void> {
     for (let b = 0; b < BATCH; b++) for (let p = 0; p < h * w; p++) seed[(b * h * w + p) * BATCH + b] = 1 / (h * w); // each image's channel mean
     const feeds: Feeds = { images: new ort.Tensor('float32', pixels, [BATCH, SIDE, SIDE, 3]), grad: new ort.Tensor('float32', seed, [BATCH, h, w, BATCH]) };
     for (const [name, v] of graphs.feeds(layer, units)) feeds[name] = new ort.Tensor('float32', v.data, v.dims);
-    const int8 = quantizeConvs(graph);
-    const calibration = await (await ort.InferenceSession.create(withCalibrationOutputs(graph, int8.scales), opts)).run(feeds);
-    const qFeeds: Feeds = { ...feeds };
-    for (const s of int8.scales) qFeeds[s.input] = new ort.Tensor('float32', Float32Array.of(scaleFrom(calibration[s.calibrateOn].data as Float32Array, s)), []);
     const f = await ort.InferenceSession.create(graph, opts);
-    const q = await ort.InferenceSession.create(int8.bytes, opts);
-    const [tf, tq] = await alternate([[f, feeds], [q, qFeeds]]);
+    const variants = await Promise.all([false, true].map(async (chainBackward) => {
+      const int8 = quantizeConvs(graph, { chainBackward });
+      const calibration = await (await ort.InferenceSession.create(withCalibrationOutputs(graph, int8.scales), opts)).run(feeds);
+      const qFeeds: Feeds = { ...feeds };
+      for (const s of int8.scales) qFeeds[s.input] = new ort.Tensor('float32', Float32Array.of(scaleFrom(calibration[s.calibrateOn].data as Float32Array, s)), []);
+      return { int8, session: await ort.InferenceSession.create(int8.bytes, opts), feeds: qFeeds };
+    }));
+    const times = await alternate([[f, feeds], ...variants.map((v): [Session, Feeds] => [v.session, v.feeds])]);
     const a = (await f.run(feeds)).input_grad.data as Float32Array;
-    const b = (await q.run(qFeeds)).input_grad.data as Float32Array;
     const per = a.length / BATCH;
-    const cosines = Array.from({ length: BATCH }, (_, k) => {
+    const b = (await variants[1].session.run(variants[1].feeds)).input_grad.data as Float32Array;
+    const c = Array.from({ length: BATCH }, (_, k) => {
       let dot = 0, na = 0, nb = 0;
       for (let i = k * per; i < (k + 1) * per; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]];
       return dot / Math.sqrt(na * nb);
     });
-    row(`${layer}, ${SIDE} px, batch ${BATCH}, ${int8.forward} + ${int8.backward} convs int8: fp32 / int8`, `${tf.toFixed(2)} / ${tq.toFixed(2)} ms a run (${(tf / tq).toFixed(2)}x), cosine ${Math.min(...cosines).toFixed(3)}-${Math.max(...cosines).toFixed(3)}`);
+    const { forward, backward } = variants[0].int8;
+    const [tf, tq, tc] = times;
+    row(`${layer} ${SIDE} px x${BATCH}, ${forward}+${backward} convs: fp32 / int8 / bwd chained`, `${tf.toFixed(2)} / ${tq.toFixed(2)} (${(tf / tq).toFixed(2)}x) / ${tc.toFixed(2)} ms a run (${(tf / tc).toFixed(2)}x), cosine ${Math.min(...c).toFixed(3)}-${Math.max(...c).toFixed(3)}`);
   }
+  if (process.env.BENCH_INT8_RENDER === '1') await benchInt8Render();
 }

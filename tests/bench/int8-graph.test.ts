@@ -24,26 +24,35 @@ function relErr(a: Float32Array, b: Float32Array): number {
 }
 
 describe('quantizeConvs (bench int8)', () => {
-  it('puts the 3x3 convs of >= 64 channels in QLinearConv, forward chained in u8, and keeps the gradient close to fp32', async () => {
+  it('puts the 3x3 convs of >= 64 channels in QLinearConv, chains them in u8, and keeps the gradient and the biases', async () => {
     const ort = await loadOrt();
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
-    const [side, batch, layer, units] = [36, 2, 'block2_conv2', [3, 40]];
+    const [side, batch, layer, units] = [36, 2, 'block3_conv3', [3, 40]];
     const graph = graphs.gradient(layer, true, units, [side, side], batch).bytes;
-    const int8 = quantizeConvs(graph);
-    // Forward block1_conv2 and block2_conv1 (block2_conv2 runs on fed weights), and their two adjoints; not block1_conv1 (3 channels in).
-    expect([int8.forward, int8.backward]).toEqual([2, 2]);
     const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
     const count = (bytes: Uint8Array, op: string) => ops(bytes).filter((o) => o === op).length;
-    expect(count(int8.bytes, 'QLinearConv')).toBe(4);
-    expect(count(int8.bytes, 'Conv')).toBe(count(graph, 'Conv') - 4);
-    expect(count(int8.bytes, 'Relu')).toBe(count(graph, 'Relu') - 2); // the chained convs' ReLU is the u8 clamp
+    const plain = quantizeConvs(graph);
+    const chained = quantizeConvs(graph, { chainBackward: true });
+    for (const int8 of [plain, chained]) {
+      // block1_conv2 .. block3_conv2 and their adjoints; not block1_conv1 (3 channels in) nor block3_conv3 (fed weights).
+      expect([int8.forward, int8.backward]).toEqual([5, 5]);
+      expect(count(int8.bytes, 'QLinearConv')).toBe(10);
+    }
+    expect(count(plain.bytes, 'Relu')).toBe(count(graph, 'Relu') - 5); // the chained convs' ReLU is the u8 clamp
+    expect(count(plain.bytes, 'Conv')).toBe(count(graph, 'Conv') - 10);
+    expect(count(plain.bytes, 'DynamicQuantizeLinear')).toBe(6); // block1_conv2's input, every adjoint's
+    // Chained: the 4 ReLU masks and 2 pool routings between adjoints are u8 products, their float ops gone
+    // (block1_conv1's ReLU and the mask read from it stay); quantized once at block1_conv2 and at the first adjoint.
+    expect(count(chained.bytes, 'QLinearMul')).toBe(6);
+    expect(count(chained.bytes, 'Relu')).toBe(1);
+    expect(count(chained.bytes, 'DynamicQuantizeLinear')).toBe(2);
 
     const [h, wd] = layerShapes(vgg19, side).get(layer)!;
     const seed = new Float32Array(batch * h * wd * batch);
     for (let b = 0; b < batch; b++) for (let p = 0; p < h * wd; p++) seed[(b * h * wd + p) * batch + b] = 1;
     const opts = ortSessionOptions(1);
-    const run = async (pixels: Float32Array) => {
+    const run = async (int8: typeof plain, pixels: Float32Array) => {
       const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
         images: new ort.Tensor('float32', pixels, [batch, side, side, 3]),
         grad: new ort.Tensor('float32', seed, [batch, h, wd, batch]),
@@ -57,19 +66,20 @@ describe('quantizeConvs (bench int8)', () => {
       const grad = (r: typeof fp, b: number) => (r.input_grad.data as Float32Array).subarray(b * per, (b + 1) * per);
       return { grads: Array.from({ length: batch }, (_, b) => cosine(grad(fp, b), grad(q, b))), activation: relErr(fp.activation.data as Float32Array, q.activation.data as Float32Array) };
     };
-    // Two photographs: the input gradient within the rounding's reach of fp32's, the activation within 1.5% (RMS).
     const photos = new Float32Array(batch * side * side * 3);
     for (const [b, file] of ['tench_224.png', 'elephant_224.png'].entries()) {
       const raw = await sharp(path.join(FIXTURES(), file)).resize(side, side).removeAlpha().raw().toBuffer();
       photos.set(Float32Array.from(raw), b * side * side * 3);
     }
-    const real = await run(photos);
-    for (const c of real.grads) expect(c).toBeGreaterThan(0.85);
-    expect(real.activation).toBeLessThan(0.015);
     // An image at the preprocessing mean (zero after it) plus a faint pattern: the activations are mostly the
     // biases', so a bias dropped or scaled wrong shows.
     const flat = Float32Array.from({ length: batch * side * side * 3 }, (_, i) => vgg19.preprocessing.mean[2 - (i % 3)] + Math.sin(i / 7));
-    const biased = await run(flat);
-    expect(biased.activation).toBeLessThan(0.04);
+    for (const int8 of [plain, chained]) {
+      const real = await run(int8, photos);
+      const biased = await run(int8, flat);
+      for (const c of real.grads) expect(c).toBeGreaterThan(0.85);
+      expect(real.activation).toBeLessThan(0.015);
+      expect(biased.activation).toBeLessThan(0.04);
+    }
   });
 });
