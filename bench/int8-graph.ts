@@ -6,8 +6,10 @@
 //   bias is quantized in the graph from the fed scales; a DequantizeLinear gives the float ReLU output the
 //   backward's masks read;
 // - any other (the backward's adjoints) quantizes its float input with DynamicQuantizeLinear and writes u8
-//   around zero point 128, dequantized to float.
+//   around zero point 128, dequantized to float; with `chainBackward` the masks between adjoints become u8
+//   products and the next adjoint reads the u8 tensor (Int8Options).
 // Each replaced conv's output scale is a graph input (`scales`): what a step would carry over from the last.
+// Nodes no output needs any more (the float masks, dequantized tensors nothing reads) are left out.
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
