@@ -19,6 +19,7 @@ import { GRID_RECIPE, transformsOf } from '../generator/optvis/recipes.ts';
 import { scaledTransforms } from '../generator/optvis/transform.ts';
 import type { LayerWeights } from '../generator/model/keras-h5.ts';
 import { convFlops } from './flops.ts';
+import { Int8Engine } from './int8-engine.ts';
 import { machinePeak } from './peak.ts';
 
 /** 128 px = the full recipe (Lucid's transforms: scaledTransforms(128) is them); the grid's 64 px its transforms (pad 4); another size scales Lucid's. */
@@ -120,11 +121,21 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   if (costs.length) console.log(`  a pruned session at 128 px (one per input side, batch width and number of channels, shared by a layer atlas's batches, which are fed their weights): ${costs.join(', ')}`);
 }
 
-/** Before: the full gradient graph; after: pruned to the batch's channels (what the engine does). */
+/**
+ * Before: the full gradient graph; after: pruned to the batch's channels (what the engine does); with
+ * BENCH_LAYER_INT8=1 also int8: the pruned graph in int8 (int8-engine.ts, not used by the generator), whose
+ * FLOPs are counted as the pruned graph's.
+ */
 export async function pruningVariants(weights: Map<string, LayerWeights>, spec: ModelSpec): Promise<Variant[]> {
   const before = await loadModel({ engine: 'onnxruntime', pruneChannels: false });
   const after = await loadModel({ engine: 'onnxruntime' });
   const graphs = kerasGraphs(spec, { layers: weights });
+  const int8: Variant[] = [];
+  if (process.env.BENCH_LAYER_INT8 === '1' && OBJECTIVE === 'channel') {
+    const inner = await loadModel({ engine: 'onnxruntime' });
+    const engine = new Int8Engine(inner.engine, graphs, await loadOrt(), availableParallelism());
+    int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });
+  }
   return [
     { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, true, undefined, [side, side]).bytes, side }) },
     {
@@ -139,6 +150,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
         return { bytes: graphs.gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
       },
     },
+    ...int8,
   ];
 }
 
