@@ -4,11 +4,11 @@
 // run at a render's first step, then rescaled after every step from the u8 range the step used (doubled when
 // it saturated), so that the next step's largest value uses about 90% of the range.
 import type { Engine, InputGradient, NdArray, Objective, ActivationOptions } from '../generator/model/engine.ts';
-import { linearValues } from '../generator/model/objective-eval.ts';
+import { linearValues, pickChannels } from '../generator/model/objective-eval.ts';
 import type { NetworkGraphs } from '../generator/model/ort-engine.ts';
 import { ortSessionOptions, type OrtModule } from '../generator/model/ort.ts';
 import { layerShapes } from '../generator/model/spec.ts';
-import { quantizeConvs, scaleFrom, withCalibrationOutputs, type Int8Graph } from './int8-graph.ts';
+import { calibrate, quantizeConvs, withCalibrationOutputs, type Int8Graph } from './int8-graph.ts';
 
 type Session = Awaited<ReturnType<OrtModule['InferenceSession']['create']>>;
 
@@ -51,10 +51,7 @@ export class Int8Engine implements Engine {
     const key = `${full.join('x')}|${channels.join(',')}`;
     let g = this.grads.get(objective)?.get(key);
     if (!g) {
-      const all = objective.linear!(full);
-      const [c, k] = [full[3], channels.length];
-      g = new Float32Array((all.length / c) * k);
-      for (let p = 0; p < all.length / c; p++) for (let j = 0; j < k; j++) g[p * k + j] = all[p * c + channels[j]];
+      g = pickChannels(objective.linear!(full), full[3], channels);
       if (!this.grads.has(objective)) this.grads.set(objective, new Map());
       this.grads.get(objective)!.set(key, g);
     }
@@ -91,7 +88,7 @@ export class Int8Engine implements Engine {
     let scales = this.scales.get(stateKey);
     if (!scales) {
       const cal = await s.calibration.run(feeds);
-      scales = Float32Array.from(s.graph.scales, (sc) => scaleFrom(cal[sc.calibrateOn].data as Float32Array, sc));
+      scales = calibrate(s.graph.scales, cal);
       this.scales.set(stateKey, scales);
     }
     s.graph.scales.forEach((sc, i) => (feeds[sc.input] = new this.ort.Tensor('float32', Float32Array.of(scales[i]), [])));

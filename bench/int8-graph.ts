@@ -228,8 +228,13 @@ export function withCalibrationOutputs(graph: Uint8Array, scales: Int8Scale[]): 
 }
 
 /** A scale from a calibration run's tensor, with `margin` headroom (the ReLU side reads only the positive part). */
-export function scaleFrom(values: Float32Array, s: Int8Scale, margin = 1.1): number {
+function scaleFrom(values: Float32Array, s: Int8Scale, margin = 1.1): number {
   let max = 0;
   for (const v of values) max = Math.max(max, s.levels === 255 ? v : Math.abs(v));
   return (max * margin) / s.levels || 1;
+}
+
+/** Every scale's value, from the outputs of a run of withCalibrationOutputs' graph. */
+export function calibrate(scales: Int8Scale[], outputs: Record<string, { data: unknown }>): Float32Array {
+  return Float32Array.from(scales, (s) => scaleFrom(outputs[s.calibrateOn].data as Float32Array, s));
 }

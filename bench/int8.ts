@@ -14,9 +14,9 @@ import { kerasGraphs } from '../generator/model/graph-net.ts';
 import { loadModel } from '../generator/model/load.ts';
 import { loadOrt, ortSessionOptions, type OrtModule } from '../generator/model/ort.ts';
 import { layerShapes } from '../generator/model/spec.ts';
-import { quantizeConvs, scaleFrom, withCalibrationOutputs } from './int8-graph.ts';
+import { calibrate, quantizeConvs, withCalibrationOutputs } from './int8-graph.ts';
 import { benchInt8Render } from './int8-render.ts';
-import { row } from './util.ts';
+import { cosine, row } from './util.ts';
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -100,18 +100,14 @@ export async function benchInt8(): Promise<void> {
       const int8 = quantizeConvs(graph, { chainBackward });
       const calibration = await (await ort.InferenceSession.create(withCalibrationOutputs(graph, int8.scales), opts)).run(feeds);
       const qFeeds: Feeds = { ...feeds };
-      for (const s of int8.scales) qFeeds[s.input] = new ort.Tensor('float32', Float32Array.of(scaleFrom(calibration[s.calibrateOn].data as Float32Array, s)), []);
+      calibrate(int8.scales, calibration).forEach((v, i) => (qFeeds[int8.scales[i].input] = new ort.Tensor('float32', Float32Array.of(v), [])));
       return { int8, session: await ort.InferenceSession.create(int8.bytes, opts), feeds: qFeeds };
     }));
     const times = await alternate([[f, feeds], ...variants.map((v): [Session, Feeds] => [v.session, v.feeds])]);
     const a = (await f.run(feeds)).input_grad.data as Float32Array;
     const per = a.length / BATCH;
     const b = (await variants[1].session.run(variants[1].feeds)).input_grad.data as Float32Array;
-    const c = Array.from({ length: BATCH }, (_, k) => {
-      let dot = 0, na = 0, nb = 0;
-      for (let i = k * per; i < (k + 1) * per; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]];
-      return dot / Math.sqrt(na * nb);
-    });
+    const c = Array.from({ length: BATCH }, (_, k) => cosine(a.subarray(k * per, (k + 1) * per), b.subarray(k * per, (k + 1) * per)));
     const { forward, backward } = variants[0].int8;
     const [tf, tq, tc] = times;
     row(`${layer} ${SIDE} px x${BATCH}, ${forward}+${backward} convs: fp32 / int8 / bwd chained`, `${tf.toFixed(2)} / ${tq.toFixed(2)} (${(tf / tq).toFixed(2)}x) / ${tc.toFixed(2)} ms a run (${(tf / tc).toFixed(2)}x), cosine ${Math.min(...c).toFixed(3)}-${Math.max(...c).toFixed(3)}`);

@@ -18,3 +18,10 @@ export function peakRssMb(): number {
 export function row(label: string, value: string): void {
   console.log(`  ${label.padEnd(64)} ${value}`);
 }
+
+/** The cosine of the angle between two vectors. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]];
+  return dot / Math.sqrt(na * nb);
+}

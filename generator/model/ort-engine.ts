@@ -6,7 +6,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { Device } from './device.ts';
-import { autodiff, linearValues } from './objective-eval.ts';
+import { autodiff, linearValues, pickChannels } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import type { KerasWeights } from './keras-h5.ts';
@@ -200,12 +200,7 @@ export class OrtEngine implements Engine {
     let g = byShape.get(key);
     if (!g) {
       const full = objective.linear!(shape);
-      if (channels) {
-        const c = shape[3];
-        const k = channels.length;
-        g = new Float32Array((full.length / c) * k);
-        for (let p = 0; p < full.length / c; p++) for (let j = 0; j < k; j++) g[p * k + j] = full[p * c + channels[j]];
-      } else g = full;
+      g = channels ? pickChannels(full, shape[3], channels) : full;
       byShape.set(key, g);
     }
     return g;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Int8Engine } from '../../bench/int8-engine.ts';
+import { cosine } from '../../bench/util.ts';
 import type { NdArray } from '../../generator/model/engine.ts';
 import { kerasGraphs } from '../../generator/model/graph-net.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
@@ -26,12 +27,6 @@ beforeAll(async () => {
   }
   photos = { data, shape: [2, side, side, 3] };
 });
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]];
-  return dot / Math.sqrt(na * nb);
-}
 
 describe('Int8Engine (bench int8)', () => {
   it("follows the wrapped engine's gradient and values, and rescales when an image's activations grow", async () => {

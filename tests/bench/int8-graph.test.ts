@@ -2,7 +2,8 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { quantizeConvs, scaleFrom, withCalibrationOutputs } from '../../bench/int8-graph.ts';
+import { calibrate, quantizeConvs, withCalibrationOutputs } from '../../bench/int8-graph.ts';
+import { cosine } from '../../bench/util.ts';
 import { kerasGraphs } from '../../generator/model/graph-net.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { loadOrt, ortSessionOptions } from '../../generator/model/ort.ts';
@@ -10,12 +11,6 @@ import { layerShapes, vgg19 } from '../../generator/model/spec.ts';
 import { FIXTURES, NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
 const { onnx } = onnxProto;
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]];
-  return dot / Math.sqrt(na * nb);
-}
 
 function relErr(a: Float32Array, b: Float32Array): number {
   let d = 0, n = 0;
@@ -60,7 +55,7 @@ describe('quantizeConvs (bench int8)', () => {
       for (const [name, v] of graphs.feeds(layer, units)) feeds[name] = new ort.Tensor('float32', v.data, v.dims);
       const calibration = await (await ort.InferenceSession.create(withCalibrationOutputs(graph, int8.scales), opts)).run(feeds);
       const qFeeds = { ...feeds };
-      for (const s of int8.scales) qFeeds[s.input] = new ort.Tensor('float32', Float32Array.of(scaleFrom(calibration[s.calibrateOn].data as Float32Array, s)), []);
+      calibrate(int8.scales, calibration).forEach((v, i) => (qFeeds[int8.scales[i].input] = new ort.Tensor('float32', Float32Array.of(v), [])));
       const [fp, q] = [await (await ort.InferenceSession.create(graph, opts)).run(feeds), await (await ort.InferenceSession.create(int8.bytes, opts)).run(qFeeds)];
       const per = side * side * 3;
       const grad = (r: typeof fp, b: number) => (r.input_grad.data as Float32Array).subarray(b * per, (b + 1) * per);
