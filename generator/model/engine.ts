@@ -33,6 +33,11 @@ export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
   linear?: (shape: number[]) => Float32Array;
   /** With `linear`: the only channels (ascending) its gradient touches; an engine may compute just those. */
   channels?: readonly number[];
+  /**
+   * It reads the layer's post-ReLU activation (callers pass `preRelu: false`; its `linear` gradient is
+   * for that one); else the pre-ReLU one.
+   */
+  postRelu?: boolean;
   evaluate?: (activation: NdArray, where?: { device?: 'cpu' | 'cuda' }) => Promise<ObjectiveGradient>;
 };
 

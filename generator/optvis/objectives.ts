@@ -40,6 +40,18 @@ const channelsOf = (units: number[]) => [...new Set(units)].sort((a, b) => a - b
 const allPositions = (h: number, w: number) => Array.from({ length: h * w }, (_, p) => p);
 const centre = (h: number, w: number) => [Math.floor(h / 2) * w + Math.floor(w / 2)];
 
+/**
+ * With `relu`, the objective reads the post-ReLU activation (`postRelu`), in which it is linear too: the
+ * engine then differentiates through the layer's own ReLU, on the same pruned graphs. Its tfjs function
+ * applies the ReLU itself, so it also gives the right value on a pre-ReLU activation.
+ */
+function declareLinear(f: Objective, units: number[], opts: { relu?: boolean }, linear: NonNullable<Objective['linear']>): Objective {
+  f.linear = linear;
+  f.channels = channelsOf(units);
+  if (opts.relu) f.postRelu = true;
+  return f;
+}
+
 /** Mean of each image's unit over all positions. */
 export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1): Objective {
   const f: Objective = (act) =>
@@ -48,11 +60,7 @@ export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1
       const mean = tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]);
       return (sign === 1 ? mean : tf.mul(mean, sign)) as tf.Tensor1D;
     });
-  if (!opts.relu) {
-    f.linear = (shape) => unitGradient(units, sign / (spatial(shape)[1] * spatial(shape)[2]), allPositions)(shape);
-    f.channels = channelsOf(units);
-  }
-  return f;
+  return declareLinear(f, units, opts, (shape) => unitGradient(units, sign / (spatial(shape)[1] * spatial(shape)[2]), allPositions)(shape));
 }
 
 /** Each image's unit at the centre position (floor(h/2), floor(w/2)). */
@@ -64,11 +72,7 @@ export function neuron(units: number[], opts: { relu?: boolean } = {}): Objectiv
       const a = opts.relu ? tf.relu(middle) : middle;
       return tf.reshape(tf.sum(tf.mul(a, unitMask(units, c)), [1, 2, 3]), [-1]) as tf.Tensor1D;
     });
-  if (!opts.relu) {
-    f.linear = unitGradient(units, 1, centre);
-    f.channels = channelsOf(units);
-  }
-  return f;
+  return declareLinear(f, units, opts, unitGradient(units, 1, centre));
 }
 
 /** What the unit dislikes: minimize its channel mean. */
@@ -145,6 +149,7 @@ export function diversity(units: number[], opts: ObjectiveOptions = {}): Objecti
       const c = ch(act);
       return tf.add(c, tf.mul(tf.tensor1d(scales(c.dataSync() as Float32Array)), penalty(act))) as tf.Tensor1D;
     });
+  if (ch.postRelu) f.postRelu = true;
   f.evaluate = async (act, where) => {
     const c = ch.linear ? { values: linearValues(act, ch.linear(act.shape)), grad: ch.linear(act.shape) } : autodiff(ch, act);
     const p = await penalty.evaluate!(act, where);

@@ -5,7 +5,7 @@
 // model carry that gradient back to the parameters. Everything between them is typed arrays.
 import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
-import type { Engine, NdArray } from '../model/engine.ts';
+import type { Engine, InputGradient, NdArray, Objective } from '../model/engine.ts';
 import { createOptimizer, type OptimizerName } from './adam.ts';
 import { type CropSettings, cropTransform } from './crops.ts';
 import type { ImageModelChoice } from './image-model.ts';
@@ -143,6 +143,16 @@ export async function measureUnits(engine: Engine, pixels: NdArray, layer: strin
   });
 }
 
+/** `g`, with the views whose objective value is not positive (their unit off everywhere) taking `pre`'s pre-ReLU gradient. */
+async function redirected(engine: Engine, x: NdArray, layer: string, g: InputGradient, pre: Objective | null): Promise<NdArray> {
+  const off = pre ? [...g.values.keys()].filter((i) => !(g.values[i] > 0)) : [];
+  if (!off.length) return g.grad;
+  const p = await engine.inputGradient(x, layer, pre!, { preRelu: true });
+  const per = g.grad.data.length / g.values.length;
+  for (const i of off) g.grad.data.set(p.grad.data.subarray(i * per, (i + 1) * per), i * per);
+  return g.grad;
+}
+
 /** The parts a request asks for (parts.ts). */
 async function createParts(req: RenderRequest): Promise<{ param: ParamPart; transform: TransformPart }> {
   const n = req.units.length;
@@ -168,6 +178,11 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   // The network sees `copies` views of each image, view-major: image i's unit for every view.
   const viewUnits = Array.from({ length: transform.copies }, () => req.units).flat();
   const objective = objectiveFor(req.objective, viewUnits, req.objectiveOptions);
+  // A post-ReLU channel or neuron objective gets no gradient from a view whose unit is off everywhere (its
+  // value 0): that view takes the pre-ReLU one instead, until the unit fires (Lucid's redirected ReLU
+  // gradient, at the objective's layer). Without it, a unit silent on the initial image stays a grey square.
+  const redirects = objective.postRelu && (req.objective === 'channel' || req.objective === 'neuron');
+  const redirect = redirects ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
   const optimizer = createOptimizer(req.optimizer ?? 'adam', params.length, req.lr);
   const curves: number[][] = req.units.map(() => []);
   const curvesPre: number[][] = req.units.map(() => []);
@@ -195,7 +210,8 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       for (let i = 0; i < x.length; i++) x[i] *= 255;
       timings.image += (performance.now() - t) / 1000;
       t = performance.now();
-      const { grad } = await engine.inputGradient({ data: x, shape: [n * transform.copies, side, side, 3] }, req.layer, objective, { preRelu: true });
+      const input = { data: x, shape: [n * transform.copies, side, side, 3] };
+      const grad = await redirected(engine, input, req.layer, await engine.inputGradient(input, req.layer, objective, { preRelu: !objective.postRelu }), redirect);
       timings.network += (performance.now() - t) / 1000;
       t = performance.now();
       const dRgb = views.adjoint(grad.data);

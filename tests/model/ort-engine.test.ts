@@ -123,6 +123,21 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
     }
   }
 
+  it("a post-ReLU objective (relu) runs pruned through the layer's ReLU: tfjs's gradient of the ReLU applied to the pre-ReLU activation", async () => {
+    for (const layer of ['block2_conv2', 'block3_conv1']) {
+      const objective = channel([9, 5], { relu: true });
+      expect(objective.postRelu).toBe(true);
+      expect(objective.channels).toEqual([5, 9]);
+      const x = randomImages(2, 49, 31);
+      const a = await ort.inputGradient(x, layer, objective, { preRelu: false });
+      // The same function without its shortcuts: tfjs autodiffs it, ReLU included, on the pre-ReLU activation.
+      const b = await tfe.inputGradient(x, layer, (t: tf.Tensor) => objective(t), { preRelu: true });
+      expect(Math.max(...b.grad.data.map(Math.abs))).toBeGreaterThan(0);
+      expect(relL2(a.grad.data, b.grad.data)).toBeLessThanOrEqual(1e-3);
+      a.values.forEach((v, i) => expect(Math.abs(v - b.values[i]) / Math.abs(b.values[i])).toBeLessThan(1e-4));
+    }
+  });
+
   it("a neuron's gradient on its input window equals the whole input's, at every input side a render sees (and runs on a small window)", async () => {
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);

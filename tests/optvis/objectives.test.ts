@@ -34,14 +34,21 @@ describe('objectives', () => {
     total.forEach((v, i) => expect(v).toBeCloseTo(ch[i] - scale * 0.75, 3));
   });
 
-  it('a linear objective\'s declared gradient equals its autodiff gradient; ReLU and diversity are not linear', () => {
+  it('a linear objective\'s declared gradient equals its autodiff gradient; diversity is not', () => {
     const cases = { channel: channel([1, 3]), negative: negative([2, 0]), neuron: neuron([0, 3]), both: objectiveFor('channel', [3, 1]) };
     for (const [name, f] of Object.entries(cases)) {
       const auto = tf.grad((a: tf.Tensor) => tf.sum(f(a)))(act).dataSync();
       const declared = f.linear!(act.shape);
       expect(Array.from(declared, (v) => v + 0), name).toEqual(Array.from(auto, (v) => v + 0)); // + 0: -0 equals 0
     }
-    expect(channel([1, 3], { relu: true }).linear).toBeUndefined();
+    // With relu, linear in the post-ReLU activation it reads (a positive one here: relu' is 1 everywhere).
+    const post = tf.add(tf.abs(act), 0.1);
+    for (const f of [channel([1, 3], { relu: true }), neuron([2, 0], { relu: true }), negative([0, 1], { relu: true })]) {
+      expect(f.postRelu).toBe(true);
+      const auto = tf.grad((a: tf.Tensor) => tf.sum(f(a)))(post).dataSync();
+      expect(Array.from(f.linear!(act.shape), (v) => v + 0)).toEqual(Array.from(auto, (v) => v + 0));
+    }
+    expect(channel([1, 3]).postRelu).toBeUndefined();
     expect(objectiveFor('diversity', [0, 0, 0, 0]).linear).toBeUndefined();
     expect(() => channel([1]).linear!(act.shape)).toThrow(/1 images applied to a batch of 2/);
   });
