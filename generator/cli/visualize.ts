@@ -61,13 +61,15 @@ export function register(program: Command): void {
       .option('--out <dir>', 'where the PNGs go', '.')
       .option('--workers <n>', 'worker threads (default: one per core; 1 = in process)', positiveInt)
       .option('--batch <n>', `images optimized together per worker (default: the recipe's: ${perRecipe((r) => r.batch)})`, positiveInt)
-      .option('--post-relu', 'optimize post-ReLU values (default pre-ReLU)')
+      .option('--post-relu', "optimize post-ReLU values (default: the recipe's: post-ReLU for grid, pre-ReLU for full and maco)")
+      .option('--no-post-relu', 'optimize pre-ReLU values')
       .option('--json', 'print one JSON object per unit (array)'),
   ).action(async (flags: Flags) => {
     const bar = progressBar('steps');
     const model = loadOptions(flags);
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
+    const relu = flags.postRelu ?? !!r.relu;
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms, pad: flags.pad ?? r.pad };
     const param = flags.param ?? r.param;
     const optimizer = flags.optimizer ?? r.optimizer;
@@ -93,7 +95,7 @@ export function register(program: Command): void {
       seed: flags.seed,
       batch: flags.batch ?? r.batch,
       workers: flags.workers,
-      objectiveOptions: { relu: flags.postRelu },
+      objectiveOptions: { relu },
       optimizer,
       ...(maco ? { param: 'maco' as const, magnitude, crops: maco, importance: maco.importance } : {}),
       onProgress: (d, t) => bar.update(d, t),
@@ -116,6 +118,7 @@ export function register(program: Command): void {
         param,
         optimizer,
         ...(maco ? { maco } : {}),
+        ...(relu ? { relu: true } : {}),
         seed: v.seed,
         activation: v.activation,
         curve: v.curve,

@@ -35,6 +35,8 @@ const settingsShape = {
   /** 'fourier' (Lucid's spectra) or 'maco' (Fel et al.'s phase under the dataset's magnitude spectrum; its views are crops). */
   param: z.enum(PARAMS),
   optimizer: z.enum(OPTIMIZERS),
+  /** Optimize post-ReLU values instead of pre-ReLU ones (optvis/recipes.ts Recipe.relu); false is the default, so it is dropped. */
+  relu: z.boolean(),
   /** MACO's crops, noise and importance map (param 'maco'); any field overrides MACO_SETTINGS. */
   maco: z
     .object({
@@ -53,6 +55,8 @@ type PartialSettings = z.output<typeof PartialSettings>;
 /** A recipe with a partial override: MACO's block merged field by field, and present only for param 'maco'. */
 export function withOverride<B extends Recipe>(base: B, v: PartialSettings): Omit<B, 'maco'> & Omit<PartialSettings, 'maco'> & { maco?: MacoSettings } {
   const { maco: _, ...rest } = { ...base, ...v };
+  // relu: false is the default, left out so that it keys the same jobs as before the setting existed.
+  if (!rest.relu) delete rest.relu;
   return rest.param === 'maco' ? { ...rest, maco: { ...MACO_SETTINGS, ...base.maco, ...v.maco } } : rest;
 }
 

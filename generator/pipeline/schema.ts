@@ -75,6 +75,8 @@ export const FvEntry = z.object({
     param: z.enum(['fourier', 'maco']).default('fourier'),
     optimizer: z.enum(['adam', 'nadam']).default('adam'),
     maco: macoSettings.optional(),
+    /** true: the objective read the post-ReLU activation (`activation.mean`, `curve`); absent: the pre-ReLU one (`activation.pre`). */
+    relu: z.boolean().optional(),
   }),
   provenance: Provenance,
 });

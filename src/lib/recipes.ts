@@ -47,7 +47,7 @@ export function tileCounts(units: LayerUnit[]): Record<TileKind, number> {
  * adds its optimizer and its views ("NAdam, 3 crops of 25-30% -> 128 px").
  */
 export function settingsText(s: FvEntry['settings']): string {
-  const base = `${s.size} px, ${s.steps} steps, lr ${s.lr} ${s.schedule}`;
+  const base = `${s.size} px, ${s.steps} steps, lr ${s.lr} ${s.schedule}${s.relu ? ', post-ReLU' : ''}`;
   if (s.param !== 'maco' || !s.maco) return base;
   const pct = (v: number) => Math.round(v * 100);
   return `${base}, ${s.optimizer === 'nadam' ? 'NAdam' : 'Adam'}, ${s.maco.crops} crops of ${pct(s.maco.box[0])}-${pct(s.maco.box[1])}% -> ${s.maco.input} px`;
@@ -91,10 +91,20 @@ export function fvByObjective(u: UnitJson): Array<{ objective: string; entries: 
   return names.map((objective) => ({ objective, entries: RECIPES.map((r) => entriesOf(u, r)[objective]).filter((e): e is FvEntry => e !== undefined) }));
 }
 
+/** Which value an entry's objective optimized: the post-ReLU one (settings.relu, or before pre-ReLU values were recorded) or the pre-ReLU one. */
+export const optimizedValue = (e: FvEntry): 'pre-ReLU' | 'post-ReLU' => (e.settings.relu || !e.activation.pre ? 'post-ReLU' : 'pre-ReLU');
+
+/** The value the objective's entries optimized, in words: "pre-ReLU", "post-ReLU", or both when their recipes differ. */
+export function optimizedWords(entries: FvEntry[]): string {
+  const kinds = [...new Set(entries.map(optimizedValue))];
+  return kinds.length === 1 ? kinds[0] : 'pre- or post-ReLU (as each recipe line says)';
+}
+
 /** What the optimization reached, in the objective's own terms (pre-ReLU when recorded). */
 export function reachedText(objective: string, e: FvEntry): string {
   const pre = e.activation.pre;
   if (!pre) return `post-ReLU mean ${num(e.activation.mean)}`;
+  if (e.settings.relu) return objective === 'neuron' ? `post-ReLU centre ${num(Math.max(0, pre.centre))}` : `post-ReLU mean ${num(e.activation.mean)}`;
   if (objective === 'neuron') return `pre-ReLU centre ${num(pre.centre)}`;
   return `pre-ReLU mean ${num(pre.mean)}`;
 }

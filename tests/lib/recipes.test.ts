@@ -2,7 +2,7 @@
 // schema, as the site reads them, so a setting the generator writes and the words leave out fails here.
 import { describe, expect, it } from 'vitest';
 import { FvEntry, LayerJson } from '../../generator/pipeline/schema.ts';
-import { layerVersusText, settingsText, viewsText } from '../../src/lib/recipes.ts';
+import { layerVersusText, optimizedWords, reachedText, settingsText, viewsText } from '../../src/lib/recipes.ts';
 
 const settings = (s: Record<string, unknown>) => FvEntry.shape.settings.parse(s);
 
@@ -14,6 +14,26 @@ describe('settings in words', () => {
     // A file of an older generator: no pad field, Lucid's transforms by default.
     const full = settings({ size: 128, steps: 512, lr: 0.05, seed: 0 });
     expect(viewsText(full)).toBe('transforms lucid');
+  });
+
+  it('says when the post-ReLU value was optimized, and reports that value as reached', () => {
+    const base = { size: 64, steps: 112, lr: 0.5, seed: 0, schedule: 'cosine', transforms: 'scaled', pad: 4 };
+    const entry = (s: Record<string, unknown>) =>
+      FvEntry.parse({
+        objective: 'channel',
+        recipe: 'grid',
+        images: [],
+        activation: { mean: 1849, max: 8653, pre: { mean: -402, min: -9000, max: 8653, centre: 12, curve: [] } },
+        curve: [],
+        settings: settings(s),
+        provenance: { stage: 'fv', hash: 'h', weights: { file: 'w', sha256: 's' }, engine: 'onnxruntime', settings: {}, versions: {} },
+      });
+    const [pre, post] = [entry(base), entry({ ...base, relu: true })];
+    expect(settingsText(post.settings)).toBe('64 px, 112 steps, lr 0.5 cosine, post-ReLU');
+    expect(reachedText('channel', pre)).toBe('pre-ReLU mean -402');
+    expect(reachedText('channel', post)).toBe('post-ReLU mean 1,849');
+    expect(reachedText('neuron', post)).toBe('post-ReLU centre 12');
+    expect([optimizedWords([pre]), optimizedWords([post, post]), optimizedWords([pre, post])]).toEqual(['pre-ReLU', 'post-ReLU', 'pre- or post-ReLU (as each recipe line says)']);
   });
 
   it("words MACO's views as its crops and noise", () => {

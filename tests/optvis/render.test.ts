@@ -76,6 +76,33 @@ describe('render', () => {
     expect(down.activation.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 4);
   });
 
+  it('optimizes post-ReLU values with `relu`: the engine is asked for the post-ReLU activation, and gets the post-ReLU mean up', async () => {
+    const asked: boolean[] = [];
+    const spy: Engine = Object.assign(Object.create(engine) as Engine, {
+      inputGradient: (...a: Parameters<Engine['inputGradient']>) => (asked.push(!!a[3]?.preRelu), engine.inputGradient(...a)),
+    });
+    const req = { ...base, layer: 'block2_conv2', size: 40, steps: 32, objective: 'channel' as const, units: [5], imageIndex: [0], curveEvery: 8 };
+    const post = (await render(spy, { ...req, objectiveOptions: { relu: true } })).images[0];
+    expect(asked.length).toBe(32);
+    expect(asked.every((pre) => !pre)).toBe(true);
+    await render(spy, req);
+    expect(asked.slice(32).every((pre) => pre)).toBe(true);
+    expect(post.curve[4]).toBeGreaterThan(post.curve[0] * 2 + 1);
+  });
+
+  it('gives a unit silent on the initial image the pre-ReLU gradient until it fires (post-ReLU: it would stay grey)', async () => {
+    const asked: boolean[] = [];
+    const spy: Engine = Object.assign(Object.create(engine) as Engine, {
+      inputGradient: (...a: Parameters<Engine['inputGradient']>) => (asked.push(!!a[3]?.preRelu), engine.inputGradient(...a)),
+    });
+    // block3_conv2:52 is off at every position of its initial 48 px image (and of the grid recipe's 64 px one).
+    const im = (await render(spy, { ...base, layer: 'block3_conv2', size: 48, steps: 16, lr: 0.5, objective: 'channel', units: [52], imageIndex: [0], curveEvery: 8, objectiveOptions: { relu: true } })).images[0];
+    expect(im.curve[0]).toBe(0);
+    expect(asked.filter((pre) => pre).length).toBeGreaterThan(0);
+    expect(asked.filter((pre) => !pre)).toHaveLength(16);
+    expect(im.activation.mean).toBeGreaterThan(100);
+  });
+
   it('fails before any work for a unit out of range or a layer the weights lack', async () => {
     await expect(render(engine, { ...base, objective: 'channel', units: [64], imageIndex: [0] })).rejects.toThrow(/unit\(s\) 64 out of range for block1_conv2: it has units 0..63/);
     await expect(render(engine, { ...base, layer: 'block4_conv1', objective: 'channel', units: [0], imageIndex: [0] })).rejects.toThrow(/block4_conv1 is not available/);
@@ -119,6 +146,19 @@ describe('atlas visualize', () => {
     expect(out.seconds).toBeGreaterThan(0);
     const bytes = dirs.map((d) => readFileSync(path.join(d, 'block1_conv2_4_channel.png')));
     expect(bytes[0].equals(bytes[1])).toBe(true);
+  });
+
+  it("optimizes post-ReLU values at the grid recipe (its default) and pre-ReLU ones at the full recipe, either switched by a flag, and says which", async () => {
+    const run = async (...flags: string[]) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-relu-'));
+      const r = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--size', '32', '--steps', '8', '--lr', '0.5', '--out', dir, '--json', '--workers', '1', ...flags]);
+      expect(r.status, r.stderr).toBe(0);
+      return { out: JSON.parse(r.stdout)[0], png: readFileSync(path.join(dir, 'block1_conv2_4_channel.png')) };
+    };
+    const [grid, gridPre, full, fullPost] = [await run('--recipe', 'grid'), await run('--recipe', 'grid', '--no-post-relu'), await run(), await run('--post-relu')];
+    expect([grid.out.relu, gridPre.out.relu, full.out.relu, fullPost.out.relu]).toEqual([true, undefined, undefined, true]);
+    expect(grid.png.equals(gridPre.png)).toBe(false);
+    expect(full.png.equals(fullPost.png)).toBe(false);
   });
 
   it('exits 2 on a bad objective or unit list', async () => {

@@ -36,6 +36,16 @@ describe('atlas config', () => {
     expect(() => parseConfig({ grid: { pad: 2.5 } }, 'a.json')).toThrow(/a\.json: grid\.pad: /);
   });
 
+  it('takes relu (optimize post-ReLU values) for any recipe; false, the default, is left out so that it keys the same jobs', () => {
+    expect(parseConfig({}).grid.relu).toBe(true);
+    expect(parseConfig({ visualization: { relu: true } }).visualization).toEqual({ ...parseConfig({}).visualization, relu: true });
+    const { relu: _, ...pre } = GRID_RECIPE;
+    expect(parseConfig({ grid: { relu: false } }).grid).toEqual(pre);
+    expect(parseConfig({ visualization: { relu: false } }).visualization).toEqual(parseConfig({}).visualization);
+    expect('relu' in parseConfig({ visualization: { relu: false } }).visualization).toBe(false);
+    expect(() => parseConfig({ grid: { relu: 'yes' } }, 'a.json')).toThrow(/a\.json: grid\.relu: /);
+  });
+
   it('takes a device: auto by default, cpu or cuda, anything else fails naming the field', () => {
     expect(parseConfig({}).device).toBe('auto');
     expect(parseConfig({ device: 'cuda' }).device).toBe('cuda');

@@ -127,8 +127,11 @@ describe('layer atlas (grid recipe)', () => {
     await expect(recipe.locator('img').evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).resolves.toBe(e.settings.size);
     const head = (await recipe.locator('.recipe-head').textContent())!.replace(/\s+/g, ' ');
     expect(head).toContain('grid recipe');
-    expect(head).toContain(`${e.settings.size} px, ${e.settings.steps} steps, lr ${e.settings.lr} ${e.settings.schedule}, transforms ${e.settings.transforms}`);
-    await expect(recipe.locator('.reached').textContent()).resolves.toMatch(/Reached pre-ReLU mean -?[\d,.]+ in \d+ steps/);
+    // The grid recipe optimizes the post-ReLU channel mean (its settings say relu), and the page says so where it says what was optimized.
+    expect(e.settings.relu).toBe(true);
+    expect(head).toContain(`${e.settings.size} px, ${e.settings.steps} steps, lr ${e.settings.lr} ${e.settings.schedule}, post-ReLU, transforms ${e.settings.transforms}`);
+    await expect(recipe.locator('.reached').textContent()).resolves.toMatch(/Reached post-ReLU mean [\d,.]+ in \d+ steps/);
+    await expect(fv.locator('p').first().textContent()).resolves.toContain('Maximizes the channel’s post-ReLU mean over all positions.');
     await expect(page.locator('#fv ~ *').first().textContent()).resolves.not.toContain('No feature visualization');
     await expect(page.locator('.actions a[href="#fv"]').count()).resolves.toBe(1);
     expect(errors).toEqual([]);

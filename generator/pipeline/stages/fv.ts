@@ -82,6 +82,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], hooks: StageH
       schedule: settings.schedule,
       transforms: transformsOf(settings),
       optimizer: settings.optimizer,
+      ...(settings.relu ? { objectiveOptions: { relu: true } } : {}),
       imageModel: ctx.imageModel,
       ...(spec && settings.maco ? { param: 'maco' as const, magnitude: spec.magnitude, crops: settings.maco, importance: settings.maco.importance } : {}),
       onProgress: (d, total) => hooks.progress(d, total, `fv ${t.layer} ${t.objective}${t.recipe === 'full' ? '' : ` (${t.recipe})`}`, 'steps'),
@@ -111,6 +112,7 @@ export async function runFv(ctx: StageContext, jobs: PlannedJob[], hooks: StageH
               param: settings.param,
               optimizer: settings.optimizer,
               ...(settings.maco ? { maco: settings.maco } : {}),
+              ...(settings.relu ? { relu: true } : {}),
             },
             provenance: provenance(
               ctx,
