@@ -94,10 +94,10 @@ export function fvByObjective(u: UnitJson): Array<{ objective: string; entries: 
 /** Which value an entry's objective optimized: the post-ReLU one (settings.relu, or before pre-ReLU values were recorded) or the pre-ReLU one. */
 export const optimizedValue = (e: FvEntry): 'pre-ReLU' | 'post-ReLU' => (e.settings.relu || !e.activation.pre ? 'post-ReLU' : 'pre-ReLU');
 
-/** The value the objective's entries optimized, in words: "pre-ReLU", "post-ReLU", or both when their recipes differ. */
-export function optimizedWords(entries: FvEntry[]): string {
+/** The value an objective's entries optimized, "pre-ReLU" or "post-ReLU"; null when their recipes differ. */
+export function optimizedWords(entries: FvEntry[]): string | null {
   const kinds = [...new Set(entries.map(optimizedValue))];
-  return kinds.length === 1 ? kinds[0] : 'pre- or post-ReLU (as each recipe line says)';
+  return kinds.length === 1 ? kinds[0] : null;
 }
 
 /** What the optimization reached, in the objective's own terms (pre-ReLU when recorded). */

@@ -33,7 +33,7 @@ describe('settings in words', () => {
     expect(reachedText('channel', pre)).toBe('pre-ReLU mean -402');
     expect(reachedText('channel', post)).toBe('post-ReLU mean 1,849');
     expect(reachedText('neuron', post)).toBe('post-ReLU centre 12');
-    expect([optimizedWords([pre]), optimizedWords([post, post]), optimizedWords([pre, post])]).toEqual(['pre-ReLU', 'post-ReLU', 'pre- or post-ReLU (as each recipe line says)']);
+    expect([optimizedWords([pre]), optimizedWords([post, post]), optimizedWords([pre, post])]).toEqual(['pre-ReLU', 'post-ReLU', null]);
   });
 
   it("words MACO's views as its crops and noise", () => {
