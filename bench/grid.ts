@@ -3,6 +3,7 @@
 // recipe render the channel objective; a candidate keeps a unit when its activation reaches the unit's
 // dataset max and 0.8x the full recipe's. Prints one table per candidate, writes a contact sheet (full |
 // candidate, one row per unit) per candidate, and caches the full renders (they take ~8 minutes).
+// BENCH_GRID_WHOLE=layer,... instead renders every unit of those layers against its dataset max.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -124,7 +125,33 @@ export async function contactSheet(file: string, rows: Array<{ full: string; gri
   await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toFile(file);
 }
 
+/** Sorted ratios' min, median and max, as "1.06-2.47x (median 1.43x)". */
+const spread = (r: number[]) => `${r[0].toFixed(2)}-${r.at(-1)!.toFixed(2)}x (median ${r[r.length >> 1].toFixed(2)}x)`;
+
+/**
+ * BENCH_GRID_WHOLE=block2_conv2,block3_conv2: every unit of these layers at each candidate, its grid image's
+ * max against its dataset max (the layer pages' "vs dataset" line), and the units left grey (post-ReLU mean < 1).
+ */
+async function wholeLayers(layers: string[], candidates: string[]): Promise<void> {
+  const ex = await examplesForLayers({ layers: [...new Set([...Object.keys(GRID_BENCH_UNITS), ...layers])], top: 4, out: EXAMPLES_OUT, quiet: true });
+  for (const layer of layers) {
+    const units = ex.get(layer)!.units.map((_, i) => i);
+    for (const name of candidates) {
+      const t0 = performance.now();
+      const rs = await renderAll(`${name}-all`, CANDIDATES[name], layer, units);
+      const ratios = rs.map((r) => r.max / (ex.get(layer)!.units[r.unit].top[0]?.activation ?? 0)).sort((a, b) => a - b);
+      const grey = rs.filter((r) => r.postMean! < 1).map((r) => r.unit);
+      console.log(`  ${layer}, ${name}: ${ratios.filter((x) => x > 1).length} of ${units.length} units above their dataset max, ${spread(ratios)}; grey: ${grey.join(', ') || 'none'} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  }
+}
+
 export async function benchGrid(): Promise<void> {
+  const whole = process.env.BENCH_GRID_WHOLE;
+  if (whole) {
+    console.log('\ngrid recipe on whole layers (channel objective), against each unit\'s dataset max');
+    return wholeLayers(whole.split(','), (process.env.BENCH_GRID_CANDIDATES ?? 'grid').split(','));
+  }
   console.log('\ngrid recipe quality (channel objective): full = 128 px x 512 steps (Lucid)');
   const layers = Object.keys(GRID_BENCH_UNITS);
   const ex = await examplesForLayers({ layers, top: 4, out: EXAMPLES_OUT, quiet: true });
