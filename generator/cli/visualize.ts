@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { AtlasError } from '../errors.ts';
 import { OPTIMIZERS, type OptimizerName } from '../optvis/adam.ts';
 import { macoMagnitude } from '../optvis/maco-spectrum.ts';
-import { OBJECTIVES, type ObjectiveName } from '../optvis/objectives.ts';
+import { OBJECTIVES, type ObjectiveName, optimizesPostRelu } from '../optvis/objectives.ts';
 import { type ParamName, PARAMS } from '../optvis/parts.ts';
 import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, type Recipe, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
 import { visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
@@ -69,7 +70,8 @@ export function register(program: Command): void {
     const model = loadOptions(flags);
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
-    const relu = flags.postRelu ?? !!r.relu;
+    if (flags.postRelu && !optimizesPostRelu(flags.objective, true)) throw new AtlasError('--post-relu with --objective negative: post-ReLU, a unit that is off is already at its minimum, so the image would not change', 'drop --post-relu (negative minimizes the pre-ReLU mean)');
+    const relu = optimizesPostRelu(flags.objective, flags.postRelu ?? r.relu);
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms, pad: flags.pad ?? r.pad };
     const param = flags.param ?? r.param;
     const optimizer = flags.optimizer ?? r.optimizer;

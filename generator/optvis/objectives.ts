@@ -111,6 +111,12 @@ export function diversityPenalty(group: number): Objective {
   return f;
 }
 
+/**
+ * Whether a recipe's `relu` applies to the objective: not to `negative`, which minimizes, and post-ReLU
+ * every unit that is off is already at its minimum (no gradient: the image would stay as it started).
+ */
+export const optimizesPostRelu = (objective: ObjectiveName, relu: boolean | undefined): boolean => !!relu && objective !== 'negative';
+
 export interface ObjectiveOptions {
   /** Optimize post-ReLU values (default: pre-ReLU, which keeps a gradient where the unit is off). */
   relu?: boolean;

@@ -5,7 +5,7 @@ import { circuitGraph } from '../circuit/graph.ts';
 import { INPUT_LAYER } from '../circuit/weights.ts';
 import type { KerasWeights } from '../model/keras-h5.ts';
 import { findLayer, type ModelSpec, unitCount } from '../model/spec.ts';
-import type { ObjectiveName } from '../optvis/objectives.ts';
+import { type ObjectiveName, optimizesPostRelu } from '../optvis/objectives.ts';
 import type { RecipeName } from '../optvis/recipes.ts';
 import type { TuneStimulus } from '../stimuli/tuning.ts';
 import { type AtlasConfig, type VisualizationSettings, withOverride } from './config.ts';
@@ -73,7 +73,10 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     // A task that a featured unit or a circuit needs too is not the layer atlas's alone: no budget leaves it out.
     if (had) {
       if (atlas === undefined) delete had.atlas;
-    } else fv.set(key, { layer, unit, objective, recipe, settings: settingsFor(config, layer, unit, recipe), ...(atlas === undefined ? {} : { atlas }) });
+    } else {
+      const { relu, ...settings } = settingsFor(config, layer, unit, recipe);
+      fv.set(key, { layer, unit, objective, recipe, settings: optimizesPostRelu(objective, relu) ? { ...settings, relu } : settings, ...(atlas === undefined ? {} : { atlas }) });
+    }
   };
   const atlases: AtlasEntry[] = [];
   config.layers.forEach((l, index) => {
