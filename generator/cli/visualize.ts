@@ -70,7 +70,9 @@ export function register(program: Command): void {
     const model = loadOptions(flags);
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
-    if (flags.postRelu && !optimizesPostRelu(flags.objective, true)) throw new AtlasError('--post-relu with --objective negative: post-ReLU, a unit that is off is already at its minimum, so the image would not change', 'drop --post-relu (negative minimizes the pre-ReLU mean)');
+    if (flags.postRelu && !optimizesPostRelu(flags.objective, true)) {
+      throw new AtlasError(`--post-relu with --objective ${flags.objective}: it applies to channel and neuron only (post-ReLU, an off unit gives no gradient; negative would not move, a silent diversity image would stay grey)`, 'drop --post-relu');
+    }
     const relu = optimizesPostRelu(flags.objective, flags.postRelu ?? r.relu);
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms, pad: flags.pad ?? r.pad };
     const param = flags.param ?? r.param;

@@ -112,10 +112,12 @@ export function diversityPenalty(group: number): Objective {
 }
 
 /**
- * Whether a recipe's `relu` applies to the objective: not to `negative`, which minimizes, and post-ReLU
- * every unit that is off is already at its minimum (no gradient: the image would stay as it started).
+ * Whether a recipe's `relu` applies to the objective: to channel and neuron, whose silent units render.ts
+ * redirects to the pre-ReLU gradient. Not to `negative`, which minimizes: post-ReLU, a unit that is off is
+ * already at its minimum, so the image would not move; nor to `diversity`, whose group's values say nothing
+ * of one silent image.
  */
-export const optimizesPostRelu = (objective: ObjectiveName, relu: boolean | undefined): boolean => !!relu && objective !== 'negative';
+export const optimizesPostRelu = (objective: ObjectiveName, relu: boolean | undefined): boolean => !!relu && (objective === 'channel' || objective === 'neuron');
 
 export interface ObjectiveOptions {
   /** Optimize post-ReLU values (default: pre-ReLU, which keeps a gradient where the unit is off). */

@@ -11,7 +11,7 @@ import { type CropSettings, cropTransform } from './crops.ts';
 import type { ImageModelChoice } from './image-model.ts';
 import { ImportanceAccumulator } from './importance.ts';
 import type { LrSchedule } from './recipes.ts';
-import { type ObjectiveName, type ObjectiveOptions, objectiveFor } from './objectives.ts';
+import { type ObjectiveName, type ObjectiveOptions, objectiveFor, optimizesPostRelu } from './objectives.ts';
 import { fourierParam, macoParam, type ParamName, type ParamPart, type TransformPart, warpTransform } from './parts.ts';
 import { prng, seedOf } from './random.ts';
 import { STANDARD_TRANSFORMS, type TransformConfig } from './transform.ts';
@@ -181,8 +181,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   // A post-ReLU channel or neuron objective gets no gradient from a view whose unit is off everywhere (its
   // value 0): that view takes the pre-ReLU one instead, until the unit fires (Lucid's redirected ReLU
   // gradient, at the objective's layer). Without it, a unit silent on the initial image stays a grey square.
-  const redirects = objective.postRelu && (req.objective === 'channel' || req.objective === 'neuron');
-  const redirect = redirects ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
+  const redirect = objective.postRelu && optimizesPostRelu(req.objective, true) ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
   const optimizer = createOptimizer(req.optimizer ?? 'adam', params.length, req.lr);
   const curves: number[][] = req.units.map(() => []);
   const curvesPre: number[][] = req.units.map(() => []);

@@ -161,10 +161,10 @@ describe('atlas visualize', () => {
     expect(full.png.equals(fullPost.png)).toBe(false);
   });
 
-  it('exits 2 on a bad objective or unit list, or --post-relu with the negative objective (which the grid recipe keeps pre-ReLU)', async () => {
+  it('exits 2 on a bad objective or unit list, or --post-relu with the negative objective (which the grid recipe keeps pre-ReLU, as diversity)', async () => {
     const neg = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--objective', 'negative', '--post-relu']);
     expect(neg.status).toBe(2);
-    expect(neg.stderr).toMatch(/--post-relu with --objective negative: post-ReLU, a unit that is off is already at its minimum/);
+    expect(neg.stderr).toMatch(/--post-relu with --objective negative: it applies to channel and neuron only/);
     const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-neg-'));
     const grid = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--objective', 'negative', '--recipe', 'grid', '--size', '32', '--steps', '2', '--out', dir, '--json', '--workers', '1']);
     expect(grid.status, grid.stderr).toBe(0);

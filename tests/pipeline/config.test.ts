@@ -100,9 +100,10 @@ describe('atlas config', () => {
     );
     const grid = plan.fv.filter((t) => t.recipe === 'grid');
     expect(grid.map((t) => t.unit)).toEqual(Array.from({ length: 64 }, (_, i) => i));
-    // The grid's relu applies to maximizing objectives; negative stays pre-ReLU (post-ReLU, an off unit is already at its minimum).
-    const neg = planAtlas(parseConfig({ layers: [{ layer: 'block1_conv2', visualize: [3], objectives: ['channel', 'negative'], recipe: 'grid' }] }), vgg19, w).fv;
-    expect(neg.map((t) => [t.objective, t.settings.relu])).toEqual([['channel', true], ['negative', undefined]]);
+    // The grid's relu applies to channel and neuron; negative and diversity stay pre-ReLU (objectives.ts optimizesPostRelu).
+    const objectives = ['channel', 'neuron', 'negative', 'diversity'] as const;
+    const tasks = planAtlas(parseConfig({ layers: [{ layer: 'block1_conv2', visualize: [3], objectives, recipe: 'grid' }] }), vgg19, w).fv;
+    expect(Object.fromEntries(tasks.map((t) => [t.objective, t.settings.relu ?? false]))).toEqual({ channel: true, neuron: true, negative: false, diversity: false });
     expect(grid[0].settings).toEqual({ ...GRID_RECIPE, steps: 32, seed: 3 });
     const seven = plan.fv.filter((t) => t.unit === 7);
     expect(seven.map((t) => [t.recipe, t.settings.size, t.settings.steps])).toEqual([
