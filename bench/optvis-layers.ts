@@ -30,6 +30,11 @@ const STEPS = Number(process.env.BENCH_LAYER_STEPS ?? 8);
 const ROUNDS = Number(process.env.BENCH_LAYER_ROUNDS ?? 3);
 /** channel (default) or neuron (one position: the engine runs it on its input window, input-window.ts). */
 const OBJECTIVE = (process.env.BENCH_LAYER_OBJECTIVE ?? 'channel') as 'channel' | 'neuron';
+/**
+ * Whether the objective reads the post-ReLU activation: the recipe's own by default (the grid recipe's 64 px:
+ * post-ReLU, as the layer atlases run it; 128 px: Lucid's pre-ReLU). BENCH_LAYER_RELU=1 or 0 forces it.
+ */
+const RELU = process.env.BENCH_LAYER_RELU === undefined ? SIZE === GRID_RECIPE.size && !!GRID_RECIPE.relu : process.env.BENCH_LAYER_RELU === '1';
 /** Batch sizes besides 1 (a list: BENCH_LAYER_BATCH=4,16). */
 const BATCHES = (process.env.BENCH_LAYER_BATCH ?? '4').split(',').map(Number);
 /** Debian's python3-torch lives in the system python, which a pyenv or venv python3 may shadow. */
@@ -47,6 +52,8 @@ interface Cell {
   total: number;
   network: number;
   gflops: number;
+  /** Timed steps on which a silent view took the pre-ReLU gradient too (a second network run; post-ReLU only). */
+  redirected: number;
 }
 
 /** The network input sides render's first `steps` steps see (the transforms are drawn from the seed alone). */
@@ -59,16 +66,17 @@ export function stepSides(steps: number, seed = SEED): number[] {
  * machine slow some rounds down; the best round is the closest to the machine's own speed).
  */
 async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: number[], sides: number[]): Promise<Cell[]> {
-  const settings = { layer, size: SIZE, transforms: TRANSFORMS, lr: 0.05, seed: SEED, objective: OBJECTIVE, units, imageIndex: units.map(() => 0), steps: STEPS };
+  const settings = { layer, size: SIZE, transforms: TRANSFORMS, lr: SIZE === GRID_RECIPE.size ? GRID_RECIPE.lr : 0.05, seed: SEED, objective: OBJECTIVE, objectiveOptions: { relu: RELU }, units, imageIndex: units.map(() => 0), steps: STEPS };
   const n = units.length;
   // Warm-up over the same steps: every input size has been seen (and planned) before the timed runs.
   for (const v of vs) await render(v.engine, settings);
-  const best = vs.map(() => ({ total: Infinity, network: Infinity }));
+  const best = vs.map(() => ({ total: Infinity, network: Infinity, redirected: 0 }));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, v] of vs.entries()) {
       const res = await render(v.engine, settings);
       best[i].total = Math.min(best[i].total, res.seconds);
       best[i].network = Math.min(best[i].network, res.timings.network);
+      best[i].redirected = res.redirected;
     }
   }
   return vs.map((v, i) => {
@@ -76,7 +84,7 @@ async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: num
       const g = v.graph(layer, units, side);
       return s + convFlops(g.bytes, spec, g.side, n);
     }, 0);
-    return { total: (best[i].total * 1000) / STEPS / n, network: (best[i].network * 1000) / STEPS / n, gflops: flops / best[i].network / 1e9 };
+    return { total: (best[i].total * 1000) / STEPS / n, network: (best[i].network * 1000) / STEPS / n, gflops: flops / best[i].network / 1e9, redirected: best[i].redirected };
   });
 }
 
@@ -88,7 +96,7 @@ function torchPeer(weights: string, layers: string[], sides: number[]): Map<stri
     return null;
   }
   const script = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
-  const args = JSON.stringify({ weights, layers, sides, batches: [1, ...BATCHES], rounds: ROUNDS });
+  const args = JSON.stringify({ weights, layers, sides, batches: [1, ...BATCHES], rounds: ROUNDS, relu: RELU });
   const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number }>;
   return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, r.ms]));
@@ -101,7 +109,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const only = process.env.BENCH_LAYERS?.split(',');
   const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
   const sides = stepSides(STEPS);
-  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : SIZE === GRID_RECIPE.size ? ` scaled to it, the grid recipe's pad ${TRANSFORMS.pad}` : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
+  console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : SIZE === GRID_RECIPE.size ? ` scaled to it, the grid recipe's pad ${TRANSFORMS.pad}` : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE), ${RELU ? 'post' : 'pre'}-ReLU (BENCH_LAYER_RELU); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
   console.log(`  peak: ${peak.derivation}`);
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
@@ -110,7 +118,10 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
     for (const units of [[0], ...BATCHES.map((b) => Array.from({ length: b }, (_, i) => i))]) {
-      const cells = (await measure(vs, spec, layer, units, sides)).map((c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`);
+      // A redirected step runs the network twice (its FLOPs are counted once): said, so the cell is read with it.
+      const cells = (await measure(vs, spec, layer, units, sides)).map(
+        (c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}${c.redirected ? `, ${c.redirected} of ${STEPS} steps redirected` : ''}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`,
+      );
       const t = torch?.get(`${layer}|${units.length}`);
       console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [t.toFixed(1)])].join(' | ')}`);
     }
@@ -131,13 +142,14 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   const after = await loadModel({ engine: 'onnxruntime' });
   const graphs = kerasGraphs(spec, { layers: weights });
   const int8: Variant[] = [];
-  if (process.env.BENCH_LAYER_INT8 === '1' && OBJECTIVE === 'channel') {
+  // The int8 engine runs pre-ReLU objectives only (a post-ReLU one would fall back to fp32).
+  if (process.env.BENCH_LAYER_INT8 === '1' && OBJECTIVE === 'channel' && !RELU) {
     const inner = await loadModel({ engine: 'onnxruntime' });
     const engine = new Int8Engine(inner.engine, graphs, await loadOrt(), availableParallelism());
-    int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });
+    int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, !RELU, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });
   }
   return [
-    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, true, undefined, [side, side]).bytes, side }) },
+    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, !RELU, undefined, [side, side]).bytes, side }) },
     {
       name: `after: pruned to the batch${OBJECTIVE === 'neuron' ? ' and the window' : ''}`,
       engine: after.engine,
@@ -147,7 +159,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
         const c = Math.floor(h / 2);
         const win = OBJECTIVE === 'neuron' ? inputWindow(spec, layer, [side, side], [c, c], [c, c]) : null;
         const s = win ? win.height : side;
-        return { bytes: graphs.gradient(layer, true, [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
+        return { bytes: graphs.gradient(layer, !RELU, [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
       },
     },
     ...int8,

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # PyTorch peer of the per-layer feature-visualization bench (bench/optvis-layers.ts): the same network
-# step (VGG19 forward to a layer's pre-ReLU output, then backward to the input for the channel objective,
-# no weight gradients) on the same Keras weights (read with h5py), at the same input sides and batches.
+# step (VGG19 forward to a layer's pre-ReLU output, or through its ReLU with "relu", then backward to the
+# input for the channel objective, no weight gradients) on the same Keras weights (read with h5py), at the same input sides and batches.
 # Needs Debian's python3-torch and python3-h5py (apt-get install -y python3-torch python3-h5py); it is
-# never a project dependency. Argument: JSON {"weights", "layers", "sides", "batches", "rounds"}. Prints JSON
+# never a project dependency. Argument: JSON {"weights", "layers", "sides", "batches", "rounds", "relu"}. Prints JSON
 # [{"layer", "batch", "ms"}]: ms per unit-step, the best of `rounds` passes over the sides
 # (after one warm-up pass), as the Node side reports its best round.
 import json
@@ -51,7 +51,7 @@ def forward(ws, x, layer):
     raise ValueError(f'layer {layer} not in the weights')
 
 
-def step_ms(ws, layer, batch, sides, rounds):
+def step_ms(ws, layer, batch, sides, rounds, relu):
     units = torch.arange(batch)
     best = float('inf')
     inputs = [(torch.rand(batch, 3, side, side) * 255).requires_grad_(True) for side in sides]
@@ -59,6 +59,8 @@ def step_ms(ws, layer, batch, sides, rounds):
         t = time.perf_counter()
         for x in inputs:
             act = forward(ws, x, layer)
+            if relu:
+                act = F.relu(act)
             obj = act[torch.arange(batch), units].mean(dim=(1, 2)).sum()  # channel objective, unit i on image i
             torch.autograd.grad(obj, x)
         if rnd > 0:
@@ -72,7 +74,7 @@ def main():
     ws = load(args['weights'])
     for w, _ in ws.values():
         w.requires_grad_(False)
-    rows = [{'layer': l, 'batch': b, 'ms': step_ms(ws, l, b, args['sides'], args.get('rounds', 3))} for l in args['layers'] for b in args['batches']]
+    rows = [{'layer': l, 'batch': b, 'ms': step_ms(ws, l, b, args['sides'], args.get('rounds', 3), args.get('relu', False))} for l in args['layers'] for b in args['batches']]
     print(json.dumps(rows))
 
 

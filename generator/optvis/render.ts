@@ -92,6 +92,8 @@ export interface RenderResult {
   seconds: number;
   /** Where the time went, in seconds: image side forward (spectra to the transformed input), network (objective included), image side backward + Adam, curve measurements. */
   timings: { image: number; network: number; update: number; measure: number };
+  /** Steps on which a post-ReLU objective's silent view took the pre-ReLU gradient (each one more network run). */
+  redirected: number;
   /** The image model that ran ('onnxruntime' or 'tfjs'). */
   imageModel: string;
 }
@@ -143,14 +145,17 @@ export async function measureUnits(engine: Engine, pixels: NdArray, layer: strin
   });
 }
 
-/** `g`, with the views whose objective value is not positive (their unit off everywhere) taking `pre`'s pre-ReLU gradient. */
-async function redirected(engine: Engine, x: NdArray, layer: string, g: InputGradient, pre: Objective | null): Promise<NdArray> {
+/**
+ * `g`, with the views whose objective value is not positive (their unit off everywhere) taking `pre`'s
+ * pre-ReLU gradient; `redirected` says whether that took a second network run.
+ */
+async function redirect(engine: Engine, x: NdArray, layer: string, g: InputGradient, pre: Objective | null): Promise<{ grad: NdArray; redirected: boolean }> {
   const off = pre ? [...g.values.keys()].filter((i) => !(g.values[i] > 0)) : [];
-  if (!off.length) return g.grad;
+  if (!off.length) return { grad: g.grad, redirected: false };
   const p = await engine.inputGradient(x, layer, pre!, { preRelu: true });
   const per = g.grad.data.length / g.values.length;
   for (const i of off) g.grad.data.set(p.grad.data.subarray(i * per, (i + 1) * per), i * per);
-  return g.grad;
+  return { grad: g.grad, redirected: true };
 }
 
 /** The parts a request asks for (parts.ts). */
@@ -181,7 +186,8 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   // A post-ReLU channel or neuron objective gets no gradient from a view whose unit is off everywhere (its
   // value 0): that view takes the pre-ReLU one instead, until the unit fires (Lucid's redirected ReLU
   // gradient, at the objective's layer). Without it, a unit silent on the initial image stays a grey square.
-  const redirect = objective.postRelu && optimizesPostRelu(req.objective, true) ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
+  const preRelu = objective.postRelu && optimizesPostRelu(req.objective, true) ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
+  let redirected = 0;
   const optimizer = createOptimizer(req.optimizer ?? 'adam', params.length, req.lr);
   const curves: number[][] = req.units.map(() => []);
   const curvesPre: number[][] = req.units.map(() => []);
@@ -210,7 +216,9 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       timings.image += (performance.now() - t) / 1000;
       t = performance.now();
       const input = { data: x, shape: [n * transform.copies, side, side, 3] };
-      const grad = await redirected(engine, input, req.layer, await engine.inputGradient(input, req.layer, objective, { preRelu: !objective.postRelu }), redirect);
+      const r = await redirect(engine, input, req.layer, await engine.inputGradient(input, req.layer, objective, { preRelu: !objective.postRelu }), preRelu);
+      if (r.redirected) redirected++;
+      const grad = r.grad;
       timings.network += (performance.now() - t) / 1000;
       t = performance.now();
       const dRgb = views.adjoint(grad.data);
@@ -235,6 +243,7 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       })),
       seconds: (performance.now() - t0) / 1000,
       timings,
+      redirected,
       imageModel: model.name,
     };
   } finally {

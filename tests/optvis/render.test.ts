@@ -96,9 +96,13 @@ describe('render', () => {
       inputGradient: (...a: Parameters<Engine['inputGradient']>) => (asked.push(!!a[3]?.preRelu), engine.inputGradient(...a)),
     });
     // block3_conv2:52 is off at every position of its initial 48 px image (and of the grid recipe's 64 px one).
-    const im = (await render(spy, { ...base, layer: 'block3_conv2', size: 48, steps: 16, lr: 0.5, objective: 'channel', units: [52], imageIndex: [0], curveEvery: 8, objectiveOptions: { relu: true } })).images[0];
+    const r = await render(spy, { ...base, layer: 'block3_conv2', size: 48, steps: 16, lr: 0.5, objective: 'channel', units: [52], imageIndex: [0], curveEvery: 8, objectiveOptions: { relu: true } });
+    const im = r.images[0];
     expect(im.curve[0]).toBe(0);
     expect(asked.filter((pre) => pre).length).toBeGreaterThan(0);
+    // Each redirected step is one more network run, and the result counts them (the bench reports it).
+    expect(r.redirected).toBe(asked.filter((pre) => pre).length);
+    expect(r.redirected).toBeLessThan(16);
     expect(asked.filter((pre) => !pre)).toHaveLength(16);
     expect(im.activation.mean).toBeGreaterThan(100);
   });
