@@ -6,8 +6,6 @@
 // Into the default atlas's folder, beside VGG19 (`npm run atlas` first, then this profile, then `npm run build`).
 import { defineConfig } from '../generator/pipeline/config.ts';
 
-const CONVS = ['conv1', ...[2, 3, 4, 5, 6, 7, 8, 9].flatMap((f) => [`fire${f}_squeeze1x1`, `fire${f}_expand1x1`, `fire${f}_expand3x3`]), 'conv10'];
-
 export default defineConfig({
   description:
     'SqueezeNet 1.1 (ONNX model zoo), imported from its ONNX file: every unit of its 26 conv layers and every class (logits) at the grid recipe (64 px, 112 steps), dataset examples for each, and the tabby-cat class (logits 281, conv10 281) with Lucid\'s full recipe and its circuit to depth 2.',
@@ -20,6 +18,7 @@ export default defineConfig({
     { layer: 'conv10', unit: 281, objectives: ['channel', 'neuron', 'negative'] },
   ],
   circuits: [{ layer: 'conv10', unit: 281, depth: 2, top: 10 }],
-  // Deepest first, as the layer atlases of VGG19: a run stopped early has the layers nearest the classes.
-  layers: ['logits', ...[...CONVS].reverse()].map((layer) => ({ layer, visualize: 'all' as const, recipe: 'grid' as const })),
+  // Every layer with units: its 26 convs and the logits (run deepest first, as every layer atlas: a run
+  // stopped early has the layers nearest the classes).
+  layers: [{ layer: '*', visualize: 'all', recipe: 'grid' }],
 });

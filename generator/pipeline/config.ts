@@ -99,6 +99,7 @@ export const AtlasConfig = z
       .array(
         z
           .object({
+            /** A layer, or EVERY_LAYER: each unit layer the weights hold that no other entry names (expandLayers). */
             layer: z.string(),
             visualize: unitList.default([]),
             objectives: z.array(objective).default(['channel']),
@@ -187,6 +188,23 @@ export async function loadConfig(file: string): Promise<{ config: AtlasConfig; f
   return { config: { ...config, weights: rel(config.weights), dataset: rel(config.dataset), out: rel(config.out)! }, file: abs };
 }
 
+/**
+ * `layer: '*'` in `layers`: every layer with units (conv layers; an imported model's logits) that the
+ * weights hold, so one profile serves the full Keras file, the notop one and any prefix of them.
+ */
+export const EVERY_LAYER = '*';
+
+/**
+ * `config` with each EVERY_LAYER entry replaced by one entry per unit layer in `available`, in network
+ * order, leaving out the layers another entry names (so an entry can give one layer its own settings).
+ */
+export function expandLayers(config: AtlasConfig, spec: ModelSpec, available: string[]): AtlasConfig {
+  if (!config.layers.some((l) => l.layer === EVERY_LAYER)) return config;
+  const named = new Set(config.layers.map((l) => l.layer));
+  const every = spec.layers.filter((l) => isUnitLayer(l) && available.includes(l.name) && !named.has(l.name)).map((l) => l.name);
+  return { ...config, layers: config.layers.flatMap((l) => (l.layer === EVERY_LAYER ? every.map((layer) => ({ ...l, layer })) : [l])) };
+}
+
 /** Checks every layer and unit against the model and the layers the weights hold. */
 export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: string[], file = 'config'): void {
   const problems: string[] = [];
@@ -203,6 +221,11 @@ export function checkConfig(config: AtlasConfig, spec: ModelSpec, available: str
     if (u !== undefined && u >= unitCount(l)) problems.push(`${where}: unit ${u} out of range for ${layer} (units 0..${unitCount(l) - 1})`);
   };
   config.layers.forEach((l, i) => {
+    if (l.layer === EVERY_LAYER) {
+      // Its layers' unit counts differ, so a unit list cannot apply to them all.
+      if (Array.isArray(l.visualize) && l.visualize.length) problems.push(`layers[${i}]: layer '${EVERY_LAYER}' (every layer the weights hold) takes visualize 'all' or none, not a unit list; name the layer to visualize some of its units`);
+      return;
+    }
     unit(`layers[${i}]`, l.layer);
     if (Array.isArray(l.visualize)) l.visualize.forEach((u) => unit(`layers[${i}].visualize`, l.layer, u));
   });

@@ -9,7 +9,7 @@ import { getSpec, type LoadOptions, readWeights, resolveRuntime } from '../model
 import { resolveImageModel } from '../optvis/image-model.ts';
 import { assemble, type DatasetInfo } from './assemble.ts';
 import { admits, type AtlasDecision, describeDecision, describeHeadStart, describeHeadStartDone, duration, estimateAtlas, nextBatchSeconds, pendingAtlases, unitBatches, writeBudgetRecord } from './budget.ts';
-import { type AtlasConfig, checkConfig } from './config.ts';
+import { type AtlasConfig, checkConfig, expandLayers } from './config.ts';
 import { matchesOnly, planJobs } from './job-plan.ts';
 import { inShard, isFresh, readRecord, type Stage, writeRecord } from './jobs.ts';
 import { planAtlas } from './plan.ts';
@@ -75,13 +75,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     runLog?.(m);
   };
   const verbose = opts.verbose ?? (() => {});
-  const { config } = opts;
-  const spec = getSpec(config.model);
-  const load: LoadOptions = { model: config.model, weights: config.weights, backend: config.backend, engine: config.engine, device: config.device };
-  const backend = await initBackend(config.backend);
-  const weights = await readWeights(spec, config.weights);
+  const spec = getSpec(opts.config.model);
+  const load: LoadOptions = { model: opts.config.model, weights: opts.config.weights, backend: opts.config.backend, engine: opts.config.engine, device: opts.config.device };
+  const backend = await initBackend(opts.config.backend);
+  const weights = await readWeights(spec, opts.config.weights);
   const available = availableLayers(spec, weights);
-  checkConfig(config, spec, available, path.basename(opts.configFile));
+  checkConfig(opts.config, spec, available, path.basename(opts.configFile));
+  // From here on the config names its layers: `layer: '*'` is the layers these weights hold.
+  const config = expandLayers(opts.config, spec, available);
   const interval = opts.progressInterval ?? progressInterval();
   const plan = planAtlas(config, spec, weights);
   // The device is in the name ('onnxruntime-cuda'), so CPU and GPU results never share a job hash.

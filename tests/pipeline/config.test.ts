@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { availableLayers, readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
-import { checkConfig, loadConfig, parseConfig } from '../../generator/pipeline/config.ts';
+import { checkConfig, EVERY_LAYER, expandLayers, loadConfig, parseConfig } from '../../generator/pipeline/config.ts';
 import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { GRID_RECIPE, MACO_RECIPE, MACO_SETTINGS } from '../../generator/optvis/recipes.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -63,6 +63,37 @@ describe('atlas config', () => {
     expect(check({ layers: [{ layer: 'block1_pool' }] })).toThrow(/block1_pool is a pool layer/);
     expect(check({ overrides: { 'block3_conv4:999': { steps: 8 } } })).toThrow(/overrides\["block3_conv4:999"\]: unit 999 out of range/);
     expect(check({ featured: [{ layer: 'block3_conv4', unit: 8 }] })).not.toThrow();
+  });
+
+  it("expands layer '*' to every conv layer the weights hold, leaving out those another entry names", async () => {
+    const avail = availableLayers(vgg19, await weights());
+    const c = parseConfig({ layers: [{ layer: 'block3_conv4', visualize: 'all', recipe: 'full' }, { layer: EVERY_LAYER, visualize: 'all', recipe: 'grid' }] });
+    expect(() => checkConfig(c, vgg19, avail)).not.toThrow();
+    const e = expandLayers(c, vgg19, avail);
+    // The notop prefix: block1..block3's convs, in network order; block3_conv4 keeps its own entry.
+    expect(e.layers.map((l) => `${l.layer}:${l.recipe}`)).toEqual([
+      'block3_conv4:full',
+      ...['block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2', 'block3_conv1', 'block3_conv2', 'block3_conv3'].map((l) => `${l}:grid`),
+    ]);
+    expect(planAtlas(e, vgg19, await weights()).fv).toHaveLength(1408);
+    // The full Keras file holds block4 and block5 too (and the dense head, which has no units to show).
+    const full = vgg19.layers.map((l) => l.name);
+    expect(expandLayers(parseConfig({ layers: [{ layer: EVERY_LAYER }] }), vgg19, full).layers.map((l) => l.layer)).toEqual(vgg19.layers.filter((l) => l.kind === 'conv').map((l) => l.name));
+    expect(expandLayers(c, vgg19, full).layers).toHaveLength(16);
+    // A unit list cannot apply to layers of different widths.
+    expect(() => checkConfig(parseConfig({ layers: [{ layer: EVERY_LAYER, visualize: [0, 1] }] }), vgg19, avail, 'x.json')).toThrow(/layers\[0\]: layer '\*' \(every layer the weights hold\) takes visualize 'all' or none/);
+    const plain = parseConfig({ layers: [{ layer: 'block1_conv1' }] });
+    expect(expandLayers(plain, vgg19, avail)).toBe(plain);
+  });
+
+  it('plans the full profile as every unit of the layers the weights hold, each objective', async () => {
+    const w = await weights();
+    const avail = availableLayers(vgg19, w);
+    const { config } = await loadConfig('configs/full.config.ts');
+    expect(() => checkConfig(config, vgg19, avail)).not.toThrow();
+    const plan = planAtlas(expandLayers(config, vgg19, avail), vgg19, w);
+    expect(plan.atlases.map((a) => a.layer)).toEqual(['block3_conv4', 'block3_conv3', 'block3_conv2', 'block3_conv1', 'block2_conv2', 'block2_conv1', 'block1_conv2', 'block1_conv1']);
+    expect(plan.fv).toHaveLength(1408 * 4);
   });
 
   it('reads .json and .ts files, resolving paths relative to the file, and reports a missing one', async () => {
