@@ -90,10 +90,20 @@ describe('atlas config', () => {
     const w = await weights();
     const avail = availableLayers(vgg19, w);
     const { config } = await loadConfig('configs/full.config.ts');
-    expect(() => checkConfig(config, vgg19, avail)).not.toThrow();
+    // (its MACO image needs a dataset, which the tests' environment need not name)
+    expect(() => checkConfig({ ...config, dataset: 'images' }, vgg19, avail)).not.toThrow();
     const plan = planAtlas(expandLayers(config, vgg19, avail), vgg19, w);
     expect(plan.atlases.map((a) => a.layer)).toEqual(['block3_conv4', 'block3_conv3', 'block3_conv2', 'block3_conv1', 'block2_conv2', 'block2_conv1', 'block1_conv2', 'block1_conv1']);
-    expect(plan.fv).toHaveLength(1408 * 4);
+    // Every unit with each objective at the full recipe, and the default atlas's MACO image of unit 166.
+    expect(plan.fv).toHaveLength(1408 * 4 + 1);
+    // The default atlas's featured units, tuning and circuit, as there: the write-up written for it builds on this data.
+    const base = planAtlas((await loadConfig('atlas.config.ts')).config, vgg19, w);
+    expect(plan.featured).toEqual(base.featured);
+    expect(plan.tuning).toEqual(base.tuning);
+    expect(plan.circuits).toEqual(base.circuits);
+    const key = (t: (typeof plan.fv)[number]) => `${t.layer}:${t.unit}:${t.objective}:${t.recipe}`;
+    const full = new Set(plan.fv.map(key));
+    expect(base.fv.filter((t) => t.atlas === undefined && !full.has(key(t)))).toEqual([]);
   });
 
   it('reads .json and .ts files, resolving paths relative to the file, and reports a missing one', async () => {
