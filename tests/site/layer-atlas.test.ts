@@ -138,6 +138,21 @@ describe('layer atlas (grid recipe)', () => {
     await page.close();
   });
 
+  it('says once, above the circuit lists, which input layer has no pictures in this atlas', async () => {
+    const { page, errors } = await s.page();
+    // block1_conv2's inputs are block1_conv1's units, which the CI atlas does not hold: "n/a" boxes and the note.
+    await page.goto(`${s.base}/models/vgg19/${LAYER}/${layer.units[0].unit}/`);
+    await expect(page.locator('[data-unpictured]').getAttribute('data-unpictured')).resolves.toBe('block1_conv1');
+    await expect(page.locator('[data-unpictured]').textContent()).resolves.toMatch(/block1_conv1\s+is not in this atlas, so its units\s+show “n\/a” instead of a picture/);
+    await expect(page.locator('.conns .noimg').count()).resolves.toBeGreaterThan(0);
+    // block2_conv1's inputs are this layer atlas's units: pictures, no note.
+    await page.goto(`${s.base}/models/vgg19/block2_conv1/5/`);
+    await expect(page.locator('.conns img').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('[data-unpictured]').count()).resolves.toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says how each recipe\'s channel images compare with the top dataset example, on the layer page and a unit page', async () => {
     // Recomputed here from the images' and the examples' own numbers, not read from the generator's summary.
     const units = layer.units.map((lu) => UnitJson.parse(read(`vgg19/${LAYER}/${lu.unit}.json`)));
