@@ -143,7 +143,9 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   const graphs = kerasGraphs(spec, { layers: weights });
   const int8: Variant[] = [];
   // The int8 engine runs pre-ReLU objectives only (a post-ReLU one would fall back to fp32).
-  if (process.env.BENCH_LAYER_INT8 === '1' && OBJECTIVE === 'channel' && !RELU) {
+  if (process.env.BENCH_LAYER_INT8 === '1' && (OBJECTIVE !== 'channel' || RELU)) {
+    console.log(`  BENCH_LAYER_INT8=1 ignored: the int8 engine runs the pre-ReLU channel objective only (this run: ${RELU ? 'post' : 'pre'}-ReLU ${OBJECTIVE}; add BENCH_LAYER_RELU=0)`);
+  } else if (process.env.BENCH_LAYER_INT8 === '1') {
     const inner = await loadModel({ engine: 'onnxruntime' });
     const engine = new Int8Engine(inner.engine, graphs, await loadOrt(), availableParallelism());
     int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, !RELU, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });

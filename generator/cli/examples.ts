@@ -36,7 +36,7 @@ export function register(program: Command): void {
       .option('--units <list>', "units to write and print: 'all', or e.g. 0-3,9", units, 'all')
       .option('--dataset <dir>', 'image folder (ImageFolder <class>/<image>, flat <wnid>_*.jpg) or CSV manifest path,label (default $ATLAS_DATASET_DIR)')
       .option('--top <k>', 'top, bottom and negative examples per unit', positiveInt, DEFAULT_TOP)
-      .option('--out <dir>', 'output folder: <out>/<model>/<layer>/<unit>/examples.json and examples/*.webp; cache in <out>/.cache', 'generated')
+      .option('--out <dir>', 'output folder: <out>/<model>/<layer>/<unit>/examples.json and crops in <out>/<model>/<layer>/crops/; cache in <out>/.cache', 'generated')
       .option('--limit <n>', 'use only the first n images (sorted by path)', positiveInt)
       .option('--workers <n>', 'worker threads, one engine each (default: one per core, or $ATLAS_WORKERS)', positiveInt)
       .option('--json', 'print [{"layer","unit","top","bottom","negative","classes","histogram","firing_rate","silent","images","skipped"}] for the units'),

@@ -52,7 +52,7 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('generate the atlas data (examples, feature visualizations, circuits) from a config; skips what is up to date')
-    .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
+    .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .cts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--only <layer[:unit]>', 'only the jobs of this layer (and unit)')
     .option('--stages <list>', `only the jobs of these stages, comma-separated (${STAGES.join(', ')}); the rest are left as they are`)
     .option('--out <dir>', "write into this folder instead of the config's out")

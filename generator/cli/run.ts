@@ -52,7 +52,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description("generate the atlas and build the site into dist/ (what `npm run atlas` runs); with the config's budget.total, a second round when the build leaves time for layer-atlas units still missing")
-    .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
+    .option('--config <file>', 'atlas config anywhere on disk (.ts, .mts, .cts, .js, .mjs, .cjs or .json)', 'atlas.config.ts')
     .option('--budget <minutes|none>', "the first round's generation budget (default: $ATLAS_BUDGET, else the config's budget.minutes)")
     .option('--total <minutes|none>', "minutes for the whole run, generation and site build (default: the config's budget.total)")
     .option('-v, --verbose', 'say what runs and what is skipped, and why')
