@@ -162,3 +162,27 @@ export function ticks(lo: number, hi: number, n = 4): number[] {
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
 }
+
+/**
+ * A tuning's preferred stimulus in words (unit.json tuning[*].summary.preferred: a stimulus shape without its
+ * position), e.g. "ring, radius 8 px, stroke 6 px"; an unknown kind lists its fields.
+ */
+export function stimulusText(p: Record<string, unknown>): string {
+  const n = (k: string) => (typeof p[k] === 'number' ? num(p[k] as number, 3) : '?');
+  switch (p.kind) {
+    case 'circle':
+      return p.filled ? `disc, radius ${n('radius')} px` : `ring, radius ${n('radius')} px, stroke ${n('width')} px`;
+    case 'ellipse':
+      return `ellipse${p.filled ? '' : ' outline'}, semi-major axis ${n('radius')} px, aspect ${n('aspect')}, at ${n('angle')}°${p.filled ? '' : `, stroke ${n('width')} px`}`;
+    case 'arc':
+      return p.curvature === 0
+        ? `straight segment, length ${n('length')} px, stroke ${n('width')} px, normal at ${n('orientation')}°`
+        : `arc of radius ${typeof p.curvature === 'number' ? num(1 / p.curvature, 3) : '?'} px, length ${n('length')} px, stroke ${n('width')} px, facing ${n('orientation')}°`;
+    case 'line':
+      return `line, length ${n('length')} px, stroke ${n('width')} px, at ${n('orientation')}°`;
+    case 'edge':
+      return `edge, foreground towards ${n('orientation')}°`;
+    default:
+      return Object.entries(p).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v, 3) : String(v)}`).join(', ');
+  }
+}

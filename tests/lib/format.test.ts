@@ -1,6 +1,6 @@
 // The site's number formats (src/lib/format.ts): what pages print, with formatters made once.
 import { describe, expect, it } from 'vitest';
-import { num, signed, statText } from '../../src/lib/format.ts';
+import { num, signed, statText, stimulusText } from '../../src/lib/format.ts';
 
 describe('num', () => {
   it('gives 4 significant digits, grouped thousands, exponents outside 1e-4..1e6', () => {
@@ -28,5 +28,17 @@ describe('signed and statText', () => {
     expect(statText(-0.5, { digits: 2 })).toBe('−0.50');
     expect(statText(0.625, { digits: 1, percent: true })).toBe('62.5%');
     expect(statText(1234.5, { digits: 0 })).toBe('1,235');
+  });
+});
+
+describe('stimulusText', () => {
+  it("names a tuning's preferred stimulus with its sizes", () => {
+    expect(stimulusText({ kind: 'circle', radius: 8, width: 6 })).toBe('ring, radius 8 px, stroke 6 px');
+    expect(stimulusText({ kind: 'circle', radius: 11.5, width: 3, filled: true })).toBe('disc, radius 11.5 px');
+    expect(stimulusText({ kind: 'ellipse', radius: 5.5, aspect: 0.7, angle: 45, width: 3 })).toBe('ellipse outline, semi-major axis 5.5 px, aspect 0.7, at 45°, stroke 3 px');
+    expect(stimulusText({ kind: 'arc', orientation: 315, curvature: 0.125, length: 12.6, width: 3 })).toBe('arc of radius 8 px, length 12.6 px, stroke 3 px, facing 315°');
+    expect(stimulusText({ kind: 'arc', orientation: 90, curvature: 0, length: 12, width: 3 })).toBe('straight segment, length 12 px, stroke 3 px, normal at 90°');
+    expect(stimulusText({ kind: 'line', orientation: 30, length: 20, width: 2 })).toBe('line, length 20 px, stroke 2 px, at 30°');
+    expect(stimulusText({ kind: 'blob', size: 3 })).toBe('kind blob, size 3');
   });
 });

@@ -1,5 +1,6 @@
 // Browsing the atlas: home -> model -> layer -> unit -> an input unit -> back; the layer filter; the
-// full-image viewer; no console errors and no undecodable image on the main pages.
+// full-image viewer; no console errors and no undecodable image on the main pages, none wider than a
+// phone; the search page's ranking.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import { ARTIFACTS } from './helpers/paths.ts';
 import { undecodedImages, useSession } from './helpers/session.ts';
 
 const s = useSession();
+
+/** The main pages of the CI site, one of each kind. */
+const MAIN_PAGES = ['/', '/models/vgg19/', '/models/vgg19/block1_conv2/', '/models/vgg19/block2_conv1/', '/models/vgg19/block1_conv2/12/', '/circuits/', '/circuits/block2_conv1-5/', '/writeups/', '/writeups/block2-conv1-5/', '/data/', '/search/?q=eagle'];
 
 describe('navigation', () => {
   it('home -> model -> layer -> unit -> input unit -> back', async () => {
@@ -87,14 +91,25 @@ describe('navigation', () => {
   });
 
   it('has no console errors and only decodable images on the main pages', async () => {
-    const pages = ['/', '/models/vgg19/', '/models/vgg19/block1_conv2/', '/models/vgg19/block2_conv1/', '/models/vgg19/block1_conv2/12/', '/circuits/', '/circuits/block2_conv1-5/', '/writeups/', '/writeups/block2-conv1-5/', '/data/', '/search/?q=eagle'];
     const { page, errors } = await s.page();
-    for (const p of pages) {
+    for (const p of MAIN_PAGES) {
       const res = await page.goto(`${s.base}${p}`, { waitUntil: 'networkidle' });
       expect(res?.status(), p).toBe(200);
       expect(await undecodedImages(page), p).toEqual([]);
     }
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone: no main page scrolls sideways at 390 px', async () => {
+    const page = await s.browser.newPage({ viewport: { width: 390, height: 844 } });
+    const wide: string[] = [];
+    for (const p of [...MAIN_PAGES, '/models/vgg19/block2_conv1/5/']) {
+      await page.goto(`${s.base}${p}`, { waitUntil: 'networkidle' });
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 390) wide.push(`${p}: ${w} px`);
+    }
+    expect(wide).toEqual([]);
     await page.close();
   });
 
@@ -106,6 +121,10 @@ describe('navigation', () => {
     await page.goto(`${s.base}/search/?q=reading%20a%20circuit`);
     await page.waitForSelector('#results li');
     await expect(page.locator('#results li a').first().getAttribute('href')).resolves.toBe('/writeups/block2-conv1-5/');
+    // A layer and a unit number: that unit first, not 50..59, whose numbers begin with it.
+    await page.goto(`${s.base}/search/?q=block1_conv2%205`);
+    await page.waitForSelector('#results li');
+    await expect(page.locator('#results li a').first().getAttribute('href')).resolves.toBe('/models/vgg19/block1_conv2/5/');
     expect(errors).toEqual([]);
     await page.close();
   });

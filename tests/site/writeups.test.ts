@@ -104,6 +104,14 @@ describe('real write-ups', () => {
       await expect(page.locator('[data-embed="claim"] .claim-mark').first().getAttribute('title')).resolves.toMatch(/^Checked when the site was built, against vgg19\//);
       expect(await undecodedImages(page)).toEqual([]);
       await page.screenshot({ path: path.join(ARTIFACTS, `writeup-${FEATURED}.png`), fullPage: true });
+      // On a phone: nothing widens the page (tuning tables, charts); the circuit drawing scrolls in its box, the unit in view.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload({ waitUntil: 'networkidle' });
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+      const box = page.locator('.embed-circuit > .scroll').first();
+      const { left, over } = await box.evaluate((b) => ({ left: b.scrollLeft, over: b.scrollWidth - b.clientWidth }));
+      expect(over).toBeGreaterThan(0);
+      expect(Math.abs(left - over / 2)).toBeLessThanOrEqual(1);
       expect(errors).toEqual([]);
     });
   });
