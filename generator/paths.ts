@@ -12,3 +12,12 @@ export function modelsDir(): string {
 export function projectFile(...parts: string[]): string {
   return path.join(PROJECT_ROOT, ...parts);
 }
+
+/**
+ * The caches under an output folder (the dataset stage's records, MACO's magnitude spectra). Here rather
+ * than in dataset/cache.ts so that feature visualization's code version does not take in the dataset
+ * cache's record format (an edit there would rerun every image).
+ */
+export function cacheDir(out: string): string {
+  return path.join(out, '.cache');
+}

@@ -10,6 +10,7 @@ import { codeGraphs } from '../code-version.ts';
 import { RESIZE_SHORT_SIDE } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { writeFileAtomic } from '../fsutil.ts';
+import { cacheDir } from '../paths.ts';
 import type { LayerExamples } from './types.ts';
 
 export const CACHE_SCHEMA = 2;
@@ -43,10 +44,6 @@ export function cacheKey(p: CacheKeyParts): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export function cacheDir(out: string): string {
-  return path.join(out, '.cache');
-}
-
 function recordPath(out: string, layer: string, key: string): string {
   return path.join(cacheDir(out), `examples-${layer}-${key.slice(0, 16)}.json`);
 }
@@ -67,7 +64,7 @@ const Unit = z.object({
   top: z.array(Example),
   bottom: z.array(Example),
   negative: z.array(Example),
-  classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
+  classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number(), images: z.number().int() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }),
   firing_rate: z.number(),
   silent: z.number().int(),

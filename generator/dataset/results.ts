@@ -34,7 +34,7 @@ export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipp
       });
     };
     const classes: ClassSummary[] = [...p.classes.entries()]
-      .map(([c, row]) => ({ wnid: ds.classes[c].id, label: ds.classes[c].label, mean: row.sum[u] / row.count, max: row.max[u] }))
+      .map(([c, row]) => ({ wnid: ds.classes[c].id, label: ds.classes[c].label, mean: row.sum[u] / row.count, max: row.max[u], images: row.count }))
       .sort((a, b) => b.mean - a.mean || (a.wnid < b.wnid ? -1 : a.wnid > b.wnid ? 1 : 0))
       .slice(0, TOP_CLASSES);
     units.push({

@@ -49,6 +49,8 @@ export interface ClassSummary {
   /** Mean and max over the class's images of the unit's per-image max. */
   mean: number;
   max: number;
+  /** How many of the dataset's images are of this class (1 in the 1,000-image sample: mean = max = that image's). */
+  images: number;
 }
 
 export interface Skipped {

@@ -10,9 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { codeGraphs } from '../code-version.ts';
-import { cacheDir } from '../dataset/cache.ts';
 import { writeFileAtomic } from '../fsutil.ts';
 import { loadImage, RESIZE_SHORT_SIDE } from '../model/image.ts';
+import { cacheDir } from '../paths.ts';
 import { DECORRELATED_TO_RGB } from './color.ts';
 
 export const SPECTRUM_SCHEMA = 1;

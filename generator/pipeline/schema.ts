@@ -101,7 +101,8 @@ export const UnitExamplesJson = z.object({
   bottom: z.array(example),
   /** By the pre-ReLU min over positions, lowest first, at the min's position; empty for a pool layer. */
   negative: z.array(example),
-  classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number() })),
+  // images: absent in files of an older generator.
+  classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number(), images: z.number().int().positive().optional() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }),
   firing_rate: z.number(),
   /** Images on which the unit is silent (post-ReLU max 0): in no list, since their max has no position. */

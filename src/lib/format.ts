@@ -186,3 +186,13 @@ export function stimulusText(p: Record<string, unknown>): string {
       return Object.entries(p).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v, 3) : String(v)}`).join(', ');
   }
 }
+
+/**
+ * The first n classes of a unit's class ranking, saying so when each rests on a single dataset image (the
+ * 1,000-image sample has one per class: its "mean" is then one image's value, not a class average).
+ */
+export function topClassesText(classes: ReadonlyArray<{ label: string; images?: number }>, n: number): string {
+  const top = classes.slice(0, n);
+  const names = top.map((c) => prettyLabel(c.label)).join(', ');
+  return top.length > 0 && top.every((c) => c.images === 1) ? `${names} (one image each)` : names;
+}

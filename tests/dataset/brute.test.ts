@@ -82,12 +82,13 @@ describe(`${LAYER} over ${N} images: one pass vs direct recomputation`, () => {
       const byClass = new Map<string, number[]>();
       for (const d of direct) byClass.set(d.wnid, [...(byClass.get(d.wnid) ?? []), d.max[j]]);
       const classes = [...byClass.entries()]
-        .map(([wnid, v]) => ({ wnid, mean: v.reduce((a, b) => a + b, 0) / v.length, max: Math.max(...v) }))
+        .map(([wnid, v]) => ({ wnid, mean: v.reduce((a, b) => a + b, 0) / v.length, max: Math.max(...v), images: v.length }))
         .sort((a, b) => b.mean - a.mean || (a.wnid < b.wnid ? -1 : 1))
         .slice(0, 10);
       expect(u.classes.map((c) => c.wnid)).toEqual(classes.map((c) => c.wnid));
       u.classes.forEach((c, i) => {
         expect(c.max).toBe(classes[i].max);
+        expect(c.images).toBe(classes[i].images);
         expect(c.mean).toBeCloseTo(classes[i].mean, 3);
       });
       expect(u.firing_rate).toBe(direct.filter((d) => d.max[j] > 0).length / N);

@@ -1,6 +1,6 @@
 // The site's number formats (src/lib/format.ts): what pages print, with formatters made once.
 import { describe, expect, it } from 'vitest';
-import { num, signed, statText, stimulusText } from '../../src/lib/format.ts';
+import { num, signed, statText, stimulusText, topClassesText } from '../../src/lib/format.ts';
 
 describe('num', () => {
   it('gives 4 significant digits, grouped thousands, exponents outside 1e-4..1e6', () => {
@@ -40,5 +40,15 @@ describe('stimulusText', () => {
     expect(stimulusText({ kind: 'arc', orientation: 90, curvature: 0, length: 12, width: 3 })).toBe('straight segment, length 12 px, stroke 3 px, normal at 90°');
     expect(stimulusText({ kind: 'line', orientation: 30, length: 20, width: 2 })).toBe('line, length 20 px, stroke 2 px, at 30°');
     expect(stimulusText({ kind: 'blob', size: 3 })).toBe('kind blob, size 3');
+  });
+});
+
+describe('topClassesText', () => {
+  it('lists the first classes, saying so when each rests on one image', () => {
+    const one = [{ label: 'bald_eagle', images: 1 }, { label: 'kite', images: 1 }, { label: 'vulture', images: 3 }];
+    expect(topClassesText(one, 2)).toBe('bald eagle, kite (one image each)');
+    expect(topClassesText(one, 3)).toBe('bald eagle, kite, vulture');
+    expect(topClassesText([{ label: 'kite' }], 3)).toBe('kite');
+    expect(topClassesText([], 3)).toBe('');
   });
 });
