@@ -65,6 +65,11 @@ describe('navigation', () => {
     const eagles = await visible();
     expect(eagles).toBeGreaterThan(0);
     expect(eagles).toBeLessThan(128);
+    await expect(page.locator('#filter-count').textContent()).resolves.toBe(`${eagles} of 128 units`);
+    // A query nothing matches says so, rather than "0 of 128 units" over an empty grid.
+    await page.fill('#unit-filter', 'xylophonezz');
+    await expect(visible()).resolves.toBe(0);
+    await expect(page.locator('#filter-count').textContent()).resolves.toContain('no unit matches “xylophonezz”');
     await page.fill('#unit-filter', '');
     await expect(visible()).resolves.toBe(128);
     // Hovering a unit shows its top crops (CSS only).
