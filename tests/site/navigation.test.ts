@@ -130,6 +130,11 @@ describe('navigation', () => {
     await page.goto(`${s.base}/search/?q=block1_conv2%205`);
     await page.waitForSelector('#results li');
     await expect(page.locator('#results li a').first().getAttribute('href')).resolves.toBe('/models/vgg19/block1_conv2/5/');
+    // Typing, without Enter: the results and the address follow the box.
+    await page.fill('#q', 'reading a circuit');
+    await page.waitForFunction(() => document.querySelector('#results li a')?.getAttribute('href') === '/writeups/block2-conv1-5/');
+    await expect(page.locator('#status').textContent()).resolves.toContain('“reading a circuit”');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('reading a circuit');
     expect(errors).toEqual([]);
     await page.close();
   });
