@@ -194,5 +194,10 @@ export function stimulusText(p: Record<string, unknown>): string {
 export function topClassesText(classes: ReadonlyArray<{ label: string; images?: number }>, n: number): string {
   const top = classes.slice(0, n);
   const names = top.map((c) => prettyLabel(c.label)).join(', ');
-  return top.length > 0 && top.every((c) => c.images === 1) ? `${names} (one image each)` : names;
+  return oneImageEach(top) ? `${names} (one image each)` : names;
+}
+
+/** Whether every one of these classes has a single dataset image (false for none, or counts an older generator did not write). */
+export function oneImageEach(classes: ReadonlyArray<{ images?: number }>): boolean {
+  return classes.length > 0 && classes.every((c) => c.images === 1);
 }
