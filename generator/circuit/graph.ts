@@ -3,7 +3,7 @@
 // the graph; see attribution.ts for the root's own inputs).
 import type { KerasWeights } from '../model/keras-h5.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { type Kernel, INPUT_LAYER, type Sign, checkUnit, convStep, strongestInputs, unitLabel } from './weights.ts';
+import { type Kernel, INPUT_LAYER, type Sign, checkUnit, convStep, inputMaxAbs, strongestInputs, unitLabel } from './weights.ts';
 
 export interface GraphNode {
   /** `layer:unit`, e.g. block3_conv4:8 (input:0 for the image's B channel). */
@@ -19,6 +19,11 @@ export interface GraphNode {
    * <= minTop at every level. A view with fewer inputs per unit selects nodes by it, no traversal.
    */
   minTop: number;
+  /**
+   * For a unit whose inputs the graph follows: the largest |w| over all its input kernels, the colour
+   * scale of its kernels here as on its unit page (so one kernel looks the same on both).
+   */
+  inputScale?: number;
 }
 
 export interface GraphEdge {
@@ -77,6 +82,7 @@ export function circuitGraph(spec: ModelSpec, weights: Pick<KerasWeights, 'layer
     for (const t of frontier) {
       if (t.layer === INPUT_LAYER) continue; // the image has no inputs
       const step = convStep(spec, weights, t.layer);
+      t.inputScale = inputMaxAbs(weights, t.layer, t.unit);
       for (const [i, c] of strongestInputs(step, weights.layers.get(t.layer)!, t.unit, top).entries()) {
         const known = nodes.has(nodeId(c.layer, c.unit));
         const s = addNode(c.layer, c.unit, d);

@@ -242,9 +242,14 @@ export const CircuitJson = z.object({
   depth: z.number(),
   top: z.number(),
   rank: z.enum(['weight', 'attribution']),
-  /** minTop: the smallest top-k whose graph holds the node (generator/circuit/graph.ts). */
+  /**
+   * minTop: the smallest top-k whose graph holds the node; inputScale: for a unit whose inputs the graph
+   * follows, the largest |w| over all its input kernels (generator/circuit/graph.ts; absent in older files).
+   */
   nodes: z.array(
-    z.object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), minTop: z.number().int().positive(), thumbnail: Thumbnail.nullable() }).passthrough(),
+    z
+      .object({ id: z.string(), layer: z.string(), unit: z.number(), depth: z.number(), minTop: z.number().int().positive(), inputScale: z.number().positive().optional(), thumbnail: Thumbnail.nullable() })
+      .passthrough(),
   ),
   /** rank: the source's rank among the target's inputs by L2 (1 = strongest). */
   edges: z.array(
@@ -260,7 +265,7 @@ export const CircuitJson = z.object({
       })
       .passthrough(),
   ),
-  /** Largest |w| over the edges' kernels: the scale of the kernel pictures. */
+  /** Largest |w| over the edges' kernels (the kernels' scale where a target has no inputScale). */
   maxAbs: z.number(),
 });
 export type CircuitJson = z.infer<typeof CircuitJson>;

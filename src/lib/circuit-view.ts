@@ -24,6 +24,7 @@ export function circuitView(c: CircuitJson): { nodes: GraphNode[]; edges: GraphE
       thumbKind: thumb?.kind ?? null,
       thumbRecipe: recipeOf(thumb),
       href: n.layer === INPUT_LAYER ? null : unitUrlIfAny(c.model, n.layer, n.unit),
+      inputScale: n.inputScale ?? null,
     };
   });
   const edges = c.edges.map((e): GraphEdge => ({ source: e.source, target: e.target, l2: e.l2, sum: e.sum, sign: e.sign, kernel: e.kernel, rank: e.rank }));

@@ -21,6 +21,8 @@ export interface GraphNode {
   thumbRecipe: 'full' | 'grid' | 'maco' | null;
   /** The unit's page, if it has one. */
   href: string | null;
+  /** The colour scale of the kernels into this unit (its largest input |w|, as on its unit page). */
+  inputScale: number | null;
 }
 export interface GraphEdge {
   source: string;
@@ -177,4 +179,44 @@ export function crossesGroups(layout: Layout): (edge: Pick<GraphEdge, 'source' |
     const [a, b] = [groupOf.get(edge.source), groupOf.get(edge.target)];
     return a !== undefined && b !== undefined && b !== null && a !== b;
   };
+}
+
+/** What the circuit page shows: how many levels and how many inputs per unit (the address keeps them). */
+export interface CircuitViewState {
+  depth: number;
+  top: number;
+}
+
+/**
+ * The view a page address asks for (`?depth=1&top=5`, so that a finding links to the view it was made
+ * in); a value missing or outside 1..the generated maximum leaves that setting at the maximum.
+ */
+export function viewFromSearch(search: string, max: CircuitViewState): CircuitViewState {
+  const q = new URLSearchParams(search);
+  const pick = (key: keyof CircuitViewState): number => {
+    const raw = q.get(key);
+    const v = raw !== null && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    return v >= 1 && v <= max[key] ? v : max[key];
+  };
+  return { depth: pick('depth'), top: pick('top') };
+}
+
+/** The address's query for a view: settings at their maximum are left out (the plain address is the whole circuit). */
+export function viewSearch(search: string, view: CircuitViewState, max: CircuitViewState): string {
+  const q = new URLSearchParams(search);
+  for (const key of ['depth', 'top'] as const) {
+    if (view[key] === max[key]) q.delete(key);
+    else q.set(key, String(view[key]));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * The scale an edge's kernel is drawn on: its target's (as on the target's unit page); files written
+ * before targets carried one fall back to the circuit's largest |w|.
+ */
+export function kernelScale(c: { maxAbs: number }, nodes: ReadonlyArray<Pick<GraphNode, 'id' | 'inputScale'>>): (edge: Pick<GraphEdge, 'target'>) => number {
+  const scale = new Map(nodes.map((n) => [n.id, n.inputScale]));
+  return (edge) => scale.get(edge.target) ?? c.maxAbs;
 }

@@ -26,7 +26,7 @@ describe('atlas circuit', () => {
     expect(out.excitatory.every((c: { sign: string }) => c.sign === 'excitatory')).toBe(true);
     expect(Object.keys(out.graph)).toEqual(['nodes', 'edges']);
     expect(out.graph.edges).toHaveLength(110);
-    expect(Object.keys(out.graph.nodes[0])).toEqual(['id', 'layer', 'unit', 'depth', 'minTop']);
+    expect(Object.keys(out.graph.nodes[0])).toEqual(['id', 'layer', 'unit', 'depth', 'minTop', 'inputScale']);
     expect(Object.keys(out.graph.edges[0])).toEqual(['source', 'target', 'l2', 'sum', 'sign', 'kernel', 'rank']);
     expect(r.stderr).toMatch(/block3_conv4 feeds block4_conv1, which is not in the loaded weights: outputs are empty/);
   });

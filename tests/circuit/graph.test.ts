@@ -1,7 +1,7 @@
 import type cytoscape from 'cytoscape';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CircuitGraph, circuitGraph, toCytoscape } from '../../generator/circuit/graph.ts';
-import { unitConnections } from '../../generator/circuit/weights.ts';
+import { kernelOf, unitConnections } from '../../generator/circuit/weights.ts';
 import { type KerasWeights, readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
@@ -47,6 +47,23 @@ describe('circuitGraph', () => {
     expect(g.nodes).toHaveLength(1 + k + level2.size);
     expect(g.edges).toHaveLength(k + k * k);
     expect(g.nodes.filter((n) => n.depth === 2).map((n) => n.unit).sort((a, b) => a - b)).toEqual([...level2].sort((a, b) => a - b));
+  });
+
+  it("gives each unit whose inputs it follows its kernels' colour scale: the largest |w| over all its inputs", () => {
+    const g = circuitGraph(vgg19, weights, 'block2_conv2', 5, { top: 3, depth: 2 });
+    const targets = new Set(g.edges.map((e) => e.target));
+    for (const n of g.nodes) {
+      if (!targets.has(n.id)) {
+        expect(n.inputScale).toBeUndefined();
+        continue;
+      }
+      // Over every input channel, not only the ones drawn (a weaker input may hold the largest weight).
+      const w = weights.layers.get(n.layer)!;
+      const all = Array.from({ length: w.kernelShape[2] }, (_, i) => kernelOf(w, i, n.unit).flat().map(Math.abs));
+      expect(n.inputScale).toBe(Math.max(...all.flat()));
+      const drawn = g.edges.filter((e) => e.target === n.id).flatMap((e) => e.kernel.flat().map(Math.abs));
+      expect(n.inputScale).toBeGreaterThanOrEqual(Math.max(...drawn));
+    }
   });
 
   it('stops at the image: block1_conv2 at depth 3 ends in the B, G, R nodes', () => {

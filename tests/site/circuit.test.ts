@@ -1,10 +1,13 @@
 // The interactive circuit graph: Cytoscape draws the circuit's nodes on a canvas, the controls filter
-// them, hovering an edge shows its kernel, hovering a node says what its picture is (recipe included),
-// clicking a node opens its unit page.
+// them (and the page's lede and lists, and the address), edges into another unit's group show on demand,
+// hovering an edge shows its kernel on its target's scale, hovering a node says what its picture is
+// (recipe included), clicking a node opens its unit page.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { selectSubgraph } from '../../generator/circuit/select.ts';
 import { CircuitJson } from '../../generator/pipeline/schema.ts';
+import { num } from '../../src/lib/format.ts';
 import { ARTIFACTS } from './helpers/paths.ts';
 import { useSession } from './helpers/session.ts';
 
@@ -16,7 +19,7 @@ interface Hook {
   cy: {
     /** The units are the nodes of class "unit" (compound boxes group deeper levels). */
     nodes: (selector?: string) => { length: number };
-    edges: () => { length: number };
+    edges: (selector?: string) => { length: number };
     $id: (id: string) => {
       renderedPosition: () => { x: number; y: number };
       renderedMidpoint: () => { x: number; y: number };
@@ -45,11 +48,36 @@ describe('circuit page', () => {
     // The no-JS lists are there too.
     await expect(page.locator('#edges ~ .scroll tbody tr').count()).resolves.toBe(data.edges.length);
 
-    // Top-k filter: 1 input per unit.
+    // Top-k filter: 1 input per unit; the lede, the lists and the address follow.
     await page.selectOption('.graphwrap select >> nth=1', '1');
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(2);
+    const one = selectSubgraph(data, data.depth, 1);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(one.nodes.length);
+    expect(new URL(page.url()).searchParams.get('top')).toBe('1');
+    await expect(page.locator('.lede [data-view="top"]').textContent()).resolves.toBe('1');
+    await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(one.nodes.length);
+    await expect(page.locator('tr[data-edge]:visible').count()).resolves.toBe(one.edges.length);
+    await expect(page.locator('[data-view="status"]').textContent()).resolves.toContain(`${one.nodes.length} of ${data.nodes.length} nodes, ${one.edges.length} of ${data.edges.length} edges`);
     await page.selectOption('.graphwrap select >> nth=1', String(data.top));
     expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(data.nodes.length);
+    expect(new URL(page.url()).search).toBe('');
+    await expect(page.locator('[data-view="status"]').isHidden()).resolves.toBe(true);
+    await expect(page.locator('tr[data-edge]:visible').count()).resolves.toBe(data.edges.length);
+
+    // An edge from a deeper unit into another unit's group is hidden until asked for (or its unit is hovered).
+    const feeds = new Map<string, number>();
+    for (const e of data.edges) if (e.target !== data.nodes[0].id) feeds.set(e.source, (feeds.get(e.source) ?? 0) + 1);
+    const cross = [...feeds.values()].reduce((a, n) => a + n - 1, 0);
+    expect(cross).toBeGreaterThan(0); // the CI circuit has a shared level-2 unit (configs/ci.config.ts)
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length - cross);
+    await page.getByLabel(`edges across groups (${cross})`).check();
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length);
+    await page.getByLabel(`edges across groups (${cross})`).uncheck();
+    const shared = [...feeds.entries()].find(([, n]) => n > 1)![0];
+    const sp = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), shared);
+    const gb = (await page.locator('.graphwrap .graph').boundingBox())!;
+    await page.mouse.move(gb.x + sp.x, gb.y + sp.y);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length);
+    await page.mouse.move(gb.x + 2, gb.y + 2);
 
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
     const at = (id: string) => page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), id);
@@ -60,6 +88,10 @@ describe('circuit page', () => {
     await page.mouse.move(box.x + mid.x, box.y + mid.y);
     await page.waitForSelector('.tip svg rect');
     await expect(page.locator('.tip svg rect').count()).resolves.toBe(9);
+    // On its target's scale, as on the target's unit page (and in the edge list).
+    const scale = data.nodes.find((n) => n.id === e0.target)!.inputScale!;
+    await expect(page.locator('.tip').textContent()).resolves.toContain(`scale ±${num(scale, 3)} (its target’s)`);
+    await expect(page.locator('tr[data-edge] svg title').first().textContent()).resolves.toContain(`(scale ±${num(scale, 3)})`);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'circuit.png'), fullPage: true });
@@ -76,6 +108,42 @@ describe('circuit page', () => {
     await page.mouse.click(box.x + p.x, box.y + p.y);
     await page.waitForURL(`${s.base}/models/vgg19/${target.layer}/${target.unit}/`);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens the view its address asks for (?depth=&top=), and the whole circuit for values out of range', async () => {
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/circuits/block2_conv1-5/?depth=1&top=2`);
+    await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
+    const sub = selectSubgraph(data, 1, 2);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(sub.nodes.length);
+    await expect(page.locator('.graphwrap select >> nth=0').inputValue()).resolves.toBe('1');
+    await expect(page.locator('.graphwrap select >> nth=1').inputValue()).resolves.toBe('2');
+    await expect(page.locator('.lede').innerText()).resolves.toMatch(/its 2 strongest inputs by weight \([^)]*\), 1\s+level deep/);
+    await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(sub.nodes.length);
+    await expect(page.locator('section[data-level="2"]').isHidden()).resolves.toBe(true);
+    await page.goto(`${s.base}/circuits/block2_conv1-5/?depth=9&top=x`);
+    await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(data.nodes.length);
+    await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(data.nodes.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('on a phone, shows the graph at a legible zoom from the root, to be panned, instead of fitting it into dots', async () => {
+    const page = await s.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${s.base}/circuits/block2_conv1-5/`);
+    await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
+    await expect(page.locator('.graphwrap .hint').isVisible()).resolves.toBe(true);
+    const level1 = data.nodes.filter((n) => n.depth === 1).map((n) => n.id);
+    for (const w of await page.evaluate((ids) => ids.map((i) => window.__atlasCircuit!.cy.$id(i).renderedWidth()), level1)) expect(w).toBeGreaterThanOrEqual(64);
+    const box = (await page.locator('.graphwrap .graph').boundingBox())!;
+    const root = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), data.nodes[0].id);
+    expect(root.x).toBeGreaterThan(0.4 * box.width);
+    expect(root.x).toBeLessThan(0.6 * box.width);
+    expect(root.y).toBeGreaterThan(0);
+    expect(root.y).toBeLessThan(box.height / 2);
+    expect(box.height).toBeLessThanOrEqual(0.7 * 844 + 1); // room left to scroll the page by
     await page.close();
   });
 });

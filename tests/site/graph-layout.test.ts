@@ -5,11 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { CircuitJson } from '../../generator/pipeline/schema.ts';
-import { crossesGroups, GRAPH_SIZES, layoutCircuit, visibleSubgraph, type GraphEdge, type GraphNode, type Layout } from '../../src/lib/graph.ts';
+import { crossesGroups, GRAPH_SIZES, kernelScale, layoutCircuit, viewFromSearch, viewSearch, visibleSubgraph, type GraphEdge, type GraphNode, type Layout } from '../../src/lib/graph.ts';
 
 const node = (id: string, depth: number): GraphNode => {
   const [layer, unit] = id.split(':');
-  return { id, layer, unit: Number(unit), depth, minTop: 1, label: `${layer} ${unit}`, channel: null, thumb: null, thumbKind: null, thumbRecipe: null, href: null };
+  return { id, layer, unit: Number(unit), depth, minTop: 1, label: `${layer} ${unit}`, channel: null, thumb: null, thumbKind: null, thumbRecipe: null, href: null, inputScale: null };
 };
 const edge = (source: string, target: string, l2: number, rank: number): GraphEdge => ({ source, target, l2, sum: l2, sign: 'excitatory', kernel: [[l2]], rank });
 
@@ -117,5 +117,30 @@ describe('layoutCircuit', () => {
         if (g) expect(p.x - p.size / 2 >= g.x && p.x + p.size / 2 <= g.x + g.width).toBe(true);
       }
     }
+  });
+});
+
+describe('the circuit view in the address', () => {
+  const max = { depth: 2, top: 10 };
+  it('reads ?depth= and ?top= within 1..the generated maximum, else the maximum', () => {
+    expect(viewFromSearch('?depth=1&top=5', max)).toEqual({ depth: 1, top: 5 });
+    expect(viewFromSearch('', max)).toEqual(max);
+    for (const bad of ['?depth=0', '?depth=3', '?depth=1.5', '?depth=-1', '?depth=x', '?depth=']) expect(viewFromSearch(bad, max).depth).toBe(2);
+    expect(viewFromSearch('?top=11', max).top).toBe(10);
+  });
+  it('writes only what differs from the whole circuit, keeping other parameters', () => {
+    expect(viewSearch('', { depth: 1, top: 5 }, max)).toBe('?depth=1&top=5');
+    expect(viewSearch('?depth=1&top=5', max, max)).toBe('');
+    expect(viewSearch('?q=a&top=3', { depth: 2, top: 4 }, max)).toBe('?q=a&top=4');
+    for (const v of [{ depth: 1, top: 1 }, { depth: 2, top: 7 }, max]) expect(viewFromSearch(viewSearch('', v, max), max)).toEqual(v);
+  });
+});
+
+describe('kernelScale', () => {
+  it("draws a kernel on its target's scale, the circuit's where the target has none", () => {
+    const scaleOf = kernelScale({ maxAbs: 0.5 }, [{ id: 'a:1', inputScale: 0.1 }, { id: 'b:2', inputScale: null }]);
+    expect(scaleOf({ target: 'a:1' })).toBe(0.1);
+    expect(scaleOf({ target: 'b:2' })).toBe(0.5);
+    expect(scaleOf({ target: 'c:3' })).toBe(0.5);
   });
 });

@@ -2,8 +2,8 @@
 // per unit).
 import path from 'node:path';
 import { circuitJson, unitCircuit } from '../../circuit/index.ts';
+import { inputMaxAbs } from '../../circuit/weights.ts';
 import { writeJsonAtomic } from '../../fsutil.ts';
-import type { KerasWeights } from '../../model/keras-h5.ts';
 import { SCHEMA } from '../schema-version.ts';
 import { type PlannedJob, provenance, type StageContext, type StageHooks } from './context.ts';
 
@@ -21,13 +21,4 @@ export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], hooks: 
     writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, layer: j.layer, units: all, provenance: provenance(ctx, 'circuits', j.job.hash, { top: 10 }, false) });
     hooks.finish(j, (performance.now() - t) / 1000);
   }
-}
-
-/** Largest |w| over all of a unit's input kernels: one colour scale for all its kernel pictures. */
-export function inputMaxAbs(weights: Pick<KerasWeights, 'layers'>, layer: string, unit: number): number {
-  const w = weights.layers.get(layer)!;
-  const cout = w.kernelShape[3];
-  let m = 0;
-  for (let i = unit; i < w.kernel.length; i += cout) m = Math.max(m, Math.abs(w.kernel[i]));
-  return m;
 }
