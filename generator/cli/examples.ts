@@ -39,7 +39,7 @@ export function register(program: Command): void {
       .option('--out <dir>', 'output folder: <out>/<model>/<layer>/<unit>/examples.json and crops in <out>/<model>/<layer>/crops/; cache in <out>/.cache', 'generated')
       .option('--limit <n>', 'use only the first n images (sorted by path)', positiveInt)
       .option('--workers <n>', 'worker threads, one engine each (default: one per core, or $ATLAS_WORKERS)', positiveInt)
-      .option('--json', 'print [{"layer","unit","top","bottom","negative","classes","histogram","firing_rate","silent","images","skipped"}] for the units'),
+      .option('--json', 'print [{"layer","unit","top","bottom","negative","classes","histogram","firing_rate","position_rate","silent","images","skipped"}] for the units'),
   ).action(async (flags: Flags) => {
     const spec = getSpec(flags.model);
     // Bad input is reported before any image is read.
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     log(`${result.images} images, ${result.skipped.length} skipped; ${records.length} units written to ${path.join(flags.out, spec.id, flags.layer)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (flags.json) return printJson(records);
     for (const r of records) {
-      console.log(`${r.layer} unit ${r.unit}: firing rate ${(r.firing_rate * 100).toFixed(1)}% (silent on ${r.silent} of ${r.images} images)`);
+      console.log(`${r.layer} unit ${r.unit}: firing rate ${(r.firing_rate * 100).toFixed(1)}% (silent on ${r.silent} of ${r.images} images), on ${(r.position_rate * 100).toFixed(1)}% of positions on average`);
       for (const e of r.top.slice(0, 3)) console.log(`  top     ${e.activation.toFixed(2).padStart(9)}  ${e.image} (${e.label}) at (${e.x},${e.y})`);
       for (const e of r.negative.slice(0, 3)) console.log(`  negative ${e.activation.toFixed(2).padStart(8)}  ${e.image} (${e.label}) at (${e.x},${e.y}), pre-ReLU`);
       console.log(`  classes ${r.classes.slice(0, 3).map((c) => `${c.label} ${c.mean.toFixed(2)}`).join(', ')}`);

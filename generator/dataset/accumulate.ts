@@ -63,6 +63,8 @@ export interface LayerPartial {
   histCounts: Uint32Array;
   /** Per unit: images whose max is > 0. */
   firing: Uint32Array;
+  /** Per unit: the sum over images of the share of positions where it is > 0 (how much of an image it covers). */
+  coverage: Float64Array;
 }
 
 function emptyRanked(units: number, k: number): Ranked {
@@ -84,6 +86,7 @@ export function emptyPartial(layer: string, units: number, grid: [number, number
     histExp: new Int32Array(units).fill(MIN_EXP),
     histCounts: new Uint32Array(units * BINS),
     firing: new Uint32Array(units),
+    coverage: new Float64Array(units),
   };
 }
 
@@ -167,10 +170,12 @@ export function addImage(p: LayerPartial, image: number, cls: number, act: Float
   const arg = new Int32Array(units);
   const min = new Float32Array(units).fill(Infinity);
   const argMin = new Int32Array(units);
+  const on = new Uint32Array(units);
   for (let q = 0; q < positions; q++) {
     const o = offset + q * units;
     for (let u = 0; u < units; u++) {
       const v = act[o + u];
+      if (v > 0) on[u]++;
       if (v > max[u]) {
         max[u] = v;
         arg[u] = q;
@@ -194,6 +199,7 @@ export function addImage(p: LayerPartial, image: number, cls: number, act: Float
       rankInsert(p.bottom, false, u, v, image, arg[u]);
       p.firing[u]++;
     }
+    p.coverage[u] += on[u] / positions;
     if (p.signed) rankInsert(p.negative, false, u, min[u], image, argMin[u]);
     row.sum[u] += v;
     if (v > row.max[u]) row.max[u] = v;
@@ -229,6 +235,7 @@ export function mergePartial(into: LayerPartial, from: LayerPartial): void {
       if (c) into.histCounts[u * BINS + (d >= 31 ? 0 : i >> d)] += c;
     }
     into.firing[u] += from.firing[u];
+    into.coverage[u] += from.coverage[u];
   }
   into.images += from.images;
 }

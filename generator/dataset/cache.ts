@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../fsutil.ts';
 import { cacheDir } from '../paths.ts';
 import type { LayerExamples } from './types.ts';
 
-export const CACHE_SCHEMA = 2;
+export const CACHE_SCHEMA = 3;
 
 /** Hash of the stage's module graph (see code-version.ts): any edit to how results are computed invalidates old records. */
 export function stageCodeVersion(): string {
@@ -67,6 +67,7 @@ const Unit = z.object({
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number(), images: z.number().int() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }),
   firing_rate: z.number(),
+  position_rate: z.number(),
   silent: z.number().int(),
   images: z.number().int(),
   skipped: z.array(Skipped),

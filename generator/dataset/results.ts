@@ -46,6 +46,7 @@ export function layerExamples(p: LayerPartial, ds: Dataset, model: string, skipp
       classes,
       histogram: histogramOf(p, u),
       firing_rate: p.images ? p.firing[u] / p.images : 0,
+      position_rate: p.images ? p.coverage[u] / p.images : 0,
       silent: p.images - p.firing[u],
       images: p.images,
       skipped,

@@ -76,6 +76,11 @@ export interface UnitExamples {
   histogram: { edges: number[]; counts: number[] };
   /** Fraction of images whose max is > 0. */
   firing_rate: number;
+  /**
+   * Mean over images of the fraction of positions where the unit is > 0: how much of an image it covers
+   * (block3 units fire somewhere on nearly every image, so firing_rate alone says little there).
+   */
+  position_rate: number;
   /** Images on which the unit is silent (post-ReLU max 0 everywhere): in the histogram, in no list. */
   silent: number;
   images: number;

@@ -146,6 +146,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
               classes: ex.classes,
               histogram: ex.histogram,
               firing_rate: ex.firing_rate,
+              ...(ex.position_rate !== undefined ? { position_rate: ex.position_rate } : {}),
               silent: ex.silent,
               images: ex.images,
               skipped: ex.skipped.length,

@@ -105,6 +105,8 @@ export const UnitExamplesJson = z.object({
   classes: z.array(z.object({ wnid: z.string(), label: z.string(), mean: z.number(), max: z.number(), images: z.number().int().positive().optional() })),
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }),
   firing_rate: z.number(),
+  /** Mean over images of the share of positions where it is > 0 (absent in files of an older generator). */
+  position_rate: z.number().min(0).max(1).optional(),
   /** Images on which the unit is silent (post-ReLU max 0): in no list, since their max has no position. */
   silent: z.number(),
   images: z.number(),

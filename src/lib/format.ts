@@ -68,6 +68,16 @@ export function percent(v: number): string {
   return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 }
 
+/**
+ * How often and how widely a unit fires: "fires on 100% of 1,000 images, at 23% of their positions on
+ * average" (the second part from examples' position_rate; files of an older generator lack it). Deep units
+ * fire somewhere on nearly every image, so the first number alone says little there.
+ */
+export function firingText(ex: { firing_rate: number; position_rate?: number; images: number }, noun = 'images'): string {
+  const base = `fires on ${percent(ex.firing_rate)} of ${GROUPED.format(ex.images)} ${noun}`;
+  return ex.position_rate === undefined ? base : `${base}, at ${percent(ex.position_rate)} of their positions on average`;
+}
+
 /** A share with one decimal ("62.5%"): accuracies over a few dozen images, where 1/40 is 2.5 points. */
 export function percent1(v: number): string {
   return `${(v * 100).toFixed(1)}%`;

@@ -59,6 +59,24 @@ describe('layer accumulator', () => {
     expect(40 - p.firing[2]).toBeGreaterThanOrEqual(14); // unit 2 is silent at least on images 0, 3, ..., 39
   });
 
+  it("sums each image's share of positions where a unit is > 0 (coverage), whether or not its max fires", () => {
+    const p = build(ids, 5);
+    for (let u = 0; u < UNITS; u++) {
+      const expected = ids.reduce((sum, i) => {
+        const a = activation(i);
+        let on = 0;
+        for (let q = 0; q < 6; q++) if (a[q * UNITS + u] > 0) on++;
+        return sum + on / 6;
+      }, 0);
+      expect(p.coverage[u]).toBeCloseTo(expected, 12);
+      expect(p.coverage[u]).toBeLessThanOrEqual(p.firing[u]); // an image it covers is an image it fires on
+    }
+    // One image, 2x3 grid, one unit: on at 2 of 6 positions.
+    const one = emptyPartial('L', 1, GRID, 2, true);
+    addImage(one, 0, 0, Float32Array.from([-1, 3, 0, 2, -5, 0]));
+    expect(one.coverage[0]).toBeCloseTo(2 / 6, 12);
+  });
+
   it('keeps the negative-k by pre-ReLU min, ties by image index, with the position of the min', () => {
     const p = build(ids, 5);
     for (let u = 0; u < UNITS; u++) {
@@ -107,6 +125,7 @@ describe('layer accumulator', () => {
         expect(merged.histExp).toEqual(whole.histExp);
         expect(merged.histCounts).toEqual(whole.histCounts);
         expect(merged.firing).toEqual(whole.firing);
+        Array.from(whole.coverage).forEach((c, u) => expect(merged.coverage[u]).toBeCloseTo(c, 9));
         expect(merged.images).toBe(40);
         for (const [c, row] of whole.classes) {
           expect(merged.classes.get(c)!.count).toBe(row.count);

@@ -13,7 +13,7 @@ describe('atlas examples', () => {
     const units = JSON.parse(r.stdout);
     expect(units.map((u: { unit: number }) => u.unit)).toEqual([2, 5]);
     const u = units[1];
-    expect(Object.keys(u)).toEqual(['layer', 'unit', 'top', 'bottom', 'negative', 'classes', 'histogram', 'firing_rate', 'silent', 'images', 'skipped']);
+    expect(Object.keys(u)).toEqual(['layer', 'unit', 'top', 'bottom', 'negative', 'classes', 'histogram', 'firing_rate', 'position_rate', 'silent', 'images', 'skipped']);
     expect(Object.keys(u.top[0])).toEqual(['image', 'class', 'label', 'activation', 'x', 'y', 'crop']);
     expect(Object.keys(u.classes[0])).toEqual(['wnid', 'label', 'mean', 'max', 'images']);
     expect(u).toMatchObject({ layer: 'block1_conv1', images: 3, skipped: [] });

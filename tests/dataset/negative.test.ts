@@ -83,7 +83,7 @@ beforeAll(async () => {
 describe(`negative examples of ${LAYER} on ${Object.keys(IMAGES).length} synthetic images`, () => {
   it('prints "negative" and "silent" in every unit record', () => {
     expect(units).toHaveLength(64);
-    expect(Object.keys(units[0])).toEqual(['layer', 'unit', 'top', 'bottom', 'negative', 'classes', 'histogram', 'firing_rate', 'silent', 'images', 'skipped']);
+    expect(Object.keys(units[0])).toEqual(['layer', 'unit', 'top', 'bottom', 'negative', 'classes', 'histogram', 'firing_rate', 'position_rate', 'silent', 'images', 'skipped']);
     expect(Object.keys(units[0].negative[0])).toEqual(['image', 'class', 'label', 'activation', 'x', 'y', 'crop']);
   });
 

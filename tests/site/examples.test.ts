@@ -1,10 +1,11 @@
 // The unit page's dataset examples against the published JSON: negative examples (pre-ReLU) beside the
-// negative feature visualization, each row saying what ranks it, the FV caption in pre-ReLU terms, and no
-// crop for images on which a unit is silent.
+// negative feature visualization, each row saying what ranks it, the FV caption in pre-ReLU terms, no
+// crop for images on which a unit is silent, and how often and how widely the unit fires.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { LayerJson, UnitJson } from '../../generator/pipeline/schema.ts';
+import { percent } from '../../src/lib/format.ts';
 import { useSession } from './helpers/session.ts';
 
 const s = useSession();
@@ -57,6 +58,11 @@ describe('unit page: dataset examples', () => {
     await expect(bottom.locator('.examples img').count()).resolves.toBe(ex.bottom.length);
     for (const e of [...ex.top, ...ex.bottom]) expect(e.activation).toBeGreaterThan(0);
     expect(ex.bottom.length).toBe(Math.min(k, ex.images - ex.silent));
+    // The lede: how often it fires and how much of an image it covers, as examples.json says.
+    expect(ex.position_rate).toBeGreaterThan(0);
+    await expect(page.locator('.lede').first().textContent()).resolves.toContain(
+      `It fires on ${percent(ex.firing_rate)} of ${ex.images} dataset images, at ${percent(ex.position_rate!)} of their positions on average; silent on ${ex.silent}.`,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
