@@ -15,7 +15,7 @@ export default defineConfig({
     { layer: 'block2_conv1', unit: 5, objectives: ['channel'], recipes: ['maco'] },
   ],
   maco: { size: 64, steps: 12, maco: { crops: 2, input: 32 } },
-  circuits: [{ layer: 'block2_conv1', unit: 5, depth: 2, top: 3 }],
+  circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }],
   // A layer atlas of a small layer: every unit of block1_conv2 at the grid recipe (here 32 px, 8 steps).
   grid: { size: 32, steps: 8, batch: 16 },
   layers: [{ layer: 'block1_conv2', visualize: 'all', recipe: 'grid' }],

@@ -12,7 +12,10 @@ import { ARTIFACTS } from './helpers/paths.ts';
 import { useSession } from './helpers/session.ts';
 
 const s = useSession();
-const data = CircuitJson.parse(JSON.parse(readFileSync(path.join(inject('siteDist'), 'data', 'circuits', 'block2_conv1-5.json'), 'utf8')));
+const read = (id: string) => CircuitJson.parse(JSON.parse(readFileSync(path.join(inject('siteDist'), 'data', 'circuits', `${id}.json`), 'utf8')));
+const data = read('block2_conv1-5');
+/** A circuit 2 levels deep (the SqueezeNet CI profile's). */
+const deep = read('fire4_squeeze1x1-5');
 
 interface Hook {
   ready: boolean;
@@ -63,22 +66,6 @@ describe('circuit page', () => {
     await expect(page.locator('[data-view="status"]').isHidden()).resolves.toBe(true);
     await expect(page.locator('tr[data-edge]:visible').count()).resolves.toBe(data.edges.length);
 
-    // An edge from a deeper unit into another unit's group is hidden until asked for (or its unit is hovered).
-    const feeds = new Map<string, number>();
-    for (const e of data.edges) if (e.target !== data.nodes[0].id) feeds.set(e.source, (feeds.get(e.source) ?? 0) + 1);
-    const cross = [...feeds.values()].reduce((a, n) => a + n - 1, 0);
-    expect(cross).toBeGreaterThan(0); // the CI circuit has a shared level-2 unit (configs/ci.config.ts)
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length - cross);
-    await page.getByLabel(`edges across groups (${cross})`).check();
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length);
-    await page.getByLabel(`edges across groups (${cross})`).uncheck();
-    const shared = [...feeds.entries()].find(([, n]) => n > 1)![0];
-    const sp = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), shared);
-    const gb = (await page.locator('.graphwrap .graph').boundingBox())!;
-    await page.mouse.move(gb.x + sp.x, gb.y + sp.y);
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.edges(':visible').length)).toBe(data.edges.length);
-    await page.mouse.move(gb.x + 2, gb.y + 2);
-
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
     const at = (id: string) => page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), id);
     // Hover the middle of the strongest edge: the tooltip shows its kernel.
@@ -111,34 +98,63 @@ describe('circuit page', () => {
     await page.close();
   });
 
-  it('opens the view its address asks for (?depth=&top=), and the whole circuit for values out of range', async () => {
+  it('at depth 2: edges into another group hidden until asked for or hovered; the view in the address', async () => {
+    // SqueezeNet's CI circuit is 2 levels deep and one fire3_squeeze1x1 unit feeds two level-1 units.
+    const feeds = new Map<string, number>();
+    for (const e of deep.edges) if (e.target !== deep.nodes[0].id) feeds.set(e.source, (feeds.get(e.source) ?? 0) + 1);
+    const cross = [...feeds.values()].reduce((a, n) => a + n - 1, 0);
+    expect(cross).toBeGreaterThan(0);
     const { page, errors } = await s.page();
-    await page.goto(`${s.base}/circuits/block2_conv1-5/?depth=1&top=2`);
+    await page.goto(`${s.base}/circuits/${deep.id}/`);
     await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
-    const sub = selectSubgraph(data, 1, 2);
+    const visible = (n: number) => page.waitForFunction((k) => window.__atlasCircuit!.cy.edges(':visible').length === k, n, { timeout: 5000 });
+    await visible(deep.edges.length - cross);
+    const toggle = page.getByLabel(`edges across groups (${cross})`);
+    await toggle.check();
+    await visible(deep.edges.length);
+    await toggle.uncheck();
+    await visible(deep.edges.length - cross);
+    // Hovering the shared unit shows its edges, the crossing one too.
+    const shared = [...feeds.entries()].find(([, n]) => n > 1)![0];
+    const at = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), shared);
+    const box = (await page.locator('.graphwrap .graph').boundingBox())!;
+    await page.mouse.move(box.x + at.x, box.y + at.y);
+    await visible(deep.edges.length);
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await visible(deep.edges.length - cross);
+
+    // The address keeps a view, and opens it.
+    await page.selectOption('.graphwrap select >> nth=0', '1');
+    expect(new URL(page.url()).searchParams.get('depth')).toBe('1');
+    await page.goto(`${s.base}/circuits/${deep.id}/?depth=1&top=2`);
+    await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
+    const sub = selectSubgraph(deep, 1, 2);
     expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(sub.nodes.length);
     await expect(page.locator('.graphwrap select >> nth=0').inputValue()).resolves.toBe('1');
     await expect(page.locator('.graphwrap select >> nth=1').inputValue()).resolves.toBe('2');
     await expect(page.locator('.lede').innerText()).resolves.toMatch(/its 2 strongest inputs by weight \([^)]*\), 1\s+level deep/);
     await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(sub.nodes.length);
+    await expect(page.locator('tr[data-edge]:visible').count()).resolves.toBe(sub.edges.length);
     await expect(page.locator('section[data-level="2"]').isHidden()).resolves.toBe(true);
-    await page.goto(`${s.base}/circuits/block2_conv1-5/?depth=9&top=x`);
+    // Values out of range: the whole circuit, and a clean address.
+    await page.goto(`${s.base}/circuits/${deep.id}/?depth=9&top=x`);
     await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
-    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(data.nodes.length);
-    await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(data.nodes.length);
+    expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(deep.nodes.length);
+    await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(deep.nodes.length);
+    expect(new URL(page.url()).search).toBe('');
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('on a phone, shows the graph at a legible zoom from the root, to be panned, instead of fitting it into dots', async () => {
     const page = await s.browser.newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(`${s.base}/circuits/block2_conv1-5/`);
+    await page.goto(`${s.base}/circuits/${deep.id}/`);
     await page.waitForFunction(() => window.__atlasCircuit?.ready === true);
     await expect(page.locator('.graphwrap .hint').isVisible()).resolves.toBe(true);
-    const level1 = data.nodes.filter((n) => n.depth === 1).map((n) => n.id);
+    const level1 = deep.nodes.filter((n) => n.depth === 1).map((n) => n.id);
     for (const w of await page.evaluate((ids) => ids.map((i) => window.__atlasCircuit!.cy.$id(i).renderedWidth()), level1)) expect(w).toBeGreaterThanOrEqual(64);
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
-    const root = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), data.nodes[0].id);
+    const root = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), deep.nodes[0].id);
     expect(root.x).toBeGreaterThan(0.4 * box.width);
     expect(root.x).toBeLessThan(0.6 * box.width);
     expect(root.y).toBeGreaterThan(0);
