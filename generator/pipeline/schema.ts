@@ -113,8 +113,18 @@ export const UnitExamplesJson = z.object({
   skipped: z.number(),
 });
 
+/** scale, on an output: the target unit's largest input |w|, the colour scale of the kernel on its page (absent in older files). */
 const connection = z
-  .object({ layer: z.string(), unit: z.number(), l2: z.number(), sum: z.number(), max: z.number(), sign: z.enum(['excitatory', 'inhibitory']), kernel: z.array(z.array(z.number())) })
+  .object({
+    layer: z.string(),
+    unit: z.number(),
+    l2: z.number(),
+    sum: z.number(),
+    max: z.number(),
+    sign: z.enum(['excitatory', 'inhibitory']),
+    kernel: z.array(z.array(z.number())),
+    scale: z.number().positive().optional(),
+  })
   .passthrough();
 
 export const UnitCircuitJson = z

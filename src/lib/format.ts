@@ -49,17 +49,6 @@ export function num(v: number, digits = 4): string {
   return GROUPED.format(Number(v.toPrecision(digits)));
 }
 
-/**
- * One format for a list shown together (a row of example activations): the decimals that give its largest
- * value `digits` significant digits, the same for every value, so 790 sits beside 25,220 (num gave 790.3).
- */
-export function listFormat(values: readonly number[], digits = 4): (v: number) => string {
-  const top = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
-  const decimals = top > 0 ? Math.max(0, Math.min(6, digits - 1 - Math.floor(Math.log10(top)))) : 0;
-  const f = fixedFormat(decimals);
-  return (v) => (Number.isFinite(v) ? f.format(v) : String(v));
-}
-
 /** A signed weight: always with its sign, so + and − read at a glance. */
 export function signed(v: number, digits = 3): string {
   return `${v >= 0 ? '+' : '−'}${num(Math.abs(v), digits)}`;

@@ -1,6 +1,6 @@
 // The site's number formats (src/lib/format.ts): what pages print, with formatters made once.
 import { describe, expect, it } from 'vitest';
-import { firingText, listFormat, num, signed, statText, stimulusText, topClassesText } from '../../src/lib/format.ts';
+import { firingText, num, signed, statText, stimulusText, topClassesText } from '../../src/lib/format.ts';
 
 describe('num', () => {
   it('gives 4 significant digits, grouped thousands, exponents outside 1e-4..1e6', () => {
@@ -50,19 +50,6 @@ describe('topClassesText', () => {
     expect(topClassesText(one, 3)).toBe('bald eagle, kite, vulture');
     expect(topClassesText([{ label: 'kite' }], 3)).toBe('kite');
     expect(topClassesText([], 3)).toBe('');
-  });
-});
-
-describe('listFormat', () => {
-  it('gives a list one number of decimals: its largest value to 4 significant digits', () => {
-    const f = listFormat([25219.8, 1189.4, 790.28]);
-    expect([25219.8, 1189.4, 790.28].map(f)).toEqual(['25,220', '1,189', '790']);
-    const g = listFormat([2.5123, 0.0341]);
-    expect([2.5123, 0.0341].map(g)).toEqual(['2.512', '0.034']);
-    const n = listFormat([-5733.1, -12.3]);
-    expect([-5733.1, -12.3].map(n)).toEqual(['-5,733', '-12']);
-    expect(listFormat([])(3.14159)).toBe('3');
-    expect(listFormat([0.00001])(0.00001)).toBe('0.000010');
   });
 });
 

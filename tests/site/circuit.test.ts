@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { selectSubgraph } from '../../generator/circuit/select.ts';
-import { CircuitJson } from '../../generator/pipeline/schema.ts';
+import { CircuitJson, UnitJson } from '../../generator/pipeline/schema.ts';
 import { num } from '../../src/lib/format.ts';
 import { ARTIFACTS } from './helpers/paths.ts';
 import { useSession } from './helpers/session.ts';
@@ -56,7 +56,7 @@ describe('circuit page', () => {
     const one = selectSubgraph(data, data.depth, 1);
     expect(await page.evaluate(() => window.__atlasCircuit!.cy.nodes('.unit').length)).toBe(one.nodes.length);
     expect(new URL(page.url()).searchParams.get('top')).toBe('1');
-    await expect(page.locator('.lede [data-view="top"]').textContent()).resolves.toBe('1');
+    await expect(page.locator('.lede [data-view="inputs"]').textContent()).resolves.toBe('strongest input');
     await expect(page.locator('li[data-node]:visible').count()).resolves.toBe(one.nodes.length);
     await expect(page.locator('tr[data-edge]:visible').count()).resolves.toBe(one.edges.length);
     await expect(page.locator('[data-view="status"]').textContent()).resolves.toContain(`${one.nodes.length} of ${data.nodes.length} nodes, ${one.edges.length} of ${data.edges.length} edges`);
@@ -160,6 +160,24 @@ describe('circuit page', () => {
     expect(root.y).toBeGreaterThan(0);
     expect(root.y).toBeLessThan(box.height / 2);
     expect(box.height).toBeLessThanOrEqual(0.7 * 844 + 1); // room left to scroll the page by
+    await page.close();
+  });
+
+  it("draws a unit's output kernels on their targets' scales, as the targets' own pages draw them", async () => {
+    const unitJson = (layer: string, unit: number) => UnitJson.parse(JSON.parse(readFileSync(path.join(inject('siteDist'), 'data', 'vgg19', layer, `${unit}.json`), 'utf8')));
+    const outputs = unitJson('block1_conv2', 12).circuit!.outputs;
+    expect(outputs.length).toBeGreaterThan(0);
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/models/vgg19/block1_conv2/12/`);
+    await expect(page.locator('#out-h ~ p').first().textContent()).resolves.toContain('each on its target unit’s scale');
+    const titles = await page.locator('svg.kernel title').evaluateAll((ts) => ts.map((t) => t.textContent ?? ''));
+    for (const o of outputs.slice(0, 3)) {
+      const target = unitJson(o.layer, o.unit).circuit!;
+      expect(o.scale).toBe(target.maxAbs);
+      const title = titles.find((t) => t.startsWith(`Kernel from block1_conv2 unit 12 to ${o.layer} ${o.unit}:`));
+      expect(title).toContain(`(scale ±${num(target.maxAbs, 3)})`);
+    }
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -106,15 +106,20 @@ describe('navigation', () => {
     await page.close();
   });
 
-  it('fits a phone: no main page scrolls sideways at 390 px', async () => {
+  it('fits a phone: no main page scrolls sideways at 390 px, and tables scroll in their box rather than break names', async () => {
     const page = await s.browser.newPage({ viewport: { width: 390, height: 844 } });
     const wide: string[] = [];
+    const broken: string[] = [];
     for (const p of [...MAIN_PAGES, '/models/vgg19/block2_conv1/5/']) {
       await page.goto(`${s.base}${p}`, { waitUntil: 'networkidle' });
       const w = await page.evaluate(() => document.documentElement.scrollWidth);
       if (w > 390) wide.push(`${p}: ${w} px`);
+      // A layer name or a data URL in a table cell stays on one line (it broke into 3-letter pieces).
+      const pieces = await page.locator('.scroll td code').evaluateAll((els) => els.filter((e) => e.getClientRects().length > 1).map((e) => e.textContent));
+      broken.push(...pieces.map((t) => `${p}: ${t}`));
     }
     expect(wide).toEqual([]);
+    expect(broken).toEqual([]);
     await page.close();
   });
 

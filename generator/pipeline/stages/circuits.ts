@@ -16,7 +16,7 @@ export async function runCircuits(ctx: StageContext, jobs: PlannedJob[], hooks: 
     const all = Array.from({ length: units }, (_, u) => {
       const c = unitCircuit(ctx.spec, ctx.weights, j.layer, u, { top: 10, depth: 0 });
       const json = circuitJson(c);
-      return { unit: u, source: c.source, target: c.target, rank: c.rank, inputs: json.inputs, excitatory: json.excitatory, inhibitory: json.inhibitory, outputs: json.outputs, ...(c.outputsNote ? { outputsNote: c.outputsNote } : {}), maxAbs: inputMaxAbs(ctx.weights, j.layer, u) };
+      return { unit: u, source: c.source, target: c.target, rank: c.rank, inputs: json.inputs, excitatory: json.excitatory, inhibitory: json.inhibitory, outputs: json.outputs.map((o) => ({ ...o, scale: inputMaxAbs(ctx.weights, o.layer, o.unit) })), ...(c.outputsNote ? { outputsNote: c.outputsNote } : {}), maxAbs: inputMaxAbs(ctx.weights, j.layer, u) };
     });
     writeJsonAtomic(path.join(ctx.out, j.job.outputs[0]), { schema: SCHEMA, layer: j.layer, units: all, provenance: provenance(ctx, 'circuits', j.job.hash, { top: 10 }, false) });
     hooks.finish(j, (performance.now() - t) / 1000);
