@@ -159,11 +159,7 @@ export function outputMeasures(w: LayerWeights, unit: number): KernelMeasures {
 
 /** Largest |w| over all of a unit's input kernels: one colour scale for all its kernel pictures. */
 export function inputMaxAbs(weights: Pick<KerasWeights, 'layers'>, layer: string, unit: number): number {
-  const w = weights.layers.get(layer)!;
-  const cout = w.kernelShape[3];
-  let m = 0;
-  for (let i = unit; i < w.kernel.length; i += cout) m = Math.max(m, Math.abs(w.kernel[i]));
-  return m;
+  return inputMeasures(weights.layers.get(layer)!, unit).max.reduce((m, v) => Math.max(m, v), 0);
 }
 
 /** The spatial kernel W[:, :, i, o] as rows (y) of columns (x). */

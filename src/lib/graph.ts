@@ -201,6 +201,11 @@ export function viewFromSearch(search: string, max: CircuitViewState): CircuitVi
   return { depth: pick('depth'), top: pick('top') };
 }
 
+/** The circuit page's lede words for a view, the same at build time and when the controls change it. */
+export function viewWords(view: CircuitViewState): { inputs: string; levels: string } {
+  return { inputs: view.top === 1 ? 'strongest input' : `${view.top} strongest inputs`, levels: view.depth === 1 ? 'level' : 'levels' };
+}
+
 /** The address's query for a view: settings at their maximum are left out (the plain address is the whole circuit). */
 export function viewSearch(search: string, view: CircuitViewState, max: CircuitViewState): string {
   const q = new URLSearchParams(search);
