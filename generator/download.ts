@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import cliProgress from 'cli-progress';
+import { progressBar } from './progress-bar.ts';
 import { AtlasError } from './errors.ts';
 
 export interface DownloadOptions {
@@ -45,17 +45,14 @@ export async function download(opts: DownloadOptions): Promise<void> {
   if (!res.ok || !res.body) throw new AtlasError(`download of ${opts.url} failed: HTTP ${res.status}`, opts.offlineHint, 1);
   const resumed = res.status === 206;
   const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0);
-  const bar = new cliProgress.SingleBar(
-    { format: `${path.basename(opts.dest)} [{bar}] {percentage}% | {value}/{total} MB | ETA {eta_formatted}`, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = progressBar(path.basename(opts.dest), { unit: 'MB' });
   const mb = (b: number) => Math.round(b / 1e6);
   let done = resumed ? have : 0;
-  bar.start(mb(total), mb(done));
+  bar.update(mb(done), mb(total));
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   body.on('data', (chunk: Buffer) => {
     done += chunk.length;
-    bar.update(mb(done));
+    bar.update(mb(done), mb(total));
   });
   await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
   bar.stop();

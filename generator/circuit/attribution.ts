@@ -134,6 +134,8 @@ export interface DatasetSourceOptions {
   model?: LoadOptions;
   /** Only the first n images of the dataset. */
   limit?: number;
+  /** n images spread over the dataset instead (dataset/source.ts `spread`). */
+  sample?: number;
   quiet?: boolean;
 }
 
@@ -157,7 +159,7 @@ export function datasetExampleSource(opts: DatasetSourceOptions): ExampleSource 
     // Loaded here, not at the top: the weight-only paths (CLI default, pipeline) never need the dataset stage.
     const { examplesForLayers } = await import('../dataset/index.ts');
     const result = (
-      await examplesForLayers({ model: opts.model, dataset: location, layers: [layer], out: opts.out, imageLimit: opts.limit, quiet: opts.quiet })
+      await examplesForLayers({ model: opts.model, dataset: location, layers: [layer], out: opts.out, imageLimit: opts.limit, imageSample: opts.sample, quiet: opts.quiet, cropUnits: [] })
     ).get(layer)!;
     return result.units[unit].top.map((e) => ({ image: path.join(root, ...e.image.split('/')), x: e.x, y: e.y }));
   };

@@ -90,7 +90,12 @@ export function convStep(spec: ModelSpec, weights: Pick<KerasWeights, 'layers'>,
   const loaded = steps.filter((s) => weights.layers.has(s.name)).map((s) => s.name);
   const step = steps.find((s) => s.name === layer);
   if (!step) {
-    throw new AtlasError(`unknown conv layer '${layer}' for ${spec.id}`, `circuits exist for the conv layers: ${loaded.join(', ')}`);
+    const known = spec.layers.find((l) => l.name === layer);
+    // A pool or dense layer is a real layer with no conv weights of its own: say so, not "unknown".
+    throw new AtlasError(
+      known ? `layer ${layer} is a ${known.kind} layer: circuits are the weights of a conv layer` : `unknown layer '${layer}' for ${spec.id}`,
+      `circuits exist for the conv layers: ${loaded.join(', ')}`,
+    );
   }
   requireLayers(spec, [...weights.layers.keys()], [layer], { choices: loaded, choicesLabel: 'available conv layers' });
   return step;

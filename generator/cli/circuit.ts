@@ -17,6 +17,7 @@ interface Flags extends ModelFlags {
   dataset?: string;
   out: string;
   limit?: number;
+  sample?: number;
   json?: boolean;
 }
 
@@ -33,7 +34,8 @@ export function register(program: Command): void {
       .option('--expanded', 'also the expanded weights from the conv two layers back (ReLU as identity, max pool as average pool)')
       .option('--dataset <dir>', 'for --rank attribution: image folder or CSV manifest (default $ATLAS_DATASET_DIR)')
       .option('--out <dir>', 'for --rank attribution: the dataset stage\'s output folder, whose cache `atlas examples` shares', 'generated')
-      .option('--limit <n>', 'for --rank attribution: use only the first n dataset images', positiveInt)
+      .option('--limit <n>', 'for --rank attribution: use only the first n dataset images (sorted by path)', positiveInt)
+      .option('--sample <n>', 'for --rank attribution: use n dataset images spread evenly over the sorted list', positiveInt)
       .option('--json', 'print {"layer","unit","inputs","excitatory","inhibitory","outputs","expanded"?,"graph":{"nodes","edges"}}'),
   ).action(async (flags: Flags) => {
     const circuit = flags.rank === 'attribution' ? await attributed(flags) : await byWeight(flags);
@@ -57,6 +59,7 @@ async function attributed(flags: Flags): Promise<Circuit> {
     dataset: flags.dataset,
     out: flags.out,
     limit: flags.limit,
+    sample: flags.sample,
     model: loadOptions(flags),
   });
   const { spec, weights, engine } = await openModel(flags);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { classify, assertCanClassify } from '../model/classify.ts';
 import { loadImage } from '../model/image.ts';
-import { addModelOptions, type ModelFlags, openModel, printJson } from './common.ts';
+import { AtlasError } from '../errors.ts';
+import { addModelOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
 import { positiveInt } from './parse.ts';
 
 interface Flags extends ModelFlags {
@@ -21,14 +22,28 @@ export function register(program: Command): void {
     const { spec, engine } = await openModel(flags);
     assertCanClassify(engine); // before decoding anything
     const results = [];
+    const failed: string[] = [];
     for (const image of images) {
-      const [top] = await classify(engine, [await loadImage(image, spec.inputSize)], flags.top);
+      let pixels;
+      try {
+        pixels = await loadImage(image, spec.inputSize);
+      } catch (e) {
+        // One unreadable file among many costs only its own result: the others are still classified.
+        if (!(e instanceof AtlasError)) throw e;
+        log(`warning: skipped ${e.describe()}`);
+        failed.push(image);
+        continue;
+      }
+      const [top] = await classify(engine, [pixels], flags.top);
       results.push({ image, top });
     }
-    if (flags.json) return printJson(results);
-    for (const r of results) {
-      console.log(r.image);
-      for (const p of r.top) console.log(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.wnid}  ${p.label}`);
+    if (flags.json) printJson(results);
+    else {
+      for (const r of results) {
+        console.log(r.image);
+        for (const p of r.top) console.log(`  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.wnid}  ${p.label}`);
+      }
     }
+    if (failed.length) throw new AtlasError(`${failed.length} of ${images.length} image(s) could not be read: ${failed.join(', ')}`, results.length ? 'the others are classified above' : 'pass JPEG/PNG/WebP files');
   });
 }

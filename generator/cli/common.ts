@@ -19,8 +19,8 @@ export function loadOptions(flags: ModelFlags): LoadOptions {
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--model <id>', 'model id').default('vgg19'))
-    .addOption(new Option('--weights <file>', 'Keras HDF5 weights (default: $ATLAS_MODELS_DIR/<model>/*.h5, else models/<model>/)'))
+    .addOption(new Option('--model <id>', 'model id: vgg19, or an imported model such as squeezenet1.1').default('vgg19'))
+    .addOption(new Option('--weights <file>', 'the weights: Keras HDF5 for vgg19, the .onnx file for an imported model (default: $ATLAS_MODELS_DIR/<model>/, else models/<model>/)'))
     .addOption(
       new Option('--backend <name>', `tfjs backend (env ATLAS_BACKEND)`).choices([...BACKEND_CHOICES]).default(process.env.ATLAS_BACKEND ?? 'auto'),
     )

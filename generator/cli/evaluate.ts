@@ -5,10 +5,12 @@ import { openDataset, resolveDatasetPath } from '../dataset/source.ts';
 import { datasetAccuracy } from '../model/accuracy.ts';
 import { assertCanClassify } from '../model/classify.ts';
 import { addModelOptions, type ModelFlags, openModel, printJson } from './common.ts';
-import { progressBar } from './progress.ts';
+import { progressBar } from '../progress-bar.ts';
+import { positiveInt } from './parse.ts';
 
 interface Flags extends ModelFlags {
   dataset?: string;
+  sample?: number;
   json?: boolean;
 }
 
@@ -18,12 +20,13 @@ export function register(program: Command): void {
       .command('evaluate')
       .description('model check over a dataset: top-1 and top-5 accuracy on every image of a class the classifier knows')
       .option('--dataset <dir>', 'image folder or CSV manifest (default $ATLAS_DATASET_DIR)')
+      .option('--sample <n>', 'only n images spread evenly over the sorted list (a quick check across all classes)', positiveInt)
       .option('--json', 'print {"images","unscored","top1","top5","ranks"}'),
   ).action(async (flags: Flags) => {
     const { engine } = await openModel(flags);
     assertCanClassify(engine);
-    const ds = openDataset(resolveDatasetPath(flags.dataset));
-    const progress = progressBar('classify');
+    const ds = openDataset(resolveDatasetPath(flags.dataset), { sample: flags.sample });
+    const progress = progressBar('classify', { unit: 'images' });
     const acc = await datasetAccuracy(engine, ds, { onProgress: progress.update });
     progress.stop();
     engine.dispose();

@@ -7,7 +7,7 @@ import { generate, type GenerateOptions, type GenerateSummary } from '../pipelin
 import { STAGES, type Stage } from '../pipeline/jobs.ts';
 import { parseDeviceChoice } from '../model/device.ts';
 import { deviceOption, log } from './common.ts';
-import { progressBar } from './progress.ts';
+import { progressBar } from '../progress-bar.ts';
 
 interface Flags {
   config: string;

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { FAMILIES, type Family, type SearchResult, searchLayer } from '../stimuli/search.ts';
 import { addModelOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
 import { countOrAll } from './parse.ts';
-import { progressBar } from './progress.ts';
+import { progressBar } from '../progress-bar.ts';
 import { addStimulusOptions, contrastArg } from './tune.ts';
 
 interface Flags extends ModelFlags {
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       .option('--json', 'print {"model","layer","family","probe","stimuli","minResponse","units","ranking":[{"rank","unit","index","target","line","disc","weak","bestTarget","bestLine"}],"all":{"index","target","line","disc"}}'),
   ).action(async (flags: Flags) => {
     const { spec, engine } = await openModel(flags);
-    const bar = progressBar('stimuli');
+    const bar = progressBar('search', { unit: 'stimuli' });
     const t0 = performance.now();
     try {
       const result = await searchLayer(engine, spec, {

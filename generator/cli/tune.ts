@@ -3,7 +3,7 @@ import { parseColor, type Rgb } from '../stimuli/render.ts';
 import { TUNE_STIMULI, type TuneResult, type TuneStimulus, tuneUnit } from '../stimuli/tuning.ts';
 import { addModelOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt } from './parse.ts';
-import { progressBar } from './progress.ts';
+import { progressBar } from '../progress-bar.ts';
 
 interface Flags extends ModelFlags {
   layer: string;
@@ -84,7 +84,7 @@ export function register(program: Command): void {
       .option('--json', 'print {"model","layer","unit","stimulus","probe","params","orientation","grid"?,"disc"?,"aspect"?,"summary"}'),
   ).action(async (flags: Flags) => {
     const { spec, engine } = await openModel(flags);
-    const bar = progressBar('stimuli');
+    const bar = progressBar('tune', { unit: 'stimuli' });
     const t0 = performance.now();
     try {
       const result = await tuneUnit(engine, spec, {
@@ -125,18 +125,22 @@ function printText(r: TuneResult): void {
   if (r.grid) {
     const g = r.grid;
     console.log(`\npost-ReLU grid: rows ${g.rows}, columns ${g.cols}`);
-    console.log(`${g.rows.padStart(10)} | ${g.colValues.map((v) => v.toFixed(v < 1 && v > 0 ? 3 : 1).padStart(7)).join('')}`);
-    g.post.forEach((row, i) => console.log(`${g.rowValues[i].toFixed(4).padStart(10)} | ${row.map((v) => v.toFixed(2).padStart(7)).join('')}`));
+    const head = g.colValues.map((v) => v.toFixed(v < 1 && v > 0 ? 3 : 1));
+    const cells = g.post.map((row) => row.map((v) => v.toFixed(2)));
+    // Every column as wide as its widest cell, plus a gap: activations reach 5 digits at block3.
+    const width = Math.max(...head.map((c) => c.length), ...cells.flat().map((c) => c.length)) + 2;
+    console.log(`${g.rows.padStart(10)} |${head.map((c) => c.padStart(width)).join('')}`);
+    cells.forEach((row, i) => console.log(`${g.rowValues[i].toFixed(4).padStart(10)} |${row.map((c) => c.padStart(width)).join('')}`));
   }
   const o = r.orientation;
   console.log(`\norientation curve of ${JSON.stringify(o.stimulus)}`);
-  console.log('  angle       pre      post');
-  o.angles.forEach((a, i) => console.log(`  ${a.toFixed(1).padStart(5)}  ${o.pre[i].toFixed(3).padStart(8)}  ${o.post[i].toFixed(3).padStart(8)}`));
+  console.log(`  angle${'pre'.padStart(12)}${'post'.padStart(12)}`);
+  o.angles.forEach((a, i) => console.log(`  ${a.toFixed(1).padStart(5)}${o.pre[i].toFixed(3).padStart(12)}${o.post[i].toFixed(3).padStart(12)}`));
   if (r.aspect) {
     const a = r.aspect;
     console.log(`\nellipse aspect sweep (radius ${a.radius}, width ${a.width}, same ${a.ellipseSize}; max over ${a.angles.length} angles)`);
-    console.log('  aspect       pre      post');
-    a.aspects.forEach((k, i) => console.log(`  ${k.toFixed(2).padStart(6)}  ${a.pre[i].toFixed(3).padStart(8)}  ${a.post[i].toFixed(3).padStart(8)}`));
+    console.log(`  aspect${'pre'.padStart(12)}${'post'.padStart(12)}`);
+    a.aspects.forEach((k, i) => console.log(`  ${k.toFixed(2).padStart(6)}${a.pre[i].toFixed(3).padStart(12)}${a.post[i].toFixed(3).padStart(12)}`));
   }
   const s = r.summary;
   console.log(`\npreferred: ${JSON.stringify(s.preferred)} -> pre ${f(s.response.pre)}, post ${f(s.response.post)}`);

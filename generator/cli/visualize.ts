@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { AtlasError } from '../errors.ts';
@@ -6,10 +7,11 @@ import { macoMagnitude } from '../optvis/maco-spectrum.ts';
 import { OBJECTIVES, type ObjectiveName, optimizesPostRelu } from '../optvis/objectives.ts';
 import { type ParamName, PARAMS } from '../optvis/parts.ts';
 import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, type Recipe, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
-import { visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
+import { imageFileName, visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
+import { writeFileAtomic } from '../fsutil.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
-import { progressBar } from './progress.ts';
+import { progressBar } from '../progress-bar.ts';
 
 /** Each recipe's own value of a setting, for the help ("full 512, grid 112, maco 256"): never restated by hand. */
 const perRecipe = (of: (r: Recipe) => string | number): string => RECIPE_NAMES.map((n) => `${n} ${of(RECIPES[n])}`).join(', ');
@@ -59,14 +61,14 @@ export function register(program: Command): void {
       .addOption(new Option('--transforms <scale>', "Lucid's transforms in its pixels or scaled to --size (default: the recipe's)").choices([...TRANSFORM_SCALES]))
       .option('--pad <px>', `the transforms' pad in image pixels (default: the recipe's: ${perRecipe((r) => r.pad ?? "the transforms' own")}; Lucid's is 12 at 128 px)`, nonNegativeInt)
       .option('--seed <n>', 'random seed (init and transforms)', nonNegativeInt, 0)
-      .option('--out <dir>', 'where the PNGs go', '.')
+      .option('--out <dir>', 'where the PNGs go, each unit with a JSON record of its settings and result (<layer>_<unit>_<objective>.json)', '.')
       .option('--workers <n>', 'worker threads (default: one per core; 1 = in process)', positiveInt)
       .option('--batch <n>', `images optimized together per worker (default: the recipe's: ${perRecipe((r) => r.batch)})`, positiveInt)
       .option('--post-relu', "optimize post-ReLU values (default: the recipe's: post-ReLU for grid, pre-ReLU for full and maco)")
       .option('--no-post-relu', 'optimize pre-ReLU values')
       .option('--json', 'print one JSON object per unit (array)'),
   ).action(async (flags: Flags) => {
-    const bar = progressBar('steps');
+    const bar = progressBar('visualize', { unit: 'steps' });
     const model = loadOptions(flags);
     const t0 = performance.now();
     const r = RECIPES[flags.recipe];
@@ -83,7 +85,7 @@ export function register(program: Command): void {
     if (maco) {
       const { datasetDigest, openDataset, resolveDatasetPath } = await import('../dataset/source.ts');
       const ds = openDataset(resolveDatasetPath(flags.dataset), { warn: (m) => log(`warning: ${m}`) });
-      const images = progressBar('images');
+      const images = progressBar('MACO magnitude spectrum', { unit: 'images' });
       const spectrum = await macoMagnitude(flags.out, { digest: await datasetDigest(ds), files: ds.images.map((im) => im.file) }, settings.size, (d, t) => images.update(d, t));
       images.stop();
       log(`MACO magnitude spectrum at ${settings.size} px: ${spectrum.cached ? 'cached' : 'computed'} from ${spectrum.images} images of ${ds.root}`);
@@ -107,9 +109,12 @@ export function register(program: Command): void {
     bar.stop();
     const out = [];
     for (const v of results) {
+      const record = path.join(flags.out, imageFileName(v, 0).replace(/(_0)?\.png$/, '.json'));
+      const before = earlierRun(record, path.join(flags.out, imageFileName(v, 0)));
       const files = await writeImages(v, flags.out);
       const importance = await writeImportance(v, flags.out);
       out.push({
+        model: flags.model,
         layer: v.layer,
         unit: v.unit,
         objective: v.objective,
@@ -133,6 +138,10 @@ export function register(program: Command): void {
         ...(maco ? { importance: importance.map((f) => path.relative(flags.out, f)) } : {}),
         images: v.images.map((im) => ({ index: im.index, activation: im.activation })),
       });
+      const now = out[out.length - 1];
+      if (before !== null && before !== settingsText(now)) log(`warning: replaced ${path.join(flags.out, now.files[0])}${files.length > 1 ? ' etc.' : ''}, made by an earlier run (${before}), with this one's (${settingsText(now)}); another --out keeps both`);
+      // The settings travel with the image: a PNG alone does not say which recipe made it.
+      writeFileAtomic(record, `${JSON.stringify(now, null, 1)}\n`);
     }
     if (flags.json) return printJson(out);
     for (const o of out) {
@@ -143,4 +152,32 @@ export function register(program: Command): void {
     }
     log(`${results.length} unit(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   });
+}
+
+interface RunSettings {
+  model?: string;
+  size: number;
+  steps: number;
+  lr: number;
+  schedule: string;
+  param: string;
+  relu?: boolean;
+  seed: number;
+}
+
+/** The settings that make an image what it is, in words (compared to tell an earlier run's from this one's). */
+function settingsText(r: RunSettings): string {
+  return `${r.model ?? 'vgg19'}, ${r.size} px, ${r.steps} steps, lr ${r.lr} ${r.schedule}, ${r.param}, ${r.relu ? 'post' : 'pre'}-ReLU, seed ${r.seed}`;
+}
+
+/** The settings of the run whose image is about to be replaced, 'settings unknown' without its record, null when there is none. */
+function earlierRun(record: string, png: string): string | null {
+  if (existsSync(record)) {
+    try {
+      return settingsText(JSON.parse(readFileSync(record, 'utf8')) as RunSettings);
+    } catch {
+      return 'its record unreadable';
+    }
+  }
+  return existsSync(png) ? 'settings unknown: no record beside it' : null;
 }

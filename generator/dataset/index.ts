@@ -2,7 +2,7 @@
 // stages call (circuits, the generation pipeline); `atlas examples` is a thin command over it.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress-bar.ts';
 import { AtlasError } from '../errors.ts';
 import { sha256File } from '../model/keras-h5.ts';
 import { getSpec, locateWeights, resolveRuntime } from '../model/load.ts';
@@ -32,7 +32,7 @@ export function spatialLayers(spec: ModelSpec, layers: string[]): PassLayer[] {
       const known = spec.layers.some((l) => l.name === name);
       throw new AtlasError(
         known ? `layer ${name} is not spatial: dataset examples need a conv or pool layer` : `unknown layer '${name}' for ${spec.id}`,
-        `spatial layers: ${[...rfs.keys()].join(', ')}`,
+        `${spec.id}'s spatial layers (a prefix weights file holds the first ones): ${[...rfs.keys()].join(', ')}`,
       );
     }
     const shape = shapes.get(name)!;
@@ -56,7 +56,7 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
     if (!opts.quiet) process.stderr.write(`${msg}\n`);
   };
   const out = path.resolve(opts.out);
-  const ds = openDataset(resolveDatasetPath(opts.dataset), { limit: opts.imageLimit, warn: (m) => say(`warning: ${m}`) });
+  const ds = openDataset(resolveDatasetPath(opts.dataset), { limit: opts.imageLimit, sample: opts.imageSample, warn: (m) => say(`warning: ${m}`) });
   for (const s of ds.skipped) say(`warning: skipped ${s.file}: ${s.reason}`);
   const weightsSha = await sha256File(locateWeights(spec, opts.model?.weights));
   const digest = await datasetDigest(ds);
@@ -103,9 +103,18 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
   for (const l of layers) {
     const key = keys.get(l.name)!;
     const r = results.get(l.name)!;
-    if (cropsKey(out, spec.id, l.name) === key && cropsPresent(out, r)) continue;
+    const only = opts.cropUnits;
+    if (only) {
+      const units = r.units.filter((u) => only.includes(u.unit));
+      if (cropsPresent(out, units)) continue;
+      const t0 = performance.now();
+      const files = await writeLayerCrops(out, spec, r.layer, units, ds, { prune: false, quiet: opts.quiet, onCrops: opts.onCrops });
+      say(`crops ${l.name}: ${files} files for ${units.length} unit(s) in ${seconds(t0)} s`);
+      continue;
+    }
+    if (cropsKey(out, spec.id, l.name) === key && cropsPresent(out, r.units)) continue;
     const t0 = performance.now();
-    const files = await writeLayerCrops(out, spec, r, ds, opts.quiet, opts.onCrops);
+    const files = await writeLayerCrops(out, spec, r.layer, r.units, ds, { prune: true, quiet: opts.quiet, onCrops: opts.onCrops });
     say(`crops ${l.name}: ${files} files in ${seconds(t0)} s`);
     setCropsKey(out, spec.id, l.name, key);
   }
@@ -114,8 +123,8 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
-function cropsPresent(out: string, r: LayerExamples): boolean {
-  return r.units.every((u) => [...u.top, ...u.bottom, ...u.negative].every((e) => existsSync(path.join(out, e.crop))));
+function cropsPresent(out: string, units: LayerExamples['units']): boolean {
+  return units.every((u) => [...u.top, ...u.bottom, ...u.negative].every((e) => existsSync(path.join(out, e.crop))));
 }
 
 /** Every file under dir (recursively), as paths relative to it. */
@@ -124,32 +133,38 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
-/** Writes every example's crop of a layer (each (image, position) once, whichever units share it); returns how many. */
-async function writeLayerCrops(out: string, spec: ModelSpec, r: LayerExamples, ds: Dataset, quiet?: boolean, onCrops?: ExamplesOptions['onCrops']): Promise<number> {
-  const rf = receptiveFields(spec).get(r.layer)!;
+interface CropWriting {
+  /** Remove crops no example of these units names (only when they are every unit of the layer). */
+  prune: boolean;
+  quiet?: boolean;
+  onCrops?: ExamplesOptions['onCrops'];
+}
+
+/** Writes every example's crop of these units (each (image, position) once, whichever units share it); returns how many. */
+async function writeLayerCrops(out: string, spec: ModelSpec, layer: string, units: LayerExamples['units'], ds: Dataset, how: CropWriting): Promise<number> {
+  const { quiet, onCrops } = how;
+  const rf = receptiveFields(spec).get(layer)!;
   const fileOf = new Map(ds.images.map((im) => [im.rel, im.file]));
   const jobs = new Map<string, CropJob>();
-  for (const u of r.units) {
+  for (const u of units) {
     for (const e of [...u.top, ...u.bottom, ...u.negative]) {
       const dest = path.join(out, e.crop);
       if (!jobs.has(dest)) jobs.set(dest, { file: fileOf.get(e.image)!, x: e.x, y: e.y, dest });
     }
     // Per-unit crops of an older generator: the shared ones replace them.
-    rmSync(path.join(out, spec.id, r.layer, String(u.unit), 'examples'), { recursive: true, force: true });
+    rmSync(path.join(out, spec.id, layer, String(u.unit), 'examples'), { recursive: true, force: true });
   }
   // Crops no example names any more (an earlier run with a larger --top, another dataset) would linger.
-  const root = path.join(out, spec.id, r.layer, 'crops');
-  for (const f of filesUnder(root)) if (!jobs.has(path.join(root, f))) rmSync(path.join(root, f));
+  const root = path.join(out, spec.id, layer, 'crops');
+  if (how.prune) for (const f of filesUnder(root)) if (!jobs.has(path.join(root, f))) rmSync(path.join(root, f));
   const images = new Set([...jobs.values()].map((j) => j.file)).size;
-  const bar = quiet
-    ? null
-    : new cliProgress.SingleBar({ format: `crops ${r.layer} [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
-  bar?.start(images, 0);
+  const bar = quiet ? null : progressBar(`crops ${layer}`, { unit: 'images' });
+  bar?.update(0, images);
   let done = 0;
   try {
     await writeCrops([...jobs.values()], rf, spec.inputSize, 4, () => {
-      bar?.increment();
-      onCrops?.(r.layer, ++done, images);
+      bar?.update(++done, images);
+      onCrops?.(layer, done, images);
     });
   } finally {
     bar?.stop();

@@ -4,7 +4,7 @@
 // independent of the worker count, down to the last bit of the class means (see accumulate.ts).
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress-bar.ts';
 // sharp must be loaded by the main thread before workers load it (sharp's docs, glibc Linux): its shared
 // libraries then stay loaded until every thread is done.
 import 'sharp';
@@ -68,15 +68,10 @@ export async function runPass(ds: Dataset, opts: PassOptions): Promise<PassResul
   const pool = new WorkerPool<ShardRequest, ShardResult>(WORKER_MODULE, init, size);
   const total = opts.layers.map((l) => emptyPartial(l.name, l.units, l.grid, opts.k, l.signed));
   const skipped: PassResult['skipped'] = [];
-  const bar = opts.quiet
-    ? null
-    : new cliProgress.SingleBar(
-        { format: `dataset pass [{bar}] {percentage}% | {value}/{total} images | ${size} worker${size > 1 ? 's' : ''} | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
-        cliProgress.Presets.shades_classic,
-      );
+  const bar = opts.quiet ? null : progressBar('dataset pass', { unit: 'images', note: `${size} worker${size > 1 ? 's' : ''}` });
   try {
     await pool.started();
-    bar?.start(ds.images.length, 0);
+    bar?.update(0, ds.images.length);
     // Results can arrive out of order; they wait here until every earlier shard is merged. At most about
     // one shard per worker waits, so memory stays bounded.
     const waiting = new Map<number, ShardResult>();
@@ -98,8 +93,8 @@ export async function runPass(ds: Dataset, opts: PassOptions): Promise<PassResul
         pool
           .run(s, () => {
             passCounters.images++;
-            bar?.increment();
-            opts.onImage?.(++done);
+            bar?.update(++done, ds.images.length);
+            opts.onImage?.(done);
           })
           .then(merge),
       ),

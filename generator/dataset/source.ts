@@ -123,6 +123,11 @@ export interface OpenOptions {
   classIndex?: ImageNetClass[];
   /** Keep only the first N images in sorted order (small runs, tests). */
   limit?: number;
+  /**
+   * Keep N images spread evenly over the sorted list: on a one-image-per-class folder, N classes from all
+   * over the index, where the first N would all be animals (the WNIDs n01..n02 come first).
+   */
+  sample?: number;
   warn?: (msg: string) => void;
 }
 
@@ -169,7 +174,8 @@ export function openDataset(location: string, opts: OpenOptions = {}): Dataset {
     layout = flat && foldered ? 'mixed' : flat ? 'flat' : 'imagefolder';
   }
   entries.sort((a, b) => byCodeUnits(a.rel, b.rel));
-  const kept = opts.limit !== undefined ? entries.slice(0, opts.limit) : entries;
+  if (opts.limit !== undefined && opts.sample !== undefined) throw new AtlasError('a limit and a sample of the dataset at once', 'use one: the first n images (limit) or n spread over all (sample)');
+  const kept = opts.limit !== undefined ? entries.slice(0, opts.limit) : opts.sample !== undefined ? spread(entries, opts.sample) : entries;
   if (kept.length === 0) {
     throw new AtlasError(
       `dataset ${location} holds no images${skipped.length ? ` (${skipped.length} unusable entries, e.g. ${skipped[0].file}: ${skipped[0].reason})` : ''}`,
@@ -193,6 +199,12 @@ export function openDataset(location: string, opts: OpenOptions = {}): Dataset {
     classes: sortedClasses,
     skipped,
   };
+}
+
+/** n items spread evenly over `all` (every (length/n)-th, from the first), in order; all of them when n >= length. */
+export function spread<T>(all: readonly T[], n: number): T[] {
+  if (n >= all.length) return [...all];
+  return Array.from({ length: n }, (_, i) => all[Math.floor((i * all.length) / n)]);
 }
 
 /** `path,label` rows; a header row naming the columns is optional; fields may be double-quoted. */

@@ -18,8 +18,16 @@ export interface ExamplesOptions {
   quiet?: boolean;
   /** Only the first N images in sorted order (small profiles, tests). */
   imageLimit?: number;
+  /** Only N images spread evenly over the sorted list (source.ts `spread`): a quick run that spans the classes. */
+  imageSample?: number;
   /** Called after each image of the dataset pass with the count so far (progress for logs). */
   onImage?: (done: number) => void;
+  /**
+   * Only these units' crops, added to what the folder holds: an ad-hoc run (the CLI, attribution) beside the
+   * pipeline's output must neither remove its crops nor write thousands it does not need. Default: every
+   * unit's, and the folder then holds exactly those (the pipeline's examples stage).
+   */
+  cropUnits?: readonly number[];
   /** Called as each layer's crops are written (images done of total): the long tail after the pass on wide layers. */
   onCrops?: (layer: string, done: number, total: number) => void;
 }

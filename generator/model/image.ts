@@ -1,6 +1,7 @@
 // Image decoding and the network's input convention: RGB, [0, 255], NHWC float32. sharp decodes every
 // format; a square image of the input size is used as is, others are resized (short side 256) and
 // centre-cropped, as is usual for ImageNet evaluation.
+import { existsSync, statSync } from 'node:fs';
 import sharp from 'sharp';
 import { AtlasError } from '../errors.ts';
 import type { Preprocessing } from './spec.ts';
@@ -16,6 +17,9 @@ export interface RgbImage {
 export const RESIZE_SHORT_SIDE = 256;
 
 export async function loadImage(path: string, size = 224): Promise<RgbImage> {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new AtlasError(`${path} is a folder, not an image`, 'pass image files; a folder of images is a dataset (`atlas evaluate --dataset DIR`, `atlas examples --dataset DIR`)');
+  }
   let img = sharp(path, { failOn: 'error' });
   let meta;
   try {

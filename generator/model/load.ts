@@ -11,6 +11,7 @@ import { CUDA_INSTALL, type CudaProbe, type Device, type DeviceChoice, parseDevi
 import type { Engine } from './engine.ts';
 import { graphLayerWeights, irGraphs } from './graph-net.ts';
 import { type ImportedModel, loadImported } from './imported.ts';
+import { cardIds } from './model-card.ts';
 import { type KerasWeights, readKerasWeights, sha256File } from './keras-h5.ts';
 import { type ModelSpec, models } from './spec.ts';
 import { OrtEngine, type OrtEngineOptions, ortEngineName } from './ort-engine.ts';
@@ -20,9 +21,13 @@ import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine.ts';
 export function getSpec(id: string): ModelSpec {
   const spec = models[id] ?? loadImported(id)?.spec;
   if (!spec) {
+    const imported = cardIds(modelsDir());
+    const known = [...Object.keys(models), ...imported];
+    // 'squeezenet' or 'SqueezeNet1.1' for squeezenet1.1: ids are permalinks, so suggested, not guessed.
+    const near = known.filter((k) => k.toLowerCase() === id.toLowerCase() || k.toLowerCase().startsWith(id.toLowerCase()));
     throw new AtlasError(
-      `unknown model '${id}'`,
-      `built-in models: ${Object.keys(models).join(', ')}; an imported model needs its card (models/cards/${id}.json or ${path.join(modelsDir(), id, `${id}.card.json`)}, see \`atlas import-model\`)`,
+      `unknown model '${id}'${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
+      `models: ${Object.keys(models).join(', ')} (built in)${imported.length ? `, ${imported.join(', ')} (imported, with a card)` : ''}; another model needs its card (models/cards/${id}.json or ${path.join(modelsDir(), id, `${id}.card.json`)}, see \`atlas import-model\`)`,
     );
   }
   return spec;
@@ -36,6 +41,13 @@ export function locateWeights(spec: ModelSpec, explicit?: string): string {
   if (spec.graph) return loadImported(spec.id, explicit)!.file;
   if (explicit) {
     if (!existsSync(explicit)) throw new AtlasError(`weights file not found: ${explicit}`, 'check the --weights path');
+    if (explicit.toLowerCase().endsWith('.onnx')) {
+      const imported = cardIds(modelsDir());
+      throw new AtlasError(
+        `${explicit} is an ONNX file, and ${spec.id} reads Keras HDF5 weights`,
+        `an ONNX model runs under its own id: --model ${imported.length ? imported.join(' or ') : '<id>'} (\`atlas import-model\` writes a new model's card)`,
+      );
+    }
     return path.resolve(explicit);
   }
   const dir = path.join(modelsDir(), spec.id);

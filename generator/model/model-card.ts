@@ -1,7 +1,7 @@
 // A model card: what an ONNX file alone does not say (its name, how images are scaled and normalized,
 // which classes its outputs are, friendly layer names). Written by `atlas import-model`, read beside the
 // .onnx (`<id>.card.json`) or from the project's models/cards/<id>.json.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AtlasError } from '../errors.ts';
@@ -58,4 +58,15 @@ export function findCard(id: string, dir: string): { card: ModelCard; file: stri
     return { card, file };
   }
   return null;
+}
+
+/** The ids of every imported model with a card (the project's models/cards/, and <id>/<id>.card.json under `modelsRoot`). */
+export function cardIds(modelsRoot: string): string[] {
+  const ids = new Set<string>();
+  const projectCards = projectFile('models', 'cards');
+  if (existsSync(projectCards)) for (const f of readdirSync(projectCards)) if (f.endsWith('.json')) ids.add(f.slice(0, -'.json'.length));
+  if (existsSync(modelsRoot)) {
+    for (const d of readdirSync(modelsRoot, { withFileTypes: true })) if (d.isDirectory() && existsSync(path.join(modelsRoot, d.name, `${d.name}.card.json`))) ids.add(d.name);
+  }
+  return [...ids].sort();
 }

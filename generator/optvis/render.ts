@@ -5,6 +5,7 @@
 // model carry that gradient back to the parameters. Everything between them is typed arrays.
 import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
+import { requireLayers } from '../model/weights-check.ts';
 import type { Engine, InputGradient, NdArray, Objective } from '../model/engine.ts';
 import { createOptimizer, type OptimizerName } from './adam.ts';
 import { type CropSettings, cropTransform } from './crops.ts';
@@ -106,10 +107,9 @@ export function initSeed(seed: number, layer: string, unit: number, objective: s
 /** Clear errors for an unknown layer or a unit out of range, before any work. */
 export function checkUnits(engine: Engine, layer: string, units: number[]): void {
   const available = engine.layers();
-  const spec = engine.spec.layers.find((l) => l.name === layer);
-  if (!spec || !available.includes(layer)) {
-    throw new AtlasError(`layer ${layer} is not available in the loaded weights; available: ${available.join(', ')}`);
-  }
+  const unitLayers = engine.spec.layers.filter((l) => isUnitLayer(l) && available.includes(l.name)).map((l) => l.name);
+  requireLayers(engine.spec, available, [layer], { choices: unitLayers, choicesLabel: 'layers to visualize' });
+  const spec = engine.spec.layers.find((l) => l.name === layer)!;
   // Conv units, and the classes of an output layer (class visualizations: the objective on a logit).
   if (!isUnitLayer(spec)) throw new AtlasError(`layer ${layer} is a ${spec.kind} layer; visualize a conv layer (or the logits)`);
   const count = unitCount(spec);

@@ -64,7 +64,7 @@ describe('atlas circuit', () => {
     expect(bad.stdout).toBe('');
     expect(neg.status).toBe(2);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown conv layer 'block3_conv9'/);
+    expect(unknown.stderr).toMatch(/unknown layer 'block3_conv9'/);
     expect(first.status).toBe(2);
     expect(first.stderr).toMatch(/block1_conv1 has no conv layer before it/);
     expect(noData.status).toBe(2);

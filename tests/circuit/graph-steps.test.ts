@@ -49,6 +49,6 @@ describe('graph conv steps (SqueezeNet 1.1)', () => {
     expect(new Set(unitConnections(spec, weights, 'fire4_squeeze1x1', 5, 256).outputs.map((o) => o.layer))).toEqual(new Set(['fire4_expand1x1', 'fire4_expand3x3']));
     const g = circuitGraph(spec, weights, 'fire4_squeeze1x1', 5, { top: 3, depth: 2 });
     expect(new Set(g.nodes.filter((n) => n.depth === 2).map((n) => n.layer))).toEqual(new Set(['fire3_squeeze1x1']));
-    expect(() => convStep(spec, weights, 'fire3_concat')).toThrow(/unknown conv layer 'fire3_concat'/);
+    expect(() => convStep(spec, weights, 'fire3_concat')).toThrow(/layer fire3_concat is a concat layer/);
   });
 });

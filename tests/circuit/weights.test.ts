@@ -153,8 +153,8 @@ describe('bad input', () => {
   it('names the range of units, and the conv layers for an unknown or missing layer', () => {
     expect(errorText(() => unitConnections(vgg19, weights, 'block3_conv4', 256))).toMatch(/unit 256 is out of range for block3_conv4: it has units 0\.\.255/);
     expect(errorText(() => unitConnections(vgg19, weights, 'block3_conv4', -1))).toMatch(/0\.\.255/);
-    expect(errorText(() => unitConnections(vgg19, weights, 'block9_conv1', 0))).toMatch(/unknown conv layer 'block9_conv1'[^]*block1_conv1, .*block3_conv4/);
-    expect(errorText(() => unitConnections(vgg19, weights, 'block2_pool', 0))).toMatch(/unknown conv layer 'block2_pool'/);
+    expect(errorText(() => unitConnections(vgg19, weights, 'block9_conv1', 0))).toMatch(/unknown layer 'block9_conv1'[^]*block1_conv1, .*block3_conv4/);
+    expect(errorText(() => unitConnections(vgg19, weights, 'block2_pool', 0))).toMatch(/layer block2_pool is a pool layer: circuits are the weights of a conv layer/);
     expect(errorText(() => unitConnections(vgg19, weights, 'block4_conv1', 0))).toMatch(/block4_conv1 is not in the loaded weights[^]*fetch-model/);
   });
 });

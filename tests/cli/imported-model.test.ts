@@ -54,6 +54,24 @@ describe('an imported ONNX model on the CLI', () => {
     expect(acc.top5).toBeGreaterThanOrEqual(acc.top1);
   });
 
+  it('classify goes on past an unreadable file and exits 2 naming it; a folder, a near-miss model id and an .onnx file for vgg19 say what to do', async () => {
+    const tench = path.join(SAMPLE(), 'n01440764', 'n01440764_tench.jpg');
+    const r = await atlas(['classify', tench, '/tmp/no-such-image.jpg', tench, '--model', 'squeezenet1.1', '--json']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout).map((x: { image: string }) => x.image)).toEqual([tench, tench]);
+    expect(r.stderr).toMatch(/warning: skipped cannot read image \/tmp\/no-such-image\.jpg/);
+    expect(r.stderr).toMatch(/error: 1 of 3 image\(s\) could not be read: \/tmp\/no-such-image\.jpg\n  hint: the others are classified above/);
+    const folder = await atlas(['classify', SAMPLE(), '--model', 'squeezenet1.1']);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toMatch(/imagenet-sample is a folder, not an image\n  hint: .*atlas evaluate --dataset DIR/);
+    const near = await atlas(['classify', tench, '--model', 'SqueezeNet']);
+    expect(near.status).toBe(2);
+    expect(near.stderr).toMatch(/unknown model 'SqueezeNet'; did you mean squeezenet1\.1\?\n  hint: models: vgg19 \(built in\), .*squeezenet1\.1 \(imported, with a card\)/);
+    const onnx = await atlas(['info', '--weights', ONNX()]);
+    expect(onnx.status).toBe(2);
+    expect(onnx.stderr).toMatch(/squeezenet1\.1\.onnx is an ONNX file, and vgg19 reads Keras HDF5 weights\n  hint: an ONNX model runs under its own id: --model .*squeezenet1\.1/);
+  });
+
   it('visualize renders a SqueezeNet unit (gradient from the differentiator); --engine tfjs exits 2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'atlas-sqvis-'));
     const r = await atlas(['visualize', '--model', 'squeezenet1.1', '--layer', 'fire3_expand3x3', '--unit', '4', '--size', '48', '--steps', '24', '--out', dir, '--json']);

@@ -34,4 +34,22 @@ describe('dataset examples cache', () => {
     expect(passCounters.images).toBe(images + 5);
     expect(third.images).toBe(5);
   });
+
+  it("writes only the asked units' crops beside another run's and removes none of them (`atlas examples --units` on the pipeline's folder)", async () => {
+    const dir = imageFolder(4);
+    const out = tempDir('atlas-out-');
+    const files = () => readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.webp')).sort();
+    const base = { dataset: dir, layers: ['block1_conv1'], out, workers: 1, quiet: true };
+    await examplesForLayers({ ...base, top: 1 });
+    const pipeline = files();
+    // Another --top: its crops key differs; a whole-layer write would prune the top-1 run's crops of other units.
+    const adhoc = (await examplesForLayers({ ...base, top: 3, cropUnits: [5] })).get('block1_conv1')!;
+    const u5 = adhoc.units[5];
+    const named = [...new Set([...u5.top, ...u5.bottom, ...u5.negative].map((e) => e.crop))].sort();
+    expect(named.some((f) => !pipeline.includes(f))).toBe(true); // the test needs crops to write
+    expect(files()).toEqual([...new Set([...pipeline, ...named])].sort());
+    const fresh = tempDir('atlas-out-');
+    await examplesForLayers({ ...base, out: fresh, top: 3, cropUnits: [5] });
+    expect(readdirSync(fresh, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.webp')).sort()).toEqual(named);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { atlas } from '../helpers/cli.ts';
@@ -26,6 +26,12 @@ describe('atlas examples', () => {
     expect(existsSync(path.join(out, u.top[0].crop))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'vgg19', 'block1_conv1', '5', 'examples.json'), 'utf8'))).toEqual(u);
     expect(existsSync(path.join(out, 'vgg19', 'block1_conv1', '3', 'examples.json'))).toBe(false); // not requested
+    // Only the requested units' crops: a whole layer's are thousands of files at block3.
+    const named = new Set(units.flatMap((x: { top: { crop: string }[]; bottom: { crop: string }[]; negative: { crop: string }[] }) => [...x.top, ...x.bottom, ...x.negative].map((e) => e.crop)));
+    const written = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.webp'));
+    expect(new Set(written)).toEqual(named);
+    const text = await atlas(['examples', '--layer', 'block1_conv1', '--units', '5', '--top', '2', '--dataset', dataset, '--out', out]);
+    expect(text.stderr).toMatch(/below: the first 2 of each unit's top and negative examples \(of 2\) and of its classes/);
   });
 
   it('exits 2 without a dataset, naming ATLAS_DATASET_DIR and fetch-data', async () => {

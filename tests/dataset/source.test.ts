@@ -84,6 +84,15 @@ describe('openDataset', () => {
     expect(ds.classes).toHaveLength(2);
   });
 
+  it('takes N images spread over the sorted list with a sample (the first N of a one-per-class folder are its first classes), not with a limit too', () => {
+    const all = openDataset(imageFolder(10)).images.map((im) => im.rel);
+    const dir = imageFolder(10);
+    expect(openDataset(dir, { sample: 3 }).images.map((im) => im.rel)).toEqual([all[0], all[3], all[6]]);
+    expect(openDataset(dir, { sample: 5 }).images.map((im) => im.rel)).toEqual([all[0], all[2], all[4], all[6], all[8]]);
+    expect(openDataset(dir, { sample: 99 }).images).toHaveLength(10);
+    expect(() => openDataset(dir, { sample: 3, limit: 3 })).toThrow(/a limit and a sample of the dataset at once/);
+  });
+
   it('fails with exit code 2 on an empty dataset, a missing one, and when none is given', () => {
     const empty = tempDir();
     writeFileSync(path.join(empty, 'notes.txt'), 'x');

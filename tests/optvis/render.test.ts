@@ -109,7 +109,13 @@ describe('render', () => {
 
   it('fails before any work for a unit out of range or a layer the weights lack', async () => {
     await expect(render(engine, { ...base, objective: 'channel', units: [64], imageIndex: [0] })).rejects.toThrow(/unit\(s\) 64 out of range for block1_conv2: it has units 0..63/);
-    await expect(render(engine, { ...base, layer: 'block4_conv1', objective: 'channel', units: [0], imageIndex: [0] })).rejects.toThrow(/block4_conv1 is not available/);
+    // The one layer check (model/weights-check.ts): a prefix file's missing layer gets the way to the full file, a typo does not.
+    const missing = render(engine, { ...base, layer: 'block4_conv1', objective: 'channel', units: [0], imageIndex: [0] });
+    await expect(missing).rejects.toThrow(/layer block4_conv1 is not in the loaded weights; layers to visualize: block1_conv1, .*block3_conv4$/);
+    await expect(missing).rejects.toMatchObject({ hint: expect.stringMatching(/fetch-model/) });
+    const typo = render(engine, { ...base, layer: 'block3conv4', objective: 'channel', units: [0], imageIndex: [0] });
+    await expect(typo).rejects.toThrow(/unknown layer 'block3conv4' for vgg19; layers to visualize: /);
+    await expect(render(engine, { ...base, layer: 'block3_pool', objective: 'channel', units: [0], imageIndex: [0] })).rejects.toThrow(/block3_pool is a pool layer/);
   });
 });
 
@@ -150,6 +156,23 @@ describe('atlas visualize', () => {
     expect(out.seconds).toBeGreaterThan(0);
     const bytes = dirs.map((d) => readFileSync(path.join(d, 'block1_conv2_4_channel.png')));
     expect(bytes[0].equals(bytes[1])).toBe(true);
+  });
+
+  it('keeps a record of the settings beside each image, says when it replaces an image made with others, and shows progress off a terminal', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-record-'));
+    const run = (steps: string) => atlas(['visualize', '--layer', 'block1_conv2', '--unit', '4', '--size', '32', '--steps', steps, '--out', dir, '--workers', '1'], { ATLAS_PROGRESS_INTERVAL: '0.001' });
+    const first = await run('8');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^progress: visualize \| [1-7]\/8 steps \(\d+%\) \| elapsed 0:00 \| ETA 0:\d\d$/m);
+    expect(first.stderr).toMatch(/^progress: visualize \| 8\/8 steps \(100%\) \| elapsed /m);
+    expect(first.stderr).not.toMatch(/replaced/);
+    const record = () => JSON.parse(readFileSync(path.join(dir, 'block1_conv2_4_channel.json'), 'utf8'));
+    expect(record()).toMatchObject({ model: 'vgg19', layer: 'block1_conv2', unit: 4, size: 32, steps: 8, files: ['block1_conv2_4_channel.png'] });
+    const same = await run('8');
+    expect(same.stderr).not.toMatch(/replaced/);
+    const other = await run('12');
+    expect(other.stderr).toMatch(/warning: replaced .*block1_conv2_4_channel\.png, made by an earlier run \(vgg19, 32 px, 8 steps, .*\), with this one's \(vgg19, 32 px, 12 steps, .*\); another --out keeps both/);
+    expect(record().steps).toBe(12);
   });
 
   it("optimizes post-ReLU values at the grid recipe (its default) and pre-ReLU ones at the full recipe, either switched by a flag, and says which", async () => {

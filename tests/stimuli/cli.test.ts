@@ -27,6 +27,22 @@ describe('atlas tune', () => {
     expect(r.stderr).toMatch(/tune block2_conv2:5 arc: .* s on a 32px canvas/);
   });
 
+  it('prints a readable table: every grid row as many numbers as columns (5-digit activations at block3 ran together)', async () => {
+    const r = await atlas(['tune', '--layer', 'block3_conv4', '--unit', '166', '--stimulus', 'circle']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const head = lines.findIndex((l) => /^\s+width \|/.test(l));
+    const columns = lines[head].split('|')[1].trim().split(/\s+/).length;
+    const rows = lines.slice(head + 1).filter((l) => /^\s+[\d.]+ \|/.test(l));
+    expect(rows.length).toBeGreaterThan(1);
+    for (const row of rows) {
+      const cells = row.split('|')[1].trim().split(/\s+/);
+      expect(cells, row).toHaveLength(columns);
+      for (const c of cells) expect(Number.isFinite(Number(c)), row).toBe(true);
+    }
+    expect(Math.max(...rows.flatMap((row) => row.split('|')[1].trim().split(/\s+/).map(Number)))).toBeGreaterThan(10_000);
+  });
+
   it('exits 2 on a bad stimulus, a unit out of range or a layer the weights lack', async () => {
     const bad = await atlas(['tune', '--layer', 'block2_conv2', '--unit', '5', '--stimulus', 'square']);
     expect(bad.status).toBe(2);
