@@ -12,7 +12,8 @@
 // generation from scratch on a 2-core AVX2 machine (measured before the engine kept a full-recipe batch's
 // sessions), 7.7 on a 2-core AVX-512 (Zen 5) one (measured; README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
-// the featured write-up contrasts them, orientation-selective curve detectors, with unit 166.
+// the featured write-up contrasts them, orientation-selective curve detectors, with unit 166. All three get
+// pose (their top dataset examples turned and mirrored, `atlas pose`: about a second each).
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 112 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
@@ -32,10 +33,10 @@ export default defineConfig({
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },
   featured: [
-    { layer: 'block3_conv4', unit: 166, objectives: ['channel', 'neuron', 'negative'], tuning: ['circle', 'arc', 'ellipse'] },
+    { layer: 'block3_conv4', unit: 166, objectives: ['channel', 'neuron', 'negative'], tuning: ['circle', 'arc', 'ellipse'], pose: true },
     { layer: 'block3_conv4', unit: 166, objectives: ['channel'], recipes: ['maco'] },
-    { layer: 'block3_conv4', unit: 211, objectives: [], tuning: ['arc'] },
-    { layer: 'block3_conv4', unit: 186, objectives: [], tuning: ['arc'] },
+    { layer: 'block3_conv4', unit: 211, objectives: [], tuning: ['arc'], pose: true },
+    { layer: 'block3_conv4', unit: 186, objectives: [], tuning: ['arc'], pose: true },
   ],
   circuits: [{ layer: 'block3_conv4', unit: 166, depth: 2, top: 10 }],
   layers: [

@@ -10,7 +10,7 @@ export default defineConfig({
   visualization: { size: 48, steps: 16, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 4 },
   featured: [
-    { layer: 'block2_conv1', unit: 5, objectives: ['channel', 'negative', 'diversity'] },
+    { layer: 'block2_conv1', unit: 5, objectives: ['channel', 'negative', 'diversity'], pose: true },
     // MACO beside the full recipe (here 64 px, 2 crops of 32 px a step, 12 steps): the site shows both.
     { layer: 'block2_conv1', unit: 5, objectives: ['channel'], recipes: ['maco'] },
   ],

@@ -3,8 +3,8 @@
 // (30), and one at the end, in the pipeline's style. A silent stderr off a terminal left a 70 s
 // `atlas visualize` with nothing but its last line in a log.
 import cliProgress from 'cli-progress';
+import { AtlasError } from './errors.ts';
 import { log } from './log.ts';
-import { clock, progressInterval } from './pipeline/progress.ts';
 
 export interface Progress {
   update(done: number, total: number): void;
@@ -84,4 +84,21 @@ function plainLines(label: string, opts: ProgressOptions, io: ProgressIo): Progr
       last = -Infinity;
     },
   };
+}
+
+/** `1:02:03`, `4:05`, `0:07`. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** $ATLAS_PROGRESS_INTERVAL (seconds, e.g. 1 in tests), else 30. */
+export function progressInterval(env = process.env.ATLAS_PROGRESS_INTERVAL): number {
+  if (env === undefined || env === '') return 30;
+  const v = Number(env);
+  if (!Number.isFinite(v) || v <= 0) throw new AtlasError(`ATLAS_PROGRESS_INTERVAL='${env}' is not a positive number of seconds`, 'e.g. ATLAS_PROGRESS_INTERVAL=30 (the default)');
+  return v;
 }

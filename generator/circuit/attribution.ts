@@ -19,6 +19,8 @@ export interface AttributionExample {
   /** The unit's position in its layer's grid (its max, for dataset examples). */
   x: number;
   y: number;
+  /** The unit's value there, when the source knows it (dataset examples: their post-ReLU max). */
+  activation?: number;
 }
 
 /**
@@ -136,7 +138,11 @@ export interface DatasetSourceOptions {
   limit?: number;
   /** n images spread over the dataset instead (dataset/source.ts `spread`). */
   sample?: number;
+  /** Examples per unit (default the dataset stage's, 16): the pipeline passes its config's, to share its cache. */
+  top?: number;
   quiet?: boolean;
+  /** Who needs the examples, for the error without a dataset (default: --rank attribution, which can rank by weight instead). */
+  purpose?: { what: string; otherwise?: string };
 }
 
 /**
@@ -146,9 +152,10 @@ export interface DatasetSourceOptions {
 export function datasetExampleSource(opts: DatasetSourceOptions): ExampleSource {
   const given = opts.dataset ?? process.env.ATLAS_DATASET_DIR;
   if (!given) {
+    const purpose = opts.purpose ?? { what: '--rank attribution', otherwise: 'rank by weight (--rank weight)' };
     throw new AtlasError(
-      '--rank attribution needs dataset examples, and no dataset was given',
-      'pass --dataset DIR (an image folder, e.g. ../shared/datasets/imagenet-sample) or set ATLAS_DATASET_DIR; or rank by weight (--rank weight)',
+      `${purpose.what} needs dataset examples, and no dataset was given`,
+      `pass --dataset DIR (an image folder, e.g. ../shared/datasets/imagenet-sample) or set ATLAS_DATASET_DIR${purpose.otherwise ? `; or ${purpose.otherwise}` : ''}`,
     );
   }
   const location = path.resolve(given);
@@ -159,8 +166,8 @@ export function datasetExampleSource(opts: DatasetSourceOptions): ExampleSource 
     // Loaded here, not at the top: the weight-only paths (CLI default, pipeline) never need the dataset stage.
     const { examplesForLayers } = await import('../dataset/index.ts');
     const result = (
-      await examplesForLayers({ model: opts.model, dataset: location, layers: [layer], out: opts.out, imageLimit: opts.limit, imageSample: opts.sample, quiet: opts.quiet, cropUnits: [] })
+      await examplesForLayers({ model: opts.model, dataset: location, layers: [layer], out: opts.out, top: opts.top, imageLimit: opts.limit, imageSample: opts.sample, quiet: opts.quiet, cropUnits: [] })
     ).get(layer)!;
-    return result.units[unit].top.map((e) => ({ image: path.join(root, ...e.image.split('/')), x: e.x, y: e.y }));
+    return result.units[unit].top.map((e) => ({ image: path.join(root, ...e.image.split('/')), x: e.x, y: e.y, activation: e.activation }));
   };
 }

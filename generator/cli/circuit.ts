@@ -4,39 +4,34 @@ import { checkExpandable } from '../circuit/expanded.ts';
 import { type Circuit, circuitJson, unitCircuit } from '../circuit/index.ts';
 import { type Connection, checkUnit, convStep } from '../circuit/weights.ts';
 import { getSpec, readWeights } from '../model/load.ts';
-import { addModelOptions, loadOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
-import { countOrAll, nonNegativeInt, positiveInt } from './parse.ts';
+import { addDatasetOptions, addModelOptions, type DatasetFlags, loadOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
+import { countOrAll, nonNegativeInt } from './parse.ts';
 
-interface Flags extends ModelFlags {
+interface Flags extends ModelFlags, DatasetFlags {
   layer: string;
   unit: number;
   top: number;
   depth: number;
   rank: 'weight' | 'attribution';
   expanded?: boolean;
-  dataset?: string;
-  out: string;
-  limit?: number;
-  sample?: number;
   json?: boolean;
 }
 
 export function register(program: Command): void {
   addModelOptions(
-    program
-      .command('circuit')
-      .description("the weights that wire a conv unit to the units before and after it: top inputs (by L2 norm, excitatory, inhibitory), outputs, expanded weights, circuit graph")
-      .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
-      .requiredOption('--unit <n>', 'unit (channel) of the layer', nonNegativeInt)
-      .option('--top <k>', "connections per list and per graph node, or 'all'", countOrAll, 10)
-      .option('--depth <d>', 'graph depth: levels of inputs below the unit', nonNegativeInt, 2)
-      .addOption(new Option('--rank <how>', 'rank inputs by kernel norm, or by mean contribution on the unit\'s top dataset examples').choices(['weight', 'attribution']).default('weight'))
-      .option('--expanded', 'also the expanded weights from the conv two layers back (ReLU as identity, max pool as average pool)')
-      .option('--dataset <dir>', 'for --rank attribution: image folder or CSV manifest (default $ATLAS_DATASET_DIR)')
-      .option('--out <dir>', 'for --rank attribution: the dataset stage\'s output folder, whose cache `atlas examples` shares', 'generated')
-      .option('--limit <n>', 'for --rank attribution: use only the first n dataset images (sorted by path)', positiveInt)
-      .option('--sample <n>', 'for --rank attribution: use n dataset images spread evenly over the sorted list', positiveInt)
-      .option('--json', 'print {"layer","unit","inputs","excitatory","inhibitory","outputs","expanded"?,"graph":{"nodes","edges"}}'),
+    addDatasetOptions(
+      program
+        .command('circuit')
+        .description("the weights that wire a conv unit to the units before and after it: top inputs (by L2 norm, excitatory, inhibitory), outputs, expanded weights, circuit graph")
+        .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
+        .requiredOption('--unit <n>', 'unit (channel) of the layer', nonNegativeInt)
+        .option('--top <k>', "connections per list and per graph node, or 'all'", countOrAll, 10)
+        .option('--depth <d>', 'graph depth: levels of inputs below the unit', nonNegativeInt, 2)
+        .addOption(new Option('--rank <how>', 'rank inputs by kernel norm, or by mean contribution on the unit\'s top dataset examples').choices(['weight', 'attribution']).default('weight'))
+        .option('--expanded', 'also the expanded weights from the conv two layers back (ReLU as identity, max pool as average pool)')
+        .option('--json', 'print {"layer","unit","inputs","excitatory","inhibitory","outputs","expanded"?,"graph":{"nodes","edges"}}'),
+        'for --rank attribution: ',
+    ),
   ).action(async (flags: Flags) => {
     const circuit = flags.rank === 'attribution' ? await attributed(flags) : await byWeight(flags);
     if (circuit.outputsNote) log(`note: ${circuit.outputsNote}`);

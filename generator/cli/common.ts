@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../model/backend.ts';
 import { DEVICE_CHOICES, parseDeviceChoice } from '../model/device.ts';
 import { log } from '../log.ts';
+import { positiveInt } from './parse.ts';
 import { ENGINE_CHOICES, type LoadedModel, type LoadOptions, loadModel, parseEngineChoice } from '../model/load.ts';
 
 export interface ModelFlags {
@@ -36,6 +37,23 @@ export function addModelOptions(cmd: Command): Command {
 export function deviceOption(fallback: string | undefined = process.env.ATLAS_DEVICE ?? 'auto', where = 'env ATLAS_DEVICE'): Option {
   const opt = new Option('--device <name>', `where onnxruntime runs: auto = CUDA when its provider loads, else the CPU; cuda = the GPU or exit 2 (${where})`).choices([...DEVICE_CHOICES]);
   return fallback === undefined ? opt : opt.default(fallback);
+}
+
+/** Where a command's dataset examples come from: the dataset stage's (cached in --out, shared with `atlas examples`). */
+export interface DatasetFlags {
+  dataset?: string;
+  out: string;
+  limit?: number;
+  sample?: number;
+}
+
+/** --dataset, --out, --limit and --sample, for commands that read a unit's top dataset examples (`when`: e.g. 'for --rank attribution: '). */
+export function addDatasetOptions(cmd: Command, when = ''): Command {
+  return cmd
+    .option('--dataset <dir>', `${when}image folder or CSV manifest (default $ATLAS_DATASET_DIR)`)
+    .option('--out <dir>', `${when}the dataset stage's output folder, whose cache \`atlas examples\` shares (no crops are written)`, 'generated')
+    .option('--limit <n>', `${when}use only the first n dataset images (sorted by path)`, positiveInt)
+    .option('--sample <n>', `${when}use n dataset images spread evenly over the sorted list`, positiveInt);
 }
 
 export async function openModel(flags: ModelFlags): Promise<LoadedModel> {

@@ -11,6 +11,7 @@ import * as importModel from './import-model.ts';
 import * as evaluate from './evaluate.ts';
 import * as info from './info.ts';
 import * as merge from './merge.ts';
+import * as pose from './pose.ts';
 import * as run from './run.ts';
 import * as search from './search.ts';
 import * as tune from './tune.ts';
@@ -18,10 +19,10 @@ import * as visualize from './visualize.ts';
 
 export function buildProgram(): Command {
   const program = new Command('atlas')
-    .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19, as a static atlas')
+    .description('circuit-atlas: feature visualizations, dataset examples and circuits of VGG19 and other image classifiers, as a static atlas')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [activations, circuit, classify, evaluate, examples, generate, importModel, info, merge, run, search, tune, visualize]) cmd.register(program);
+  for (const cmd of [activations, circuit, classify, evaluate, examples, generate, importModel, info, merge, pose, run, search, tune, visualize]) cmd.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -19,7 +19,8 @@ import { ESTIMATE_MARGIN, readBudgetRecord } from './budget.ts';
 import { unitThumbnail } from './thumbnails.ts';
 import { layerVersusDataset, unitVersusDataset, type VersusDataset } from './versus-dataset.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
-import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
+import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, PoseJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
+import { cropPath } from '../dataset/results.ts';
 
 export interface DatasetInfo {
   root: string;
@@ -128,6 +129,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         const raw = readJson<Record<string, unknown>>(path.join(out, spec.id, layer, String(u), `tuning-${st}.json`));
         if (raw) tuning[st] = TuningJson.parse(raw);
       }
+      const pose = poseOf(out, spec.id, layer, u);
       const unitJson: UnitJson = {
         schema: SCHEMA,
         id: `${spec.id}/${layer}/${u}`,
@@ -154,6 +156,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
           : null,
         circuit: circuit ? (({ unit: _u, ...rest }) => rest)(circuit) : null,
         ...(Object.keys(tuning).length ? { tuning } : {}),
+        ...(pose ? { pose } : {}),
         ...(layer === spec.classifier?.layer && drivers?.[u] ? { drivers: drivers[u] } : {}),
         versusDataset,
       };
@@ -260,4 +263,12 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
 
   const own = { model: spec.id, description: ctx.config.description, featured: plan.featured, circuits: plan.circuits.map((c) => ({ id: `${c.layer}-${c.unit}`, layer: c.layer, unit: c.unit })) };
   writeIfChanged(path.join(out, 'manifest.json'), mergeManifest(readManifest(out), own, (m) => existsSync(path.join(out, m, 'model.json'))));
+}
+
+/** The unit's pose.json (the pose stage's), each example with its receptive-field crop (the dataset stage's), or null. */
+function poseOf(out: string, model: string, layer: string, unit: number): PoseJson | null {
+  const raw = readJson<Record<string, unknown>>(path.join(out, model, layer, String(unit), 'pose.json'));
+  if (!raw) return null;
+  const p = PoseJson.parse(raw);
+  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, reproduced: p.reproduced };
 }

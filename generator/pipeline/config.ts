@@ -121,6 +121,8 @@ export const AtlasConfig = z
             recipes: z.array(z.enum(['full', 'maco'])).nonempty().default(['full']),
             /** Synthetic-stimulus tuning curves to measure (atlas tune), stored in the unit's data. */
             tuning: z.array(z.enum(TUNE_STIMULI)).default([]),
+            /** Pose invariance on the unit's top dataset examples (atlas pose), stored in the unit's data. */
+            pose: z.boolean().default(false),
           })
           .strict(),
       )

@@ -22,6 +22,7 @@ import { runFv } from './stages/fv.ts';
 import { runGraphs } from './stages/graph.ts';
 import { runModelCheck } from './stages/model-check.ts';
 import { runTuning } from './stages/tuning.ts';
+import { runPose } from './stages/pose.ts';
 import { stageVersions } from './stage-versions.ts';
 import { codeVersions } from './versions.ts';
 
@@ -140,6 +141,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     ['graph', runGraphs],
     ['fv', runFv],
     ['tuning', runTuning],
+    ['pose', runPose],
     ['model', runModelCheck],
   ];
   const budget = opts.budget === undefined ? (config.budget?.minutes ?? null) : opts.budget;

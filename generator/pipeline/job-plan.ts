@@ -64,6 +64,15 @@ export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, stri
       job: job('tuning', `tuning:${t.layer}:${t.unit}:${t.stimulus}`, { weights: w, engine, layer: t.layer, unit: t.unit, stimulus: t.stimulus }, [`${spec.id}/${t.layer}/${t.unit}/tuning-${t.stimulus}.json`]),
     });
   }
+  for (const p of plan.pose) {
+    // The examples it turns are the dataset stage's (same dataset, top and engine): their inputs are its inputs.
+    jobs.push({
+      layer: p.layer,
+      unit: p.unit,
+      pose: p,
+      job: job('pose', `pose:${p.layer}:${p.unit}`, { weights: w, engine, dataset: dataset?.digest, top: config.examples.top, layer: p.layer, unit: p.unit }, [`${spec.id}/${p.layer}/${p.unit}/pose.json`]),
+    });
+  }
   jobs.push({ layer: '', job: job('model', 'model', { weights: w, engine, dataset: dataset?.digest }, [`${spec.id}/model-check.json`, `${spec.id}/class-drivers.json`]) });
   return jobs;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil.ts';
 
-export const STAGES = ['examples', 'circuits', 'graph', 'fv', 'tuning', 'model'] as const;
+export const STAGES = ['examples', 'circuits', 'graph', 'fv', 'tuning', 'pose', 'model'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface Job {

@@ -47,11 +47,17 @@ export interface TuningTask {
   stimulus: TuneStimulus;
 }
 
+export interface PoseTask {
+  layer: string;
+  unit: number;
+}
+
 export interface Plan {
   /** Layers with dataset examples for every unit (and a unit page for every unit). */
   layers: string[];
   fv: FvTask[];
   tuning: TuningTask[];
+  pose: PoseTask[];
   circuits: CircuitTask[];
   featured: string[];
   /** Layer atlases with feature visualizations, deepest layer first (a budget admits them in this order). */
@@ -87,10 +93,12 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     if (units.length && l.objectives.length) atlases.push({ index, layer: l.layer, recipe: l.recipe, objectives: l.objectives, units: units.length });
   });
   const tuning: TuningTask[] = [];
+  const pose: PoseTask[] = [];
   for (const f of config.featured) {
     layers.add(f.layer);
     for (const o of f.objectives) for (const r of f.recipes) addFv(f.layer, f.unit, o, r);
     for (const stimulus of f.tuning) tuning.push({ layer: f.layer, unit: f.unit, stimulus });
+    if (f.pose && !pose.some((p) => p.layer === f.layer && p.unit === f.unit)) pose.push({ layer: f.layer, unit: f.unit });
   }
   const circuits: CircuitTask[] = config.circuits.map((c) => {
     const graph = circuitGraph(spec, weights, c.layer, c.unit, { top: c.top, depth: c.depth });
@@ -107,6 +115,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     fv: [...fv.values()].sort((a, b) => byModelOrder(a, b) || a.objective.localeCompare(b.objective) || a.recipe.localeCompare(b.recipe)),
     circuits,
     tuning,
+    pose,
     // A unit may be listed twice (say, all objectives at one recipe, one objective at another).
     featured: [...new Set(config.featured.map((f) => `${spec.id}/${f.layer}/${f.unit}`))],
     // Deepest first; entries of one layer in config order.

@@ -3,8 +3,12 @@
 // was printed for `interval` seconds. Each line names the stage, the job, done/total, elapsed and ETA.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { AtlasError } from '../errors.ts';
+import { clock } from '../progress-bar.ts';
 import type { Stage } from './jobs.ts';
+
+// Shared with every command's progress (progress-bar.ts, which must not import the pipeline: the dataset
+// cache's code version would follow pipeline edits).
+export { clock, progressInterval } from '../progress-bar.ts';
 
 export type ProgressEvent =
   | { kind: 'start'; stage: Stage; jobs: string[] }
@@ -28,20 +32,11 @@ export function fvCostScale(t: { objective: string; settings: { size: number; st
   return (t.settings.steps / 512) * pixels * (t.objective === 'diversity' ? 4 : 1);
 }
 
-/** `1:02:03`, `4:05`, `0:07`. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
 /**
  * Rough seconds per job of each stage for the default profile on a 2-core CPU (only their ratios matter):
  * on a first run they keep a thousand-image dataset pass from weighing as much as a millisecond circuit.
  */
-const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, graph: 1, circuits: 0.2, model: 0.5 };
+const STAGE_PRIORS: Record<Stage, number> = { examples: 40, fv: 40, tuning: 5, pose: 2, graph: 1, circuits: 0.2, model: 0.5 };
 
 export class ProgressTracker {
   private readonly weights = new Map<string, number>();
@@ -174,14 +169,6 @@ export class ProgressTracker {
     const running = g ? `running ${g.ids.length > 1 ? `${g.ids.length - g.finished} of ${g.ids.length} jobs from ${g.ids[0]}` : g.ids[0]}` : this.activity;
     return this.line(g?.label ? `${running}, ${g.label}` : running);
   }
-}
-
-/** $ATLAS_PROGRESS_INTERVAL (seconds, e.g. 1 in tests), else 30. */
-export function progressInterval(env = process.env.ATLAS_PROGRESS_INTERVAL): number {
-  if (env === undefined || env === '') return 30;
-  const v = Number(env);
-  if (!Number.isFinite(v) || v <= 0) throw new AtlasError(`ATLAS_PROGRESS_INTERVAL='${env}' is not a positive number of seconds`, 'e.g. ATLAS_PROGRESS_INTERVAL=30 (the default)');
-  return v;
 }
 
 /**

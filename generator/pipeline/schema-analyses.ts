@@ -1,6 +1,7 @@
-// The schemas of a unit's analyses beyond its pictures and examples: what drives a class, and its tuning
-// to synthetic stimuli. Part of the generated/ layout (schema.ts re-exports them; read through it).
+// The schemas of a unit's analyses beyond its pictures and examples: what drives a class, its tuning
+// to synthetic stimuli, and its pose on dataset examples. Part of the generated/ layout (schema.ts re-exports them; read through it).
 import { z } from 'zod';
+import { POSES } from '../stimuli/pose-names.ts';
 import { TUNE_STIMULI } from '../stimuli/tuning-result.ts';
 
 const num = z.number();
@@ -67,3 +68,16 @@ export const TuningJson = z
   .passthrough();
 
 export type TuningJson = z.infer<typeof TuningJson>;
+
+/**
+ * Pose invariance on the unit's top dataset examples (generator/stimuli/pose.ts PoseResult): each turned
+ * and mirrored about its field's centre. `crop` (added by assemble) is the example's receptive-field crop.
+ */
+export const PoseJson = z.object({
+  window: num,
+  poses: z.array(z.enum(POSES)),
+  examples: z.array(z.object({ image: z.string(), x: num, y: num, dataset: num, post: z.array(num), crop: z.string().optional() })),
+  retained: z.record(z.enum(POSES), num),
+  reproduced: num,
+});
+export type PoseJson = z.infer<typeof PoseJson>;

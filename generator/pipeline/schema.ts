@@ -2,10 +2,10 @@
 // and anyone building on the published /data JSON read them. Every file carries "schema": SCHEMA and is
 // validated when read, so an old or foreign file fails loudly. Paths inside are relative to generated/.
 import { z } from 'zod';
-import { ClassDriversJson, TuningJson } from './schema-analyses.ts';
+import { ClassDriversJson, PoseJson, TuningJson } from './schema-analyses.ts';
 import { SCHEMA } from './schema-version.ts';
 
-export { ClassDriversJson, TuningJson } from './schema-analyses.ts';
+export { ClassDriversJson, PoseJson, TuningJson } from './schema-analyses.ts';
 export { SCHEMA };
 
 const stats = z.object({ mean: z.number(), max: z.number() });
@@ -172,6 +172,8 @@ export const UnitJson = z.object({
   circuit: UnitCircuitJson.nullable(),
   /** Synthetic-stimulus tuning curves by stimulus (generator/stimuli/tuning.ts TuneResult), when generated. */
   tuning: z.record(z.string(), TuningJson).optional(),
+  /** Pose invariance on its top dataset examples (generator/stimuli/pose.ts), when generated. */
+  pose: PoseJson.optional(),
   /** For a class of the logits layer: the units that drive it most. */
   drivers: ClassDriversJson.optional(),
   /** Per recipe with a channel image: its max over positions / the top dataset example's activation (pipeline/versus-dataset.ts). */

@@ -9,6 +9,7 @@ export const STAGE_ENTRIES: Record<Stage, string[]> = {
   graph: ['generator/pipeline/stages/graph.ts'],
   fv: ['generator/pipeline/stages/fv.ts'],
   tuning: ['generator/pipeline/stages/tuning.ts'],
+  pose: ['generator/pipeline/stages/pose.ts'],
   model: ['generator/pipeline/stages/model-check.ts'],
 };
 

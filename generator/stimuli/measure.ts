@@ -120,9 +120,28 @@ export function stimulusImage(probe: Probe, stim: Stimulus, opts: MeasureOptions
  * compute); other layers have no separate pre-ReLU value and report post for both.
  */
 export async function measure(engine: Engine, probe: Probe, stimuli: Stimulus[], units: number[] | null, opts: MeasureOptions = {}): Promise<Responses> {
+  const draw = (i: number) => {
+    const img = stimulusImage(probe, stimuli[i], opts);
+    for (let p = 0; p < img.length; p++) img[p] *= 255;
+    return img;
+  };
+  return measureCanvases(engine, probe, stimuli.length, draw, units, opts);
+}
+
+/**
+ * The probed position's responses to n canvases (probe.size square, RGB, 0..255 pixels, drawn on demand
+ * by `canvas(i)`): the one measuring loop of synthetic stimuli and of transformed dataset examples (pose.ts).
+ */
+export async function measureCanvases(
+  engine: Engine,
+  probe: Probe,
+  n: number,
+  canvas: (i: number) => Float32Array,
+  units: number[] | null,
+  opts: Pick<MeasureOptions, 'batch' | 'onProgress'> = {},
+): Promise<Responses> {
   const cols = units ?? Array.from({ length: probe.channels }, (_, c) => c);
   for (const u of cols) checkUnit(probe, u);
-  const n = stimuli.length;
   const k = cols.length;
   const pre = new Float32Array(n * k);
   const post = new Float32Array(n * k);
@@ -132,10 +151,7 @@ export async function measure(engine: Engine, probe: Probe, stimuli: Stimulus[],
   for (let start = 0; start < n; start += batch) {
     const m = Math.min(batch, n - start);
     const data = new Float32Array(m * size * size * 3);
-    for (let b = 0; b < m; b++) {
-      const img = stimulusImage(probe, stimuli[start + b], opts);
-      for (let p = 0; p < img.length; p++) data[b * img.length + p] = img[p] * 255;
-    }
+    for (let b = 0; b < m; b++) data.set(canvas(start + b), b * size * size * 3);
     const acts = await engine.activations({ data, shape: [m, size, size, 3] }, [probe.layer], { preRelu: probe.relu });
     const act = acts.get(probe.layer)!;
     const [, h, w, c] = act.shape;

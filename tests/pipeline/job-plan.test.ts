@@ -23,7 +23,7 @@ describe('the device in job hashes and provenance', () => {
     const weights = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const config = parseConfig({
       device: 'auto',
-      featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel'], tuning: ['circle'] }],
+      featured: [{ layer: 'block2_conv1', unit: 5, objectives: ['channel'], tuning: ['circle'], pose: true }],
       circuits: [{ layer: 'block2_conv1', unit: 5, depth: 1, top: 3 }],
     });
     const plan = planAtlas(config, vgg19, weights);
@@ -39,7 +39,13 @@ describe('the device in job hashes and provenance', () => {
     const hashes = (ctx: StageContext) => new Map(planJobs(ctx, plan, code).map((j) => [j.job.id, j.job.hash]));
     const [g, c] = [hashes(gpu), hashes(cpu)];
     const differ = [...g.keys()].filter((id) => g.get(id) !== c.get(id)).map((id) => id.split(':')[0]);
-    expect(new Set(differ)).toEqual(new Set(['examples', 'fv', 'tuning', 'model']));
+    expect(new Set(differ)).toEqual(new Set(['examples', 'fv', 'tuning', 'pose', 'model']));
+    // Pose turns the dataset stage's examples: their dataset and top are its inputs too.
+    const pose = planJobs(cpu, plan, code).find((j) => j.job.id === 'pose:block2_conv1:5')!;
+    expect(pose.job.outputs).toEqual(['vgg19/block2_conv1/5/pose.json']);
+    const other = planJobs({ ...cpu, config: { ...config, examples: { ...config.examples, top: 8 } } }, plan, code).find((j) => j.job.id === 'pose:block2_conv1:5')!;
+    expect(other.job.hash).not.toBe(pose.job.hash);
+    expect(planJobs(cpu, planAtlas(parseConfig({ featured: [{ layer: 'block2_conv1', unit: 5 }] }), vgg19, weights), code).some((j) => j.job.stage === 'pose')).toBe(false);
     expect(g.get('circuits:block2_conv1')).toBe(c.get('circuits:block2_conv1'));
     expect(g.get('graph:block2_conv1:5')).toBe(c.get('graph:block2_conv1:5'));
     expect(provenance(gpu, 'fv', 'h', {}, false).engine).toBe('onnxruntime-cuda');

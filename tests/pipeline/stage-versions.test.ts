@@ -70,7 +70,7 @@ describe('stage code versions', () => {
     const base = stageVersions();
     const engine = sourceCopy();
     touchOneByte(engine, 'generator/model/ort-engine.ts');
-    expect(differing(base, stageVersions(engine)).sort()).toEqual(['examples', 'fv', 'graph', 'model', 'tuning', 'circuits'].sort());
+    expect(differing(base, stageVersions(engine)).sort()).toEqual(['examples', 'fv', 'graph', 'model', 'tuning', 'pose', 'circuits'].sort());
     const classes = sourceCopy();
     writeFileSync(path.join(classes, 'data/imagenet_class_index.json'), readFileSync(path.join(classes, 'data/imagenet_class_index.json'), 'utf8').replace('tench', 'tencH'));
     expect(differing(base, stageVersions(classes))).toEqual(expect.arrayContaining(['examples', 'model']));
@@ -85,7 +85,7 @@ describe('stage code versions', () => {
       datasetLimit: 8,
       visualization: { size: 32, steps: 4, lr: 0.05, seed: 0, batch: 2 },
       examples: { top: 2 },
-      featured: [{ layer: 'block1_conv2', unit: 3, objectives: ['channel'], tuning: ['edge'] }],
+      featured: [{ layer: 'block1_conv2', unit: 3, objectives: ['channel'], tuning: ['edge'], pose: true }],
       circuits: [{ layer: 'block1_conv2', unit: 3, depth: 1, top: 2, visualizeInputs: false }],
     });
     const run = async (versions: Record<Stage, string>) => {

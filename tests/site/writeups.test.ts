@@ -16,7 +16,7 @@ import { serveStatic } from './helpers/server.ts';
 import { undecodedImages } from './helpers/session.ts';
 import { CONTENT, copyWithEdit, writeupProfiles } from './helpers/writeups.ts';
 
-const STAGES = 'examples,circuits,graph,tuning,model';
+const STAGES = 'examples,circuits,graph,tuning,pose,model';
 const groups = writeupProfiles();
 // The featured write-up and a claim of it that the test breaks in a copy of the data.
 const FEATURED = 'round-shapes-in-block3';

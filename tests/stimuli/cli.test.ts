@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { atlas } from '../helpers/cli.ts';
+import { imageFolder, tempDir } from '../dataset/fixtures.ts';
 
 describe('atlas tune', () => {
   it('prints the documented JSON for block2_conv2 unit 5 with arcs', async () => {
@@ -72,5 +73,28 @@ describe('atlas search', () => {
     expect(text.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+\s/.test(l))).toHaveLength(3);
     const bad = await atlas(['search', '--layer', 'block2_conv2', '--family', 'squares-vs-lines']);
     expect(bad.status).toBe(2);
+  });
+});
+
+describe('atlas pose', () => {
+  it("turns a unit's top dataset examples and reports the share of its response each pose keeps", async () => {
+    const dataset = imageFolder(6);
+    const out = tempDir('atlas-pose-');
+    const r = await atlas(['pose', '--layer', 'block2_conv2', '--unit', '5', '--dataset', dataset, '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(Object.keys(res)).toEqual(['model', 'layer', 'unit', 'probe', 'window', 'poses', 'examples', 'retained', 'reproduced']);
+    expect(res).toMatchObject({ model: 'vgg19', layer: 'block2_conv2', unit: 5, window: 14, poses: ['identity', 'rot90', 'rot180', 'rot270', 'mirror'] });
+    expect(res.examples.length).toBeGreaterThan(0);
+    expect(res.retained.identity).toBe(1);
+    // Unturned, the window gives the dataset pass's value (interior fields exactly; border ones nearly).
+    expect(res.reproduced).toBeGreaterThan(0.95);
+    expect(res.reproduced).toBeLessThan(1.05);
+    const text = await atlas(['pose', '--layer', 'block2_conv2', '--unit', '5', '--dataset', dataset, '--out', out]);
+    expect(text.stdout).toMatch(/^block2_conv2:5 on its \d+ top dataset examples, each turned about its receptive field's centre \(14 px window, 32 px canvas\)$/m);
+    expect(text.stdout).toMatch(/^ {2}rot180 +\d+%$/m);
+    const none = await atlas(['pose', '--layer', 'block2_conv2', '--unit', '5'], { ATLAS_DATASET_DIR: '' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/atlas pose needs dataset examples, and no dataset was given\n  hint: pass --dataset DIR .* or set ATLAS_DATASET_DIR\n/);
   });
 });

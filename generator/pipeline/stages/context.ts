@@ -21,6 +21,7 @@ export interface PlannedJob {
   unit?: number;
   fv?: FvTask;
   tuning?: Plan['tuning'][number];
+  pose?: Plan['pose'][number];
   circuit?: Plan['circuits'][number];
 }
 
