@@ -163,7 +163,8 @@ async function writeLayerCrops(out: string, spec: ModelSpec, layer: string, unit
   let done = 0;
   try {
     await writeCrops([...jobs.values()], rf, spec.inputSize, 4, () => {
-      bar?.update(++done, images);
+      done++;
+      bar?.update(done, images);
       onCrops?.(layer, done, images);
     });
   } finally {

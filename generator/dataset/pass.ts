@@ -93,7 +93,9 @@ export async function runPass(ds: Dataset, opts: PassOptions): Promise<PassResul
         pool
           .run(s, () => {
             passCounters.images++;
-            bar?.update(++done, ds.images.length);
+            // Counted apart from the bar: `bar?.update(++done)` skips the increment when quiet (no bar).
+            done++;
+            bar?.update(done, ds.images.length);
             opts.onImage?.(done);
           })
           .then(merge),

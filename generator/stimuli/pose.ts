@@ -12,7 +12,6 @@ import type { Engine } from '../model/engine.ts';
 import { loadImage } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { checkUnit, measureCanvases, type Probe, probeFor } from './measure.ts';
-
 import { POSES, type Pose } from './pose-names.ts';
 
 export { POSES, type Pose } from './pose-names.ts';

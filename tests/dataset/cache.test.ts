@@ -52,4 +52,14 @@ describe('dataset examples cache', () => {
     await examplesForLayers({ ...base, out: fresh, top: 3, cropUnits: [5] });
     expect(readdirSync(fresh, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.webp')).sort()).toEqual(named);
   });
+
+  it('reports quiet progress (the pipeline\'s) image by image and crop by crop, up to the totals', async () => {
+    const dir = imageFolder(4);
+    const images: number[] = [];
+    const crops: number[] = [];
+    await examplesForLayers({ dataset: dir, layers: ['block1_conv1'], out: tempDir('atlas-out-'), top: 2, workers: 1, quiet: true, onImage: (d) => images.push(d), onCrops: (_l, d) => crops.push(d) });
+    expect(images).toEqual([1, 2, 3, 4]);
+    expect(crops.length).toBeGreaterThan(0);
+    expect(crops).toEqual(crops.map((_, i) => i + 1));
+  });
 });
