@@ -19,7 +19,7 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/** "3,5,8" or "0-15" or "0-3,9" -> sorted unique integers. */
+/** "3,5,8" or "0-15" or "0-3,9" -> unique integers, in the order given. */
 export function unitList(value: string): number[] {
   const out = new Set<number>();
   for (const part of value.split(',')) {
@@ -30,7 +30,8 @@ export function unitList(value: string): number[] {
     if (b < a) throw new InvalidArgumentError(`range '${part}' is empty.`);
     for (let i = a; i <= b; i++) out.add(i);
   }
-  return [...out].sort((x, y) => x - y);
+  // In the order given (a circuit's inputs by rank, say), each once.
+  return [...out];
 }
 
 /** --top k or --top all (Infinity). */

@@ -9,6 +9,8 @@ import { type ParamName, PARAMS } from '../optvis/parts.ts';
 import { LR_SCHEDULES, type LrSchedule, MACO_SETTINGS, type Recipe, RECIPE_NAMES, type RecipeName, RECIPES, TRANSFORM_SCALES, type TransformScale, transformsOf } from '../optvis/recipes.ts';
 import { imageFileName, visualize, writeImages, writeImportance } from '../optvis/visualize.ts';
 import { writeFileAtomic } from '../fsutil.ts';
+import { getSpec } from '../model/load.ts';
+import { receptiveFields } from '../model/spec.ts';
 import { addModelOptions, loadOptions, log, type ModelFlags, printJson } from './common.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitList } from './parse.ts';
 import { progressBar } from '../progress-bar.ts';
@@ -78,6 +80,10 @@ export function register(program: Command): void {
     const relu = optimizesPostRelu(flags.objective, flags.postRelu ?? r.relu);
     const settings = { size: flags.size ?? r.size, steps: flags.steps ?? r.steps, lr: flags.lr ?? r.lr, schedule: flags.schedule ?? r.schedule, transforms: flags.transforms ?? r.transforms, pad: flags.pad ?? r.pad };
     const param = flags.param ?? r.param;
+    // An image smaller than the unit's receptive field cuts it: legal (its centre still sees a crop of the
+    // pattern), rarely meant. Said before any work; an unknown layer is left to the one layer check.
+    const rf = receptiveFields(getSpec(flags.model)).get(flags.layer);
+    if (rf && settings.size < rf.size) log(`warning: a ${settings.size} px image is smaller than ${flags.layer}'s ${rf.size} px receptive field: each unit sees only part of its pattern`);
     const optimizer = flags.optimizer ?? r.optimizer;
     // MACO on another recipe keeps that recipe's size, steps and rate, with MACO's crops.
     const maco = param === 'maco' ? (r.maco ?? MACO_SETTINGS) : undefined;
@@ -108,7 +114,10 @@ export function register(program: Command): void {
     });
     bar.stop();
     const out = [];
-    for (const v of results) {
+    // In the order the units were given (a circuit's rank order, say), not the batches'.
+    const order = new Map(flags.unit.map((u, i) => [u, i]));
+    const given = [...results].sort((a, b) => (order.get(a.unit)! - order.get(b.unit)!));
+    for (const v of given) {
       const record = path.join(flags.out, imageFileName(v, 0).replace(/(_0)?\.png$/, '.json'));
       const before = earlierRun(record, path.join(flags.out, imageFileName(v, 0)));
       const files = await writeImages(v, flags.out);

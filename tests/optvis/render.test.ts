@@ -175,6 +175,16 @@ describe('atlas visualize', () => {
     expect(record().steps).toBe(12);
   });
 
+  it('prints the units in the order given, and warns when the image is smaller than the receptive field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-order-'));
+    const r = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '6,2', '--size', '4', '--steps', '2', '--out', dir, '--json', '--workers', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).map((o: { unit: number }) => o.unit)).toEqual([6, 2]);
+    expect(r.stderr).toMatch(/warning: a 4 px image is smaller than block1_conv2's 5 px receptive field/);
+    const fits = await atlas(['visualize', '--layer', 'block1_conv2', '--unit', '2', '--size', '8', '--steps', '2', '--out', dir, '--workers', '1']);
+    expect(fits.stderr).not.toMatch(/smaller than/);
+  });
+
   it("optimizes post-ReLU values at the grid recipe (its default) and pre-ReLU ones at the full recipe, either switched by a flag, and says which", async () => {
     const run = async (...flags: string[]) => {
       const dir = mkdtempSync(path.join(tmpdir(), 'atlas-fvcli-relu-'));
