@@ -13,7 +13,8 @@
 // sessions), 7.7 on a 2-core AVX-512 (Zen 5) one (measured; README, Benchmarks).
 // Units 211 and 186 of block3_conv4 get arc tuning only (a few seconds each, no feature visualizations):
 // the featured write-up contrasts them, orientation-selective curve detectors, with unit 166. All three get
-// pose (their top dataset examples turned and mirrored, `atlas pose`: about a second each).
+// pose (their top dataset examples turned and mirrored, `atlas pose`: about a second each), as do unit 166's 10
+// circuit inputs (the circuit's `pose`): which of them are already pose-invariant, which orientation-selective.
 // Layer atlases: every unit of the three published layers at the grid recipe (64 px, 112 steps, measured in
 // the README's "Grid recipe"), deepest first, each only when its estimate on this machine fits in what is
 // left of the budget (generator/pipeline/budget.ts); what does not fit is added by the next run (the rest
@@ -38,7 +39,7 @@ export default defineConfig({
     { layer: 'block3_conv4', unit: 211, objectives: [], tuning: ['arc'], pose: true },
     { layer: 'block3_conv4', unit: 186, objectives: [], tuning: ['arc'], pose: true },
   ],
-  circuits: [{ layer: 'block3_conv4', unit: 166, depth: 2, top: 10 }],
+  circuits: [{ layer: 'block3_conv4', unit: 166, depth: 2, top: 10, pose: true }],
   layers: [
     { layer: 'block3_conv4', visualize: 'all', recipe: 'grid' },
     { layer: 'block3_conv3', visualize: 'all', recipe: 'grid' },

@@ -21,7 +21,7 @@ export function register(program: Command): void {
         .description("pose invariance on real images: the unit's top dataset examples turned by 90, 180, 270 degrees and mirrored about its receptive field's centre, and how much of its response each keeps")
         .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
         .requiredOption('--unit <n>', 'unit (channel) of the layer', nonNegativeInt)
-        .option('--json', 'print {"model","layer","unit","probe","window","poses","examples":[{"image","x","y","dataset","post":[per pose]}],"retained":{pose: median},"reproduced"}'),
+        .option('--json', 'print {"model","layer","unit","probe","window","poses","examples":[{"image","x","y","dataset","post":[per pose]}],"retained":{pose: median},"weakest","reproduced"}'),
     ),
   ).action(async (flags: Flags) => {
     // A missing dataset fails before any network work.
@@ -52,6 +52,7 @@ function printText(r: PoseResult): void {
   console.log(`${r.layer}:${r.unit} on its ${r.examples.length} top dataset examples, each turned about its receptive field's centre (${r.window} px window, ${r.probe.size} px canvas)`);
   console.log(`median share of the unturned response kept (over the ${fired} it fires on unturned):`);
   for (const p of POSES.slice(1)) console.log(`  ${p.padEnd(8)} ${pct(r.retained[p]).padStart(5)}`);
+  console.log(`at least ${pct(r.weakest)} however turned or mirrored`);
   console.log(`unturned / dataset value: ${r.reproduced.toFixed(3)} (median; 1 = the window holds all the unit saw)`);
   const width = Math.max(...r.examples.map((e) => path.basename(e.image).length));
   console.log(`\n  ${'image'.padEnd(width)} ${'dataset'.padStart(10)} ${POSES.map((p) => p.padStart(10)).join(' ')}`);

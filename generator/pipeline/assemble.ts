@@ -270,5 +270,5 @@ function poseOf(out: string, model: string, layer: string, unit: number): PoseJs
   const raw = readJson<Record<string, unknown>>(path.join(out, model, layer, String(unit), 'pose.json'));
   if (!raw) return null;
   const p = PoseJson.parse(raw);
-  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, reproduced: p.reproduced };
+  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, weakest: p.weakest, reproduced: p.reproduced };
 }

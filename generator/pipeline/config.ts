@@ -153,6 +153,8 @@ export const AtlasConfig = z
             visualizeInputs: z.boolean().default(true),
             /** The recipes the visualized inputs get (their channel objective). */
             inputRecipes: z.array(z.enum(['full', 'maco'])).nonempty().default(['full']),
+            /** Pose on dataset examples (atlas pose) for the unit and its direct inputs: is the invariance built here or inherited? */
+            pose: z.boolean().default(false),
           })
           .strict(),
       )

@@ -94,11 +94,14 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
   });
   const tuning: TuningTask[] = [];
   const pose: PoseTask[] = [];
+  const addPose = (layer: string, unit: number) => {
+    if (!pose.some((p) => p.layer === layer && p.unit === unit)) pose.push({ layer, unit });
+  };
   for (const f of config.featured) {
     layers.add(f.layer);
     for (const o of f.objectives) for (const r of f.recipes) addFv(f.layer, f.unit, o, r);
     for (const stimulus of f.tuning) tuning.push({ layer: f.layer, unit: f.unit, stimulus });
-    if (f.pose && !pose.some((p) => p.layer === f.layer && p.unit === f.unit)) pose.push({ layer: f.layer, unit: f.unit });
+    if (f.pose) addPose(f.layer, f.unit);
   }
   const circuits: CircuitTask[] = config.circuits.map((c) => {
     const graph = circuitGraph(spec, weights, c.layer, c.unit, { top: c.top, depth: c.depth });
@@ -106,6 +109,7 @@ export function planAtlas(config: AtlasConfig, spec: ModelSpec, weights: Pick<Ke
     for (const n of nodes) layers.add(n.layer);
     if (c.visualizeInputs) for (const n of graph.nodes.filter((n) => n.depth === 1 && n.layer !== INPUT_LAYER)) for (const r of c.inputRecipes) addFv(n.layer, n.unit, 'channel', r);
     addFv(c.layer, c.unit, 'channel');
+    if (c.pose) for (const n of [{ layer: c.layer, unit: c.unit }, ...graph.nodes.filter((n) => n.depth === 1 && n.layer !== INPUT_LAYER)]) addPose(n.layer, n.unit);
     return { layer: c.layer, unit: c.unit, depth: c.depth, top: c.top, rank: c.rank, nodes };
   });
   const order = spec.layers.map((l) => l.name);

@@ -78,6 +78,7 @@ export const PoseJson = z.object({
   poses: z.array(z.enum(POSES)),
   examples: z.array(z.object({ image: z.string(), x: num, y: num, dataset: num, post: z.array(num), crop: z.string().optional() })),
   retained: z.record(z.enum(POSES), num),
+  weakest: num,
   reproduced: num,
 });
 export type PoseJson = z.infer<typeof PoseJson>;

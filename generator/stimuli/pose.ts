@@ -62,6 +62,8 @@ export interface PoseResult {
   examples: PoseExampleResult[];
   /** Per pose, the median over examples of its response over the unturned one (examples the unit fires on). */
   retained: Record<Pose, number>;
+  /** The least of `retained` over the turned and mirrored poses: "keeps at least this, however turned". */
+  weakest: number;
   /** Median of the unturned response over the dataset value: 1 when the window holds all the unit saw. */
   reproduced: number;
 }
@@ -141,6 +143,7 @@ export async function poseInvariance(engine: Engine, spec: ModelSpec, opts: Pose
     poses: [...POSES],
     examples,
     retained,
+    weakest: Math.min(...POSES.filter((p) => p !== 'identity').map((p) => retained[p])),
     reproduced: median(examples.filter((e) => e.dataset > 0).map((e) => e.post[0] / e.dataset)),
   };
 }

@@ -100,7 +100,13 @@ describe('atlas config', () => {
     const base = planAtlas((await loadConfig('atlas.config.ts')).config, vgg19, w);
     expect(plan.featured).toEqual(base.featured);
     expect(plan.tuning).toEqual(base.tuning);
+    expect(plan.pose).toEqual(base.pose);
     expect(plan.circuits).toEqual(base.circuits);
+    // Pose: the three featured units, then the circuit's root (already there) and its 10 direct inputs.
+    expect(base.pose.slice(0, 3)).toEqual([166, 211, 186].map((unit) => ({ layer: 'block3_conv4', unit })));
+    const inputs = base.circuits[0].nodes.filter((n) => n.layer === 'block3_conv3');
+    expect(base.pose.slice(3)).toEqual(inputs);
+    expect(inputs).toHaveLength(10);
     const key = (t: (typeof plan.fv)[number]) => `${t.layer}:${t.unit}:${t.objective}:${t.recipe}`;
     const full = new Set(plan.fv.map(key));
     expect(base.fv.filter((t) => t.atlas === undefined && !full.has(key(t)))).toEqual([]);

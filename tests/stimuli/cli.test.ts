@@ -83,7 +83,7 @@ describe('atlas pose', () => {
     const r = await atlas(['pose', '--layer', 'block2_conv2', '--unit', '5', '--dataset', dataset, '--out', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(Object.keys(res)).toEqual(['model', 'layer', 'unit', 'probe', 'window', 'poses', 'examples', 'retained', 'reproduced']);
+    expect(Object.keys(res)).toEqual(['model', 'layer', 'unit', 'probe', 'window', 'poses', 'examples', 'retained', 'weakest', 'reproduced']);
     expect(res).toMatchObject({ model: 'vgg19', layer: 'block2_conv2', unit: 5, window: 14, poses: ['identity', 'rot90', 'rot180', 'rot270', 'mirror'] });
     expect(res.examples.length).toBeGreaterThan(0);
     expect(res.retained.identity).toBe(1);

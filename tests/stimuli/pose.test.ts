@@ -90,6 +90,7 @@ describe('poseInvariance on VGG19', () => {
       });
     });
     expect(r.reproduced).toBeCloseTo(1, 5);
+    expect(r.weakest).toBe(Math.min(r.retained.rot90, r.retained.rot180, r.retained.rot270, r.retained.mirror));
     for (const p of POSES) expect(r.retained[p]).toBeCloseTo(median(r.examples.map((e) => e.post[POSES.indexOf(p)] / e.post[0])), 6);
   });
 });
