@@ -19,8 +19,11 @@ export interface AttributionExample {
   /** The unit's position in its layer's grid (its max, for dataset examples). */
   x: number;
   y: number;
-  /** The unit's value there, when the source knows it (dataset examples: their post-ReLU max). */
-  activation?: number;
+}
+
+/** A dataset example: also the unit's value there (its post-ReLU max), which pose compares against. */
+export interface DatasetExample extends AttributionExample {
+  activation: number;
 }
 
 /**
@@ -149,7 +152,7 @@ export interface DatasetSourceOptions {
  * The unit's top dataset examples, from the dataset stage (`examplesForLayers`, cached in `out`). Without
  * a dataset this throws at once (exit 2), before any network is loaded: attribution needs data.
  */
-export function datasetExampleSource(opts: DatasetSourceOptions): ExampleSource {
+export function datasetExampleSource(opts: DatasetSourceOptions): (layer: string, unit: number) => Promise<DatasetExample[]> {
   const given = opts.dataset ?? process.env.ATLAS_DATASET_DIR;
   if (!given) {
     const purpose = opts.purpose ?? { what: '--rank attribution', otherwise: 'rank by weight (--rank weight)' };

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { datasetExampleSource } from '../circuit/attribution.ts';
-import { AtlasError } from '../errors.ts';
 import { progressBar } from '../progress-bar.ts';
 import { POSES, type PoseResult, poseInvariance } from '../stimuli/pose.ts';
 import { addDatasetOptions, addModelOptions, type DatasetFlags, loadOptions, log, type ModelFlags, openModel, printJson } from './common.ts';
@@ -30,11 +29,7 @@ export function register(program: Command): void {
     const bar = progressBar('pose', { unit: 'canvases' });
     try {
       const examples = await source(flags.layer, flags.unit);
-      const withValues = examples.map((e) => {
-        if (e.activation === undefined) throw new AtlasError(`the dataset example ${e.image} has no recorded value`);
-        return { ...e, activation: e.activation };
-      });
-      const result = await poseInvariance(engine, spec, { layer: flags.layer, unit: flags.unit, examples: withValues, onProgress: (d, t) => bar.update(d, t) });
+      const result = await poseInvariance(engine, spec, { layer: flags.layer, unit: flags.unit, examples, onProgress: (d, t) => bar.update(d, t) });
       bar.stop();
       if (flags.json) return printJson(result);
       printText(result);

@@ -103,20 +103,14 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
   for (const l of layers) {
     const key = keys.get(l.name)!;
     const r = results.get(l.name)!;
-    const only = opts.cropUnits;
-    if (only) {
-      const units = r.units.filter((u) => only.includes(u.unit));
-      if (cropsPresent(out, units)) continue;
-      const t0 = performance.now();
-      const files = await writeLayerCrops(out, spec, r.layer, units, ds, { prune: false, quiet: opts.quiet, onCrops: opts.onCrops });
-      say(`crops ${l.name}: ${files} files for ${units.length} unit(s) in ${seconds(t0)} s`);
-      continue;
-    }
-    if (cropsKey(out, spec.id, l.name) === key && cropsPresent(out, r.units)) continue;
+    // The whole layer keys its crops folder (and prunes it); an ad-hoc subset only adds its own.
+    const whole = !opts.cropUnits;
+    const units = whole ? r.units : r.units.filter((u) => opts.cropUnits!.includes(u.unit));
+    if ((!whole || cropsKey(out, spec.id, l.name) === key) && cropsPresent(out, units)) continue;
     const t0 = performance.now();
-    const files = await writeLayerCrops(out, spec, r.layer, r.units, ds, { prune: true, quiet: opts.quiet, onCrops: opts.onCrops });
-    say(`crops ${l.name}: ${files} files in ${seconds(t0)} s`);
-    setCropsKey(out, spec.id, l.name, key);
+    const files = await writeLayerCrops(out, spec, r.layer, units, ds, { prune: whole, quiet: opts.quiet, onCrops: opts.onCrops });
+    say(`crops ${l.name}: ${files} files${whole ? '' : ` for ${units.length} unit(s)`} in ${seconds(t0)} s`);
+    if (whole) setCropsKey(out, spec.id, l.name, key);
   }
   return new Map(opts.layers.map((l) => [l, results.get(l)!]));
 }

@@ -5,6 +5,7 @@
 // table in the README checks it on 24 units; this says it for every unit the atlas shows.
 // Only the channel objective: the others optimize another quantity (one position, the lowest mean).
 import { RECIPE_NAMES, type RecipeName } from '../optvis/recipes.ts';
+import { median } from '../stats.ts';
 import type { FvEntry, LayerJson, UnitJson } from './schema.ts';
 
 /** Per recipe with a channel image: its max over the unit's dataset max (unit.json). */
@@ -29,10 +30,8 @@ export function unitVersusDataset(byRecipe: Record<RecipeName, Record<string, Fv
 /** A layer's ratios per recipe: how many units beat their dataset max, and the spread. */
 export function layerVersusDataset(units: VersusDataset[]): VersusSummary[] {
   return RECIPE_NAMES.flatMap((recipe) => {
-    const v = units.map((u) => u[recipe]).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    const v = units.map((u) => u[recipe]).filter((x): x is number => x !== undefined);
     if (v.length === 0) return [];
-    const mid = v.length >> 1;
-    const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-    return [{ recipe, units: v.length, above: v.filter((x) => x > 1).length, min: v[0], median, max: v[v.length - 1] }];
+    return [{ recipe, units: v.length, above: v.filter((x) => x > 1).length, min: Math.min(...v), median: median(v), max: Math.max(...v) }];
   });
 }

@@ -12,6 +12,7 @@ import type { Engine } from '../model/engine.ts';
 import { loadImage } from '../model/image.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { checkUnit, measureCanvases, type Probe, probeFor } from './measure.ts';
+import { median } from '../stats.ts';
 import { POSES, type Pose } from './pose-names.ts';
 
 export { POSES, type Pose } from './pose-names.ts';
@@ -103,13 +104,6 @@ export function poseCanvas(probe: Probe, image: { width: number; height: number;
     }
   }
   return out;
-}
-
-export function median(values: number[]): number {
-  if (!values.length) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export interface PoseOptions {

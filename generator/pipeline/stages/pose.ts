@@ -24,7 +24,7 @@ export async function runPose(ctx: StageContext, jobs: PlannedJob[], hooks: Stag
       hooks.start([j]);
       const t = performance.now();
       const { layer, unit } = j.pose!;
-      const examples = (await source(layer, unit)).map((e) => ({ ...e, activation: e.activation ?? Number.NaN }));
+      const examples = await source(layer, unit);
       const result = await poseInvariance(engine, ctx.spec, { layer, unit, examples, onProgress: (d, n) => hooks.progress(d, n, `pose ${layer}:${unit}`, 'canvases') });
       // Image paths relative to the dataset root, as in examples.json: the output must not depend on where the dataset sits.
       const root = ctx.dataset?.dataset.root ?? '';
