@@ -36,6 +36,8 @@ export function circuitStyle(minL2: number, maxL2: number): cytoscape.Stylesheet
       style: { shape: 'round-rectangle', 'background-color': '#f6f6f9', 'border-width': 1, 'border-color': '#dcdce3', padding: '6px', label: '', events: 'no' },
     },
     { selector: 'node.crop', style: { 'border-style': 'dashed' } },
+    // A box member's frame: the sign and strength of its edge into the box (its own edge is faint, below).
+    { selector: 'node[frame]', style: { 'border-color': 'data(frame)', 'border-width': 'data(frameW)' } },
     { selector: 'node.hover', style: { 'border-color': '#f5a623', 'border-width': 3 } },
     {
       selector: 'edge',
@@ -51,9 +53,21 @@ export function circuitStyle(minL2: number, maxL2: number): cytoscape.Stylesheet
         opacity: 0.78,
       },
     },
+    // Routed round the pictures of a box (graph-routes.ts): straight runs between the route's bends.
+    {
+      selector: 'edge.routed',
+      style: {
+        'curve-style': 'segments',
+        // Cytoscape 3.34 supports 'endpoints' (bends relative to the manual endpoints); its types lag behind.
+        'edge-distances': 'endpoints' as 'intersection',
+        'segment-weights': (ele: cytoscape.EdgeSingular) => ele.data('segW') as string,
+        'segment-distances': (ele: cytoscape.EdgeSingular) => ele.data('segD') as string,
+      },
+    },
     // Edges into another unit's box cross the layout: fainter when shown, hidden when not asked for.
     { selector: 'edge.cross', style: { opacity: 0.3 } },
     { selector: 'edge.cross.hidden', style: { display: 'none' } },
+    { selector: 'edge.inbox', style: { opacity: 0.3 } },
     { selector: 'edge.faded', style: { opacity: 0.08 } },
     { selector: 'edge.hover', style: { display: 'element', opacity: 1, 'z-index': 10 } },
   ];

@@ -64,8 +64,14 @@ export function statText(raw: number, opts: { digits?: number; percent?: boolean
   return (opts.digits === undefined ? num(v) : fixed(opts.digits)) + (opts.percent ? '%' : '');
 }
 
+/**
+ * A share: whole percent from 10% up, one decimal below; exactly zero is "0%" and a positive share too small
+ * for one decimal "<0.1%", so that a page never writes a true zero and a tiny share alike as "0.0%".
+ */
 export function percent(v: number): string {
-  return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+  if (v === 0) return '0%';
+  if (v > 0 && v < 0.0005) return '<0.1%';
+  return `${(v * 100).toFixed(Math.abs(v) < 0.1 ? 1 : 0)}%`;
 }
 
 /**

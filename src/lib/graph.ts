@@ -76,6 +76,8 @@ export interface Placed {
   size: number;
   /** The level-1 unit whose group holds the node (a level-1 unit is its own group); null for the root and ungrouped nodes. */
   group: string | null;
+  /** Its strongest edge into the level above, which placed it (null for the root). */
+  via: GraphEdge | null;
 }
 /** A group's box: a level-1 unit and the deeper units placed with it (top-left corner and size). */
 export interface GroupBox {
@@ -138,7 +140,7 @@ export function layoutCircuit(nodes: GraphNode[], edges: GraphEdge[], sizes: Lay
   const placed: Placed[] = [];
   const rowW = level1.length * boxW + Math.max(0, level1.length - 1) * s.groupGap;
   const width = Math.max(rowW, root ? s.root : 0, s.grid);
-  if (root) placed.push({ node: root, x: width / 2, y: s.root / 2, size: s.root, group: null });
+  if (root) placed.push({ node: root, x: width / 2, y: s.root / 2, size: s.root, group: null, via: null });
   const y1 = (root ? s.root + s.label + s.levelGap : 0) + s.pad + s.level1 / 2;
   // Twice the grid's gap under the level-1 label: room for the arrows of the box's first row.
   const gridTop = y1 + s.level1 / 2 + s.label + 2 * s.gridGap;
@@ -148,7 +150,7 @@ export function layoutCircuit(nodes: GraphNode[], edges: GraphEdge[], sizes: Lay
     for (const m of list) {
       if (col >= n || m.depth !== depth) [row, col, depth] = [row + 1, 0, m.depth];
       const y = top + row * pitch + s.grid / 2;
-      placed.push({ node: m, x: left + col * (s.grid + s.gridGap) + s.grid / 2, y, size: s.grid, group });
+      placed.push({ node: m, x: left + col * (s.grid + s.gridGap) + s.grid / 2, y, size: s.grid, group, via: up.get(m.id) ?? null });
       bottom = y + s.grid / 2 + s.gridLabel;
       col += 1;
     }
@@ -158,7 +160,7 @@ export function layoutCircuit(nodes: GraphNode[], edges: GraphEdge[], sizes: Lay
   let bottom = level1.length ? y1 + s.level1 / 2 + s.label + s.pad : root ? s.root + s.label : 0;
   level1.forEach((n, i) => {
     const left = (width - rowW) / 2 + i * (boxW + s.groupGap);
-    placed.push({ node: n, x: left + boxW / 2, y: y1, size: s.level1, group: n.id });
+    placed.push({ node: n, x: left + boxW / 2, y: y1, size: s.level1, group: n.id, via: up.get(n.id) ?? null });
     const list = members.get(n.id)!;
     const gridW = Math.min(cols, Math.max(1, list.length)) * (s.grid + s.gridGap) - s.gridGap;
     const end = Math.max(y1 + s.level1 / 2 + s.label, grid(list, left + (boxW - gridW) / 2, cols, gridTop, n.id)) + s.pad;

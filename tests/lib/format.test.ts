@@ -1,6 +1,6 @@
 // The site's number formats (src/lib/format.ts): what pages print, with formatters made once.
 import { describe, expect, it } from 'vitest';
-import { firingText, num, signed, statText, stimulusText, topClassesText } from '../../src/lib/format.ts';
+import { firingText, num, percent, signed, statText, stimulusText, topClassesText } from '../../src/lib/format.ts';
 
 describe('num', () => {
   it('gives 4 significant digits, grouped thousands, exponents outside 1e-4..1e6', () => {
@@ -28,6 +28,17 @@ describe('signed and statText', () => {
     expect(statText(-0.5, { digits: 2 })).toBe('−0.50');
     expect(statText(0.625, { digits: 1, percent: true })).toBe('62.5%');
     expect(statText(1234.5, { digits: 0 })).toBe('1,235');
+  });
+});
+
+describe('percent', () => {
+  it('writes a true zero as 0% and a positive share below 0.05% as <0.1%, never both as 0.0%', () => {
+    expect(percent(0)).toBe('0%');
+    expect(percent(0.0004)).toBe('<0.1%');
+    expect(percent(0.0005)).toBe('0.1%');
+    expect(percent(0.0349)).toBe('3.5%');
+    expect(percent(0.894)).toBe('89%');
+    expect(percent(1)).toBe('100%');
   });
 });
 

@@ -1,13 +1,14 @@
 // The interactive circuit graph: Cytoscape draws the circuit's nodes on a canvas, the controls filter
 // them (and the page's lede and lists, and the address), edges into another unit's group show on demand,
-// hovering an edge shows its kernel on its target's scale, hovering a node says what its picture is
-// (recipe included), clicking a node opens its unit page.
+// a box's pictures are framed by their edge into the box, hovering an edge shows its kernel on its
+// target's scale, hovering a node says what its picture is (recipe included), clicking a node opens its
+// unit page.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { selectSubgraph } from '../../generator/circuit/select.ts';
 import { CircuitJson, UnitJson } from '../../generator/pipeline/schema.ts';
-import { num } from '../../src/lib/format.ts';
+import { EXCITE, INHIBIT, num } from '../../src/lib/format.ts';
 import { ARTIFACTS } from './helpers/paths.ts';
 import { useSession } from './helpers/session.ts';
 
@@ -114,12 +115,22 @@ describe('circuit page', () => {
     await visible(deep.edges.length);
     await toggle.uncheck();
     await visible(deep.edges.length - cross);
-    // Hovering the shared unit shows its edges, the crossing one too.
+    // A box member is framed in the colour of its strongest edge into the level above (the one that boxed it).
+    const depthOf = new Map(deep.nodes.map((n) => [n.id, n.depth]));
+    const members = deep.nodes.filter((n) => n.depth === 2);
+    const strongest = (id: string) => deep.edges.filter((e) => e.source === id && depthOf.get(e.target) === 1).sort((a, b) => b.l2 - a.l2)[0]!;
+    const frames = await page.evaluate((ids) => ids.map((i) => window.__atlasCircuit!.cy.$id(i).data('frame')), members.map((n) => n.id));
+    expect(frames).toEqual(members.map((n) => (strongest(n.id).sign === 'excitatory' ? EXCITE : INHIBIT)));
+    const level1 = deep.nodes.filter((n) => n.depth === 1).map((n) => n.id);
+    expect(await page.evaluate((ids) => ids.map((i) => window.__atlasCircuit!.cy.$id(i).data('frame') ?? null), level1)).toEqual(level1.map(() => null));
+    // Hovering the shared unit shows its edges, the crossing one too, and its tooltip names its box's edge.
     const shared = [...feeds.entries()].find(([, n]) => n > 1)![0];
     const at = await page.evaluate((i) => window.__atlasCircuit!.cy.$id(i).renderedPosition(), shared);
     const box = (await page.locator('.graphwrap .graph').boundingBox())!;
     await page.mouse.move(box.x + at.x, box.y + at.y);
     await visible(deep.edges.length);
+    const own = strongest(shared);
+    await expect(page.locator('.tip').textContent()).resolves.toContain(`${own.sign === 'excitatory' ? 'excites' : 'inhibits'} ${own.target.replace(':', ' ')} (its box)`);
     await page.mouse.move(box.x + 2, box.y + 2);
     await visible(deep.edges.length - cross);
 

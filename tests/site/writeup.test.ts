@@ -1,5 +1,8 @@
 // A write-up with every embed: they render from the atlas data and link to the atlas.
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { CircuitJson } from '../../generator/pipeline/schema.ts';
 import { undecodedImages, useSession } from './helpers/session.ts';
 
 const s = useSession();
@@ -34,10 +37,25 @@ describe('write-up', () => {
     await expect(ranks.nth(1).textContent()).resolves.toMatch(/^unit \d+$/);
     await expect(kernels.first().locator('.kernel-checks').textContent()).resolves.toContain('rank 1 of its inputs by kernel L2 norm');
 
-    const circuit = page.locator('[data-embed="circuit"]');
+    const circuit = page.locator('[data-embed="circuit"]').first();
     await expect(circuit.locator('svg path').count()).resolves.toBe(3);
     await expect(circuit.locator('img').count()).resolves.toBe(4);
     await expect(circuit.locator('a[href="/circuits/block2_conv1-5/"]').count()).resolves.toBe(1);
+    await expect(circuit.locator('[data-frame]').count()).resolves.toBe(0); // one level: no boxes
+
+    // Two levels: each box member framed by its strongest edge into level 1, edges into other boxes left out.
+    const deep = CircuitJson.parse(JSON.parse(readFileSync(path.join(inject('siteDist'), 'data', 'circuits', 'fire4_squeeze1x1-5.json'), 'utf8')));
+    const depthOf = new Map(deep.nodes.map((n) => [n.id, n.depth]));
+    const up = deep.edges.filter((e) => depthOf.get(e.target) === 1);
+    const members = deep.nodes.filter((n) => n.depth === 2);
+    const cross = up.length - members.length;
+    expect(cross).toBeGreaterThan(0);
+    const two = page.locator('[data-embed="circuit"][data-id="fire4_squeeze1x1-5"]');
+    await expect(two.locator('svg path').count()).resolves.toBe(deep.edges.length - cross);
+    const strongest = (id: string) => up.filter((e) => e.source === id).sort((a, b) => b.l2 - a.l2)[0]!.sign;
+    const signs = members.map((n) => strongest(n.id)).sort();
+    await expect(two.locator('[data-frame]').evaluateAll((els) => els.map((e) => e.getAttribute('data-frame')).sort())).resolves.toEqual(signs);
+    await expect(two.locator('figcaption').textContent()).resolves.toContain(`${cross} edges into other boxes are left out`);
 
     expect(await undecodedImages(page)).toEqual([]);
     expect(errors).toEqual([]);
