@@ -30,3 +30,34 @@ export function topK(values: ArrayLike<number>, k: number): number[] {
     .sort((a, b) => values[b] - values[a] || a - b)
     .slice(0, k);
 }
+
+/** One channel's spatial map (image n): its values row by row, where it peaks, and how widely it fires. */
+export interface UnitMap {
+  height: number;
+  width: number;
+  /** Row-major, height x width. */
+  values: Float32Array;
+  max: number;
+  min: number;
+  /** Grid position of the maximum (the first in row-major order on ties). */
+  row: number;
+  col: number;
+  mean: number;
+  /** Share of positions above zero. */
+  active: number;
+}
+
+export function unitMap(act: NdArray, channel: number, n = 0): UnitMap {
+  const [, height, width, c] = act.shape;
+  const values = new Float32Array(height * width);
+  let [max, min, at, sum, active] = [-Infinity, Infinity, 0, 0, 0];
+  for (let p = 0; p < values.length; p++) {
+    const v = act.data[(n * height * width + p) * c + channel];
+    values[p] = v;
+    sum += v;
+    if (v > 0) active++;
+    if (v > max) [max, at] = [v, p];
+    if (v < min) min = v;
+  }
+  return { height, width, values, max, min, row: Math.floor(at / width), col: at % width, mean: sum / values.length, active: active / values.length };
+}

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { atlas } from '../helpers/cli.ts';
 import { FIXTURES, SHARED_DIR } from '../helpers/shared.ts';
@@ -16,6 +18,41 @@ describe('atlas activations', async () => {
       out[k].forEach((v: number, c: number) => expect(Math.abs(v - ref[k][c]) / Math.max(Math.abs(ref[k][c]), 1e-6)).toBeLessThanOrEqual(1e-3));
     }
     expect(r.stderr).toMatch(/backend: wasm/);
+  });
+
+  it("--unit gives one unit's map, its peak and the peak's receptive field, and --map draws it over the image", async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-map-'));
+    const png = path.join(tmp, 'u8.png');
+    const r = await atlas(['activations', path.join(FIXTURES(), 'tench_224.png'), '--layer', 'block3_conv4', '--unit', '8', '--map', png, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['model', 'layer', 'unit', 'shape', 'mean', 'max', 'min', 'active', 'at', 'field', 'map']);
+    const ref = JSON.parse(readFileSync(path.join(FIXTURES(), 'reference_activations.json'), 'utf8')).images['tench_224.png'].block3_conv4;
+    expect(Math.abs(out.max - ref.max[8]) / ref.max[8]).toBeLessThanOrEqual(1e-3);
+    expect(Math.abs(out.mean - ref.mean[8]) / Math.max(Math.abs(ref.mean[8]), 1e-6)).toBeLessThanOrEqual(1e-3);
+    expect(out.shape).toEqual([56, 56]);
+    expect(out.map[out.at.row][out.at.col]).toBe(out.max);
+    // block3_conv4's field: 48 px, stride 4, centred at 4 * i + 2 (clamped to the image).
+    const span = (i: number) => [Math.max(0, 4 * i + 2 - 24), Math.min(224, 4 * i + 2 + 24)];
+    const [x0, x1] = span(out.at.col);
+    const [y0, y1] = span(out.at.row);
+    expect(out.field).toEqual({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 224, height: 224 });
+
+    const text = await atlas(['activations', path.join(FIXTURES(), 'tench_224.png'), '--layer', 'block3_conv4', '--unit', '8']);
+    expect(text.stdout).toContain(`vgg19 block3_conv4 unit 8 on tench_224.png (post-ReLU, grid 56x56)`);
+    expect(text.stdout).toContain(`at row ${out.at.row}, col ${out.at.col}: its receptive field is x ${x0}-${x1 - 1}, y ${y0}-${y1 - 1} of the 224 px input`);
+
+    for (const [args, msg] of [
+      [['--unit', '256'], /unit 256 is out of range: block3_conv4 has units 0\.\.255/],
+      [['--unit', 'x'], /--unit 'x' is not a unit number/],
+      [['--map', png], /--map needs --unit/],
+      [['--unit', '8', '--map', path.join(tmp, 'u8.jpg')], /the map is written as PNG/],
+    ] as const) {
+      const bad = await atlas(['activations', path.join(FIXTURES(), 'tench_224.png'), '--layer', 'block3_conv4', ...args]);
+      expect(bad.status, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(msg);
+    }
   });
 
   it('exits 2 with a clear message for a missing image, a bad layer and a missing flag', async () => {

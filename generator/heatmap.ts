@@ -1,0 +1,58 @@
+// One image's activation map for one unit, drawn over the image (`atlas activations --unit U --map`):
+// the image in grey, each pixel tinted by the unit whose receptive field is centred nearest to it (red
+// where it is excited, blue where a pre-ReLU map is negative, as strong as |value| / the map's largest
+// |value|), and the receptive field of the maximum outlined: where in this photo the unit fires.
+import sharp from 'sharp';
+import { cropBox, type CropBox } from './dataset/crops.ts';
+import type { RgbImage } from './model/image.ts';
+import type { UnitMap } from './model/stats.ts';
+import type { ReceptiveField } from './model/spec.ts';
+
+const EXCITE = [0xce, 0x1e, 0x34] as const;
+const INHIBIT = [0x05, 0x71, 0xb0] as const;
+
+/** The receptive field of the map's maximum, in input pixels (null when the layer has no spatial field). */
+export function peakField(map: UnitMap, rf: ReceptiveField | null, imageSize: number): CropBox | null {
+  return rf ? cropBox(rf, map.col, map.row, imageSize) : null;
+}
+
+/** The map over the image as RGB bytes (image size). Without a receptive field, the grid is stretched over the image. */
+export function heatmapPixels(img: RgbImage, map: UnitMap, rf: ReceptiveField | null): Uint8Array {
+  const { width: W, height: H } = img;
+  const scale = Math.max(Math.abs(map.max), Math.abs(map.min)) || 1;
+  const field = rf ?? { size: W / map.width, stride: W / map.width, offset: W / map.width / 2 };
+  const cell = (x: number, n: number) => Math.min(n - 1, Math.max(0, Math.round((x + 0.5 - field.offset) / field.stride)));
+  const out = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    const row = cell(y, map.height);
+    for (let x = 0; x < W; x++) {
+      const v = map.values[row * map.width + cell(x, map.width)];
+      const i = (y * W + x) * 3;
+      // A light grey image keeps the photo readable under the tint.
+      const grey = 0.55 * (0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2]) + 0.45 * 255;
+      const a = 0.85 * Math.min(1, Math.abs(v) / scale);
+      const tint = v >= 0 ? EXCITE : INHIBIT;
+      for (let k = 0; k < 3; k++) out[i + k] = Math.round(grey * (1 - a) + tint[k] * a);
+    }
+  }
+  const box = rf ? cropBox(rf, map.col, map.row, W) : null;
+  if (box) outline(out, W, H, box);
+  return out;
+}
+
+/** A 2 px outline: black outside, white inside, so that it shows on any tint. */
+function outline(px: Uint8Array, W: number, H: number, b: CropBox): void {
+  const put = (x: number, y: number, v: number) => {
+    if (x < 0 || y < 0 || x >= W || y >= H) return;
+    px.fill(v, (y * W + x) * 3, (y * W + x) * 3 + 3);
+  };
+  for (const [d, v] of [[-1, 0], [0, 255]] as const) {
+    const [x0, y0, x1, y1] = [b.left + d, b.top + d, b.left + b.width - 1 - d, b.top + b.height - 1 - d];
+    for (let x = x0; x <= x1; x++) [put(x, y0, v), put(x, y1, v)];
+    for (let y = y0; y <= y1; y++) [put(x0, y, v), put(x1, y, v)];
+  }
+}
+
+export async function heatmapPng(img: RgbImage, map: UnitMap, rf: ReceptiveField | null): Promise<Buffer> {
+  return sharp(heatmapPixels(img, map, rf), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+}

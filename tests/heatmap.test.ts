@@ -1,0 +1,43 @@
+// One unit's map over an image (generator/heatmap.ts): each pixel tinted by the unit whose field is
+// centred nearest (red excited, blue negative, grey silent), the peak's receptive field outlined.
+import { describe, expect, it } from 'vitest';
+import { cropBox } from '../generator/dataset/crops.ts';
+import { heatmapPixels, peakField } from '../generator/heatmap.ts';
+import type { UnitMap } from '../generator/model/stats.ts';
+
+const W = 16;
+const img = { width: W, height: W, data: new Float32Array(W * W * 3).fill(128) };
+/** 4 x 4 grid, stride 4, fields of 8 px: the peak at row 2, col 1, a negative value at row 0, col 3. */
+const values = new Float32Array(16);
+values[2 * 4 + 1] = 10;
+values[0 * 4 + 3] = -5;
+const map: UnitMap = { height: 4, width: 4, values, max: 10, min: -5, row: 2, col: 1, mean: 5 / 16, active: 1 / 16 };
+const rf = { size: 8, stride: 4, offset: 2 };
+const px = heatmapPixels(img, map, rf);
+const at = (x: number, y: number) => Array.from(px.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
+
+describe('heatmapPixels', () => {
+  it('tints the peak red, a negative value blue at half strength, silent places grey', () => {
+    const [r, g, b] = at(6, 10); // centre of (row 2, col 1): x 4..7, y 8..11
+    expect(r).toBeGreaterThan(g + 80);
+    expect(r).toBeGreaterThan(b + 60);
+    const [r2, g2, b2] = at(14, 2); // (row 0, col 3)
+    expect(b2).toBeGreaterThan(r2 + 40);
+    expect(b2 - r2).toBeLessThan(r - g); // half the peak's strength
+    const grey = at(13, 13);
+    expect(grey[0]).toBe(grey[1]);
+    expect(grey[1]).toBe(grey[2]);
+  });
+
+  it("outlines the peak's receptive field, black outside and white inside", () => {
+    const box = cropBox(rf, 1, 2, W); // x 2..9, y 6..13
+    expect(peakField(map, rf, W)).toEqual(box);
+    expect(box).toEqual({ left: 2, top: 6, width: 8, height: 8 });
+    expect(at(2, 8)).toEqual([255, 255, 255]);
+    expect(at(1, 8)).toEqual([0, 0, 0]);
+    expect(at(9, 13)).toEqual([255, 255, 255]);
+    expect(at(10, 10)).toEqual([0, 0, 0]);
+    expect(at(5, 5)).toEqual([0, 0, 0]);
+    expect(peakField(map, null, W)).toBeNull();
+  });
+});
