@@ -20,7 +20,7 @@ export function register(program: Command): void {
         .description("pose invariance on real images: the unit's top dataset examples turned by 90, 180, 270 degrees and mirrored about its receptive field's centre, and how much of its response each keeps")
         .requiredOption('--layer <name>', 'conv layer, e.g. block3_conv4')
         .requiredOption('--unit <n>', 'unit (channel) of the layer', nonNegativeInt)
-        .option('--json', 'print {"model","layer","unit","probe","window","poses","examples":[{"image","x","y","dataset","post":[per pose]}],"retained":{pose: median},"weakest","reproduced"}'),
+        .option('--json', 'print {"model","layer","unit","probe","window","poses","examples":[{"image","x","y","dataset","post":[per pose]}],"retained":{pose: median},"weakest","reproduced","edge"}'),
     ),
   ).action(async (flags: Flags) => {
     // A missing dataset fails before any network work.
@@ -45,6 +45,7 @@ const pct = (v: number) => (Number.isFinite(v) ? `${Math.round(v * 100)}%` : 'n/
 function printText(r: PoseResult): void {
   const fired = r.examples.filter((e) => e.post[0] > 0).length;
   console.log(`${r.layer}:${r.unit} on its ${r.examples.length} top dataset examples, each turned about its receptive field's centre (${r.window} px window, ${r.probe.size} px canvas)`);
+  if (r.edge) console.log(`(${r.edge} more top example${r.edge === 1 ? '' : 's'} left out: the field runs past the photo's edge, where the unit saw padding no cut-out holds)`);
   console.log(`median share of the unturned response kept (over the ${fired} it fires on unturned):`);
   for (const p of POSES.slice(1)) console.log(`  ${p.padEnd(8)} ${pct(r.retained[p]).padStart(5)}`);
   console.log(`at least ${pct(r.weakest)} however turned or mirrored`);

@@ -20,6 +20,8 @@ import { unitThumbnail } from './thumbnails.ts';
 import { layerVersusDataset, unitVersusDataset, type VersusDataset } from './versus-dataset.ts';
 import { mergeManifest, readManifest } from './manifest.ts';
 import { ClassDriversJson, CircuitJson, FvEntry, LayerJson, ModelJson, PoseJson, SCHEMA, TuningJson, type UnitJson } from './schema.ts';
+import { cropBox } from '../dataset/crops.ts';
+import { atEdge } from '../dataset/edge.ts';
 import { cropPath } from '../dataset/results.ts';
 
 export interface DatasetInfo {
@@ -97,6 +99,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     const units = unitCount(l);
     const examples = readJson<LayerExamples>(path.join(out, spec.id, layer, 'examples.json'));
     const circuits = readJson<{ units: UnitCircuitEntry[] }>(path.join(out, spec.id, layer, 'circuits.json'));
+    const rf = layerInfo(spec).find((x) => x.name === layer)!.rf;
     const layerUnits: LayerJson['units'] = [];
     const versus: VersusDataset[] = [];
     for (let u = 0; u < units; u++) {
@@ -117,7 +120,10 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
         );
       }
       if (ex) for (const e of [...ex.top, ...ex.bottom, ...ex.negative]) fullRels.add(e.image);
-      const withFull = (list: NonNullable<typeof ex>['top']) => list.map((e) => ({ ...e, full: fullImagePath(digest, e.image) }));
+      // `field`: the receptive field in the 224 px input (the crop's box); `edge`: it runs past the photo's
+      // edge (the crop is clipped; the unit saw padding there).
+      const withFull = (list: NonNullable<typeof ex>['top']) =>
+        list.map((e) => ({ ...e, full: fullImagePath(digest, e.image), ...(rf ? { field: cropBox(rf, e.x, e.y, spec.inputSize), edge: atEdge(rf, e.x, e.y, spec.inputSize) } : {}) }));
       const crop = ex?.top[0]?.crop;
       const versusDataset = unitVersusDataset({ full: fv, grid, maco }, ex?.top[0]?.activation);
       versus.push(versusDataset);
@@ -211,6 +217,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     ? {
         available: Boolean(check.available),
         ...(check.reason ? { reason: String(check.reason) } : {}),
+        ...(Array.isArray(check.missing) ? { missing: check.missing.map(String), weights: String(check.weights) } : {}),
         ...(Array.isArray(check.results)
           ? {
               results: (check.results as Array<{ image: string; top: unknown[] }>).map((r) => {
@@ -270,5 +277,5 @@ function poseOf(out: string, model: string, layer: string, unit: number): PoseJs
   const raw = readJson<Record<string, unknown>>(path.join(out, model, layer, String(unit), 'pose.json'));
   if (!raw) return null;
   const p = PoseJson.parse(raw);
-  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, weakest: p.weakest, reproduced: p.reproduced };
+  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, weakest: p.weakest, reproduced: p.reproduced, ...(p.edge !== undefined ? { edge: p.edge } : {}) };
 }

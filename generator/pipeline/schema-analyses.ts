@@ -80,5 +80,7 @@ export const PoseJson = z.object({
   retained: z.record(z.enum(POSES), num),
   weakest: num,
   reproduced: num,
+  /** Top examples left out: their field runs past the photo's edge (absent in files of an older generator). */
+  edge: z.number().int().nonnegative().optional(),
 });
 export type PoseJson = z.infer<typeof PoseJson>;

@@ -92,6 +92,10 @@ const example = z.object({
   x: z.number(),
   y: z.number(),
   crop: z.string(),
+  /** The receptive field at (x, y) in input pixels, clipped to the image: the crop's box (absent in files of an older generator). */
+  field: z.object({ left: z.number(), top: z.number(), width: z.number(), height: z.number() }).optional(),
+  /** The receptive field runs past the photo's edge: the crop is clipped, part of what the unit saw was padding (absent in files of an older generator). */
+  edge: z.boolean().optional(),
 });
 
 export const UnitExamplesJson = z.object({
@@ -230,6 +234,9 @@ export const ModelJson = z.object({
   classification: z.object({
     available: z.boolean(),
     reason: z.string().optional(),
+    /** When the weights lack the classifier head: its layers they lack, and the weights file (absent in files of an older generator). */
+    missing: z.array(z.string()).optional(),
+    weights: z.string().optional(),
     results: z.array(z.object({ image: z.string(), full: z.string(), top: z.array(z.object({ wnid: z.string(), label: z.string(), probability: z.number() })) })).optional(),
     /** Top-1 / top-5 over every dataset image of a known class (model/accuracy.ts), with the dataset it was measured on. */
     accuracy: z

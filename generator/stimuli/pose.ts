@@ -6,7 +6,9 @@
 //
 // The window is the receptive field itself (one pixel more when its side's parity does not fit the centre),
 // so the unit sees exactly the photo's pixels around its peak, turned: unturned, it reproduces the
-// dataset value (up to the zero padding that fields at the photo's border saw; `reproduced` reports it).
+// dataset value (`reproduced`). Examples whose field runs past the photo's edge are left out (`edge`
+// counts them): there part of what the unit saw was the network's zero padding, which no cut-out holds.
+import { atEdge } from '../dataset/edge.ts';
 import { AtlasError } from '../errors.ts';
 import type { Engine } from '../model/engine.ts';
 import { loadImage } from '../model/image.ts';
@@ -67,6 +69,8 @@ export interface PoseResult {
   weakest: number;
   /** Median of the unturned response over the dataset value: 1 when the window holds all the unit saw. */
   reproduced: number;
+  /** Top examples left out because their receptive field runs past the photo's edge. */
+  edge: number;
 }
 
 const GREY = 127.5;
@@ -120,12 +124,19 @@ export async function poseInvariance(engine: Engine, spec: ModelSpec, opts: Pose
   if (!opts.examples.length) throw new AtlasError(`${layer}:${unit} has no dataset examples to turn`, 'the unit fires on no image of the dataset; pose needs images it fires on');
   const w = windowSide(probe);
   const rf = probe.rf;
-  const images = await Promise.all(opts.examples.map((e) => loadImage(e.image, spec.inputSize)));
-  const centres = opts.examples.map((e): [number, number] => [rf.offset + e.x * rf.stride, rf.offset + e.y * rf.stride]);
-  const n = opts.examples.length * POSES.length;
+  const inside = opts.examples.filter((e) => !atEdge(rf, e.x, e.y, spec.inputSize));
+  if (!inside.length) {
+    throw new AtlasError(
+      `${layer}:${unit}: all ${opts.examples.length} top dataset examples peak where the receptive field runs past the photo's edge`,
+      'a turned cut-out cannot hold the padding the unit saw there; give pose more examples (examples.top in the config) or more images',
+    );
+  }
+  const images = await Promise.all(inside.map((e) => loadImage(e.image, spec.inputSize)));
+  const centres = inside.map((e): [number, number] => [rf.offset + e.x * rf.stride, rf.offset + e.y * rf.stride]);
+  const n = inside.length * POSES.length;
   const canvas = (i: number) => poseCanvas(probe, images[Math.floor(i / POSES.length)], centres[Math.floor(i / POSES.length)], w, POSES[i % POSES.length]);
   const r = await measureCanvases(engine, probe, n, canvas, [unit], { onProgress: opts.onProgress });
-  const examples = opts.examples.map((e, j) => ({ image: e.image, x: e.x, y: e.y, dataset: e.activation, post: POSES.map((_, p) => r.post[j * POSES.length + p]) }));
+  const examples = inside.map((e, j) => ({ image: e.image, x: e.x, y: e.y, dataset: e.activation, post: POSES.map((_, p) => r.post[j * POSES.length + p]) }));
   const firing = examples.filter((e) => e.post[0] > 0);
   const retained = Object.fromEntries(POSES.map((p, i) => [p, median(firing.map((e) => e.post[i] / e.post[0]))])) as Record<Pose, number>;
   return {
@@ -139,5 +150,6 @@ export async function poseInvariance(engine: Engine, spec: ModelSpec, opts: Pose
     retained,
     weakest: Math.min(...POSES.filter((p) => p !== 'identity').map((p) => retained[p])),
     reproduced: median(examples.filter((e) => e.dataset > 0).map((e) => e.post[0] / e.dataset)),
+    edge: opts.examples.length - inside.length,
   };
 }

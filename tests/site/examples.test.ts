@@ -62,8 +62,47 @@ describe('unit page: dataset examples', () => {
     // The lede: how often it fires and how much of an image it covers, as examples.json says.
     expect(ex.position_rate).toBeGreaterThan(0);
     await expect(page.locator('.lede').first().textContent()).resolves.toContain(
-      `It fires on ${percent(ex.firing_rate)} of ${ex.images} dataset images, at ${percent(ex.position_rate!)} of their positions on average; silent on ${ex.silent}.`,
+      `It fires at ${percent(ex.position_rate!)} of positions on average, somewhere in ${percent(ex.firing_rate)} of ${ex.images} dataset images; silent on ${ex.silent}.`,
     );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+  it("marks the examples whose receptive field runs past the photo's edge, and outlines the field on the full image", async () => {
+    const layer = LayerJson.parse(read('vgg19/block1_conv2.json'));
+    const rf = layer.rf!;
+    // The field of position i: [offset + i * stride - size / 2, + size), clipped to the 224 px photo.
+    const span = (i: number) => {
+      const start = Math.round(rf.offset + i * rf.stride - rf.size / 2);
+      return [Math.max(0, start), Math.min(224, start + rf.size)] as const;
+    };
+    let checked = 0;
+    let shown: { unit: number; n: number } | null = null;
+    for (const u of layer.units) {
+      const top = UnitJson.parse(read(`vgg19/block1_conv2/${u.unit}.json`)).examples!.top;
+      for (const e of top) {
+        const [[x0, x1], [y0, y1]] = [span(e.x), span(e.y)];
+        expect(e.field).toEqual({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
+        expect(e.edge).toBe(x1 - x0 < rf.size || y1 - y0 < rf.size);
+        checked++;
+      }
+      const n = top.filter((e) => e.edge).length;
+      if (n > 0 && !shown) shown = { unit: u.unit, n };
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(shown, 'a CI unit with a top example at the edge').not.toBeNull();
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/models/vgg19/block1_conv2/${shown!.unit}/`, { waitUntil: 'networkidle' });
+    await expect(page.locator('#top .badge.edge').count()).resolves.toBe(shown!.n);
+    await expect(page.locator('#top [data-edge-count]').textContent()).resolves.toContain(`${shown!.n} of`);
+    // The full image's outline sits where the field is, as a share of the photo.
+    await page.goto(`${s.base}/models/vgg19/block1_conv2/${shown!.unit}/#top-0`);
+    const [img, box] = await Promise.all([page.locator('#top-0 img').boundingBox(), page.locator('#top-0 .field').boundingBox()]);
+    const e0 = UnitJson.parse(read(`vgg19/block1_conv2/${shown!.unit}.json`)).examples!.top[0];
+    expect(Math.abs(box!.x - img!.x - (e0.field!.left / 224) * img!.width)).toBeLessThan(1.5);
+    expect(Math.abs(box!.width - (e0.field!.width / 224) * img!.width)).toBeLessThan(1.5);
+    // Esc closes the viewer.
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#top-0').isVisible()).resolves.toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -16,7 +16,10 @@ describe('unit page: pose on dataset examples', () => {
     const unit = UnitJson.parse(read('vgg19/block2_conv1/5.json'));
     const pose = unit.pose!;
     expect(pose.poses).toEqual(['identity', 'rot90', 'rot180', 'rot270', 'mirror']);
-    expect(pose.examples.length).toBe(unit.examples!.top.length);
+    // Every top example is turned, or left out and counted because its field runs past the photo's edge.
+    expect(pose.examples.length + pose.edge!).toBe(unit.examples!.top.length);
+    const inside = unit.examples!.top.filter((e) => !e.edge).map((e) => `${e.x},${e.y}`);
+    expect(pose.examples.map((e) => `${e.x},${e.y}`)).toEqual(inside);
     const { page, errors } = await s.page();
     await page.goto(`${s.base}/models/vgg19/block2_conv1/5/`, { waitUntil: 'networkidle' });
     await expect(page.locator('.actions a[href="#pose"]').count()).resolves.toBe(1);

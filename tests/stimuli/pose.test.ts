@@ -92,6 +92,17 @@ describe('poseInvariance on VGG19', () => {
     expect(r.reproduced).toBeCloseTo(1, 5);
     expect(r.weakest).toBe(Math.min(r.retained.rot90, r.retained.rot180, r.retained.rot270, r.retained.mirror));
     for (const p of POSES) expect(r.retained[p]).toBeCloseTo(median(r.examples.map((e) => e.post[POSES.indexOf(p)] / e.post[0])), 6);
+    expect(r.edge).toBe(0);
+  });
+
+  it("leaves out examples whose field runs past the photo's edge, counts them, and refuses when none is left", async () => {
+    const file = path.join(FIXTURES(), 'tench_224.png');
+    // block3_conv4's 48 px fields are inside the 224 px photo for grid positions 6..49.
+    const ex = (x: number, y: number) => ({ image: file, x, y, activation: 1 });
+    const r = await poseInvariance(engine, vgg19, { layer: 'block3_conv4', unit: 166, examples: [ex(0, 30), ex(30, 30), ex(49, 6), ex(50, 30), ex(30, 55)] });
+    expect(r.examples.map((e) => [e.x, e.y])).toEqual([[30, 30], [49, 6]]);
+    expect(r.edge).toBe(3);
+    await expect(poseInvariance(engine, vgg19, { layer: 'block3_conv4', unit: 166, examples: [ex(5, 30), ex(30, 0)] })).rejects.toThrow(/all 2 top dataset examples peak where the receptive field runs past the photo's edge/);
   });
 });
 
