@@ -29,7 +29,7 @@ import { defineConfig } from './generator/pipeline/config.ts';
 
 export default defineConfig({
   description:
-    'Default atlas: VGG19 block1..block3 (the weights available offline). Featured: block3_conv4 unit 166, a round-shape unit, with its circuit and its tuning to rings, arcs and ellipses; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: 128 px, 512 Adam steps, as in Lucid, for the featured unit and its circuit inputs; unit 166 also with MACO (magnitude-constrained phase, 256 px); every unit of block3_conv2..block3_conv4 at the grid recipe (64 px, 112 steps), each layer as its estimate fits in a 25-minute generation budget, deepest first, then a second round when the site build leaves time in the 29.5-minute run (the rest in later runs).',
+    'VGG19 (Keras, ImageNet weights), blocks 1 to 3. Featured: block3_conv4 unit 166, a round-shape unit, with its circuit, its tuning to rings, arcs and ellipses and its top photos turned; units 211 and 186, curve detectors, with their tuning to arcs. Feature visualizations: the featured units and unit 166\'s circuit inputs at 128 px and 512 Adam steps, as in Lucid (unit 166 also with MACO, 256 px); every unit of block3_conv2, block3_conv3 and block3_conv4 at the cheaper grid recipe (64 px, 112 steps). Dataset examples: 1,000 ImageNet images, one per class.',
   out: 'generated',
   visualization: { size: 128, steps: 512, lr: 0.05, seed: 0, batch: 4 },
   examples: { top: 16 },

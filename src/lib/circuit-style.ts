@@ -26,7 +26,9 @@ export function circuitStyle(minL2: number, maxL2: number): cytoscape.Stylesheet
     },
     // Only units carry a size: a group box's size follows its children (mapping it would warn).
     { selector: 'node[size]', style: { width: 'data(size)', height: 'data(size)' } },
-    { selector: 'node[thumb]', style: { 'background-image': 'data(thumb)', 'background-fit': 'cover', 'background-image-smoothing': 'no' } },
+    // No crossorigin: the pictures are the site's own, and a CORS request would not share the HTTP cache with
+    // the page's <img> lists of the same files (each was fetched twice).
+    { selector: 'node[thumb]', style: { 'background-image': 'data(thumb)', 'background-fit': 'cover', 'background-image-smoothing': 'no', 'background-image-crossorigin': 'null' as 'anonymous' } }, // 'null' is handled (no attribute); the types lag
     { selector: 'node[channel]', style: { 'background-color': 'data(fill)', 'border-width': 0 } },
     { selector: 'node[!thumb][!channel]', style: { 'border-style': 'dotted' } },
     { selector: 'node.grid', style: { 'font-size': 10, 'text-margin-y': 3 } },

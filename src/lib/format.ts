@@ -75,13 +75,13 @@ export function percent(v: number): string {
 }
 
 /**
- * How often and how widely a unit fires: "fires on 100% of 1,000 images, at 23% of their positions on
- * average" (the second part from examples' position_rate; files of an older generator lack it). Deep units
- * fire somewhere on nearly every image, so the first number alone says little there.
+ * How widely and how often a unit fires: "fires at 23% of positions on average, somewhere in 100% of
+ * 1,000 images". Deep units fire somewhere on nearly every image, so the share of positions (examples'
+ * position_rate) leads; files of an older generator lack it and say only "fires on 100% of 1,000 images".
  */
 export function firingText(ex: { firing_rate: number; position_rate?: number; images: number }, noun = 'images'): string {
-  const base = `fires on ${percent(ex.firing_rate)} of ${GROUPED.format(ex.images)} ${noun}`;
-  return ex.position_rate === undefined ? base : `${base}, at ${percent(ex.position_rate)} of their positions on average`;
+  const of = `${percent(ex.firing_rate)} of ${GROUPED.format(ex.images)} ${noun}`;
+  return ex.position_rate === undefined ? `fires on ${of}` : `fires at ${percent(ex.position_rate)} of positions on average, somewhere in ${of}`;
 }
 
 /** A share with one decimal ("62.5%"): accuracies over a few dozen images, where 1/40 is 2.5 points. */

@@ -66,7 +66,7 @@ describe('topClassesText', () => {
 
 describe('firingText', () => {
   it('says how often and, when the data has it, how widely a unit fires', () => {
-    expect(firingText({ firing_rate: 1, position_rate: 0.4173, images: 1000 })).toBe('fires on 100% of 1,000 images, at 42% of their positions on average');
+    expect(firingText({ firing_rate: 1, position_rate: 0.4173, images: 1000 })).toBe('fires at 42% of positions on average, somewhere in 100% of 1,000 images');
     expect(firingText({ firing_rate: 0.5, images: 40 }, 'dataset images')).toBe('fires on 50% of 40 dataset images');
   });
 });

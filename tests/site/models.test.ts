@@ -98,7 +98,13 @@ describe('several models', () => {
     // VGG19's CI weights have no classifier head: its page says why, and shows no accuracy.
     await page.goto(`${s.base}/models/vgg19/`);
     await expect(page.locator('[data-accuracy]').count()).resolves.toBe(0);
-    await expect(page.locator('#check ~ p strong').first().textContent()).resolves.toBe('Not available.');
+    const vgg = ModelJson.parse(json('vgg19/model.json'));
+    const missing = vgg.classification.missing!;
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing).not.toContain('block1_conv1');
+    const says = squash((await page.locator('[data-check-missing] p').textContent()) ?? '');
+    expect(says).toContain(`Not run: the weights this atlas was made from (${vgg.classification.weights}) end before the classifier`);
+    expect(says).toContain(`needs ${missing.length} more layers, ${missing[0]} to ${missing[missing.length - 1]}`);
     expect(errors).toEqual([]);
     await page.close();
   });
