@@ -39,11 +39,26 @@ export function unitId(r: UnitRef): string {
 // ---------------------------------------------------------------------------------------------------
 // URLs (stable permalinks, trailing slash)
 
+/** unit.json's top-level keys and the unit page's sections that show them. */
+const UNIT_SECTIONS: Record<string, string> = {
+  fv: '#fv',
+  grid: '#fv',
+  maco: '#fv',
+  versusDataset: '#fv',
+  examples: '#examples',
+  circuit: '#circuit',
+  drivers: '#drivers',
+  tuning: '#tuning',
+  pose: '#pose',
+};
+
 export const url = {
   home: () => '/',
   model: (m: string) => `/models/${m}/`,
   layer: (m: string, l: string) => `/models/${m}/${l}/`,
   unit: (m: string, l: string, u: number) => `/models/${m}/${l}/${u}/`,
+  /** The unit page's section that shows a unit.json path (a write-up's cited number links there). */
+  unitAt: (m: string, l: string, u: number, path: string) => `/models/${m}/${l}/${u}/${UNIT_SECTIONS[path.split('.')[0] ?? ''] ?? ''}`,
   circuit: (id: string) => `/circuits/${id}/`,
   writeup: (slug: string) => `/writeups/${slug}/`,
   asset: (file: string) => `${ASSET_PREFIX}${file.split('/').map(encodeURIComponent).join('/')}`,

@@ -29,6 +29,9 @@ describe('write-up', () => {
     await expect(claims.count()).resolves.toBe(3);
     await expect(claims.first().textContent()).resolves.toBe('fires on every image✓');
     await expect(claims.first().locator('.claim-mark').getAttribute('title')).resolves.toBe('Checked when the site was built, against vgg19/block2_conv1/5: examples.firing_rate is 1; claimed: = 1');
+    // A checked number links to the unit page's section that shows it, not to raw JSON.
+    await expect(claims.first().locator('.claim-mark').getAttribute('href')).resolves.toBe('/models/vgg19/block2_conv1/5/#examples');
+    await expect(claims.nth(2).locator('a.stat').getAttribute('href')).resolves.toBe('/models/vgg19/block2_conv1/5/#circuit');
     await expect(claims.nth(2).locator('.stat').textContent()).resolves.toMatch(/^−\d\.\d{3}$/);
     const ranks = page.locator('[data-embed="rank"]');
     await expect(ranks.count()).resolves.toBe(3);
