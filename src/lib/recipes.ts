@@ -120,7 +120,9 @@ export function versusDatasetText(u: UnitJson, recipe: Recipe): string | null {
   const r = u.versusDataset[recipe];
   const top = u.examples?.top[0];
   if (r === undefined || !top) return null;
-  return `${times(r)} the top dataset example’s ${num(top.activation)}`;
+  const text = `${times(r)} the top dataset example’s ${num(top.activation)}`;
+  // Below 1 only MACO is expected to be: it optimizes the phase alone, the magnitude held to natural images'.
+  return recipe === 'maco' && r < 1 ? `${text}, below it: MACO optimizes only the spectrum’s phase and holds its magnitude to natural images’, trading activation for a more photo-like image` : text;
 }
 
 /** Per recipe: "grid recipe: 256 of 256 units (1.13×–4.21×, median 1.94×)", how many beat their top dataset example ("1 of 1 unit (2.04×)"). */

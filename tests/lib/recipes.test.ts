@@ -2,7 +2,8 @@
 // schema, as the site reads them, so a setting the generator writes and the words leave out fails here.
 import { describe, expect, it } from 'vitest';
 import { FvEntry, LayerJson } from '../../generator/pipeline/schema.ts';
-import { layerVersusText, optimizedWords, reachedText, settingsText, viewsText } from '../../src/lib/recipes.ts';
+import type { UnitJson } from '../../src/lib/atlas.ts';
+import { layerVersusText, optimizedWords, reachedText, settingsText, versusDatasetText, viewsText } from '../../src/lib/recipes.ts';
 
 const settings = (s: Record<string, unknown>) => FvEntry.shape.settings.parse(s);
 
@@ -58,5 +59,15 @@ describe('settings in words', () => {
     expect(layerVersusText(l)).toEqual(['full recipe: 1 of 1 unit (1.87×)', 'grid recipe: 255 of 256 units (0.99×–4.20×, median 2.13×)']);
     // A layer.json of an older generator has none.
     expect(layerVersusText(LayerJson.parse({ ...l, versusDataset: undefined }))).toEqual([]);
+  });
+});
+
+describe('versusDatasetText', () => {
+  // Only what it reads: the unit's ratios and its top example.
+  const unit = { versusDataset: { full: 2.03, grid: 0.9, maco: 0.63 }, examples: { top: [{ activation: 25220 }] } } as unknown as UnitJson;
+  it('says why a MACO image falls below the top dataset example, and adds nothing to the other recipes', () => {
+    expect(versusDatasetText(unit, 'full')).toBe('2.03× the top dataset example’s 25,220');
+    expect(versusDatasetText(unit, 'grid')).toBe('0.90× the top dataset example’s 25,220');
+    expect(versusDatasetText(unit, 'maco')).toMatch(/^0\.63× the top dataset example’s 25,220, below it: MACO optimizes only the spectrum’s phase/);
   });
 });
