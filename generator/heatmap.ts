@@ -1,12 +1,14 @@
-// One image's activation map for one unit, drawn over the image (`atlas activations --unit U --map`):
+// One image's activation map for one unit, drawn over the image (`atlas activations --unit U --map`, and
+// the pose stage's strip of a featured unit's top photos):
 // the image in grey, each pixel tinted by the unit whose receptive field is centred nearest to it (red
 // where it is excited, blue where a pre-ReLU map is negative, as strong as |value| / the map's largest
 // |value|), and the receptive field of the maximum outlined: where in this photo the unit fires.
 import sharp from 'sharp';
 import { cropBox, type CropBox } from './dataset/crops.ts';
-import type { RgbImage } from './model/image.ts';
-import type { UnitMap } from './model/stats.ts';
-import type { ReceptiveField } from './model/spec.ts';
+import type { Engine } from './model/engine.ts';
+import { loadImage, type RgbImage } from './model/image.ts';
+import { receptiveFields, type ModelSpec, type ReceptiveField } from './model/spec.ts';
+import { type UnitMap, unitMap } from './model/stats.ts';
 
 const EXCITE = [0xce, 0x1e, 0x34] as const;
 const INHIBIT = [0x05, 0x71, 0xb0] as const;
@@ -55,4 +57,38 @@ function outline(px: Uint8Array, W: number, H: number, b: CropBox): void {
 
 export async function heatmapPng(img: RgbImage, map: UnitMap, rf: ReceptiveField | null): Promise<Buffer> {
   return sharp(heatmapPixels(img, map, rf), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+}
+
+export interface WhereExample {
+  /** Absolute path of the image (the caller makes it relative). */
+  image: string;
+  /** The unit's peak in this image: grid position and post-ReLU value (the dataset pass's, recomputed). */
+  x: number;
+  y: number;
+  max: number;
+  /** Share of positions where it is above zero. */
+  active: number;
+}
+
+/**
+ * Where a unit fires in each of some photos: the photos (224 px centre crops, as the dataset pass sees
+ * them) through the network at once, each unit map drawn over its photo, side by side in one strip (one
+ * file per unit: the pipeline knows its outputs before it knows how many photos a unit fires on).
+ */
+export async function whereItFires(engine: Engine, spec: ModelSpec, layer: string, unit: number, files: string[]): Promise<{ examples: WhereExample[]; strip: Buffer; tile: number }> {
+  const images = await Promise.all(files.map((f) => loadImage(f, spec.inputSize)));
+  const size = spec.inputSize;
+  const batch = new Float32Array(images.length * size * size * 3);
+  images.forEach((im, i) => batch.set(im.data, i * size * size * 3));
+  const act = (await engine.activations({ data: batch, shape: [images.length, size, size, 3] }, [layer])).get(layer)!;
+  const rf = receptiveFields(spec).get(layer) ?? null;
+  const strip = new Uint8Array(images.length * size * size * 3);
+  const examples = images.map((im, i) => {
+    const m = unitMap(act, unit, i);
+    const px = heatmapPixels(im, m, rf);
+    for (let y = 0; y < size; y++) strip.set(px.subarray(y * size * 3, (y + 1) * size * 3), (y * images.length * size + i * size) * 3);
+    return { image: files[i], x: m.col, y: m.row, max: m.max, active: m.active };
+  });
+  const webp = await sharp(strip, { raw: { width: images.length * size, height: size, channels: 3 } }).webp({ quality: 82 }).toBuffer();
+  return { examples, strip: webp, tile: size };
 }

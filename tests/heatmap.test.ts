@@ -1,9 +1,16 @@
 // One unit's map over an image (generator/heatmap.ts): each pixel tinted by the unit whose field is
 // centred nearest (red excited, blue negative, grey silent), the peak's receptive field outlined.
+import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { cropBox } from '../generator/dataset/crops.ts';
-import { heatmapPixels, peakField } from '../generator/heatmap.ts';
-import type { UnitMap } from '../generator/model/stats.ts';
+import { heatmapPixels, peakField, whereItFires } from '../generator/heatmap.ts';
+import { loadImage } from '../generator/model/image.ts';
+import { readKerasWeights } from '../generator/model/keras-h5.ts';
+import { OrtEngine } from '../generator/model/ort-engine.ts';
+import { vgg19 } from '../generator/model/spec.ts';
+import { type UnitMap, unitMap } from '../generator/model/stats.ts';
+import { FIXTURES, NOTOP_WEIGHTS } from './helpers/shared.ts';
 
 const W = 16;
 const img = { width: W, height: W, data: new Float32Array(W * W * 3).fill(128) };
@@ -39,5 +46,29 @@ describe('heatmapPixels', () => {
     expect(at(10, 10)).toEqual([0, 0, 0]);
     expect(at(5, 5)).toEqual([0, 0, 0]);
     expect(peakField(map, null, W)).toBeNull();
+  });
+});
+
+describe('whereItFires on VGG19', () => {
+  it("draws each photo's map side by side, with the peak and share of positions the network gives", async () => {
+    const engine = await OrtEngine.create(vgg19, await readKerasWeights(NOTOP_WEIGHTS(), vgg19));
+    try {
+      const files = ['tench_224.png', 'elephant_224.png'].map((f) => path.join(FIXTURES(), f));
+      const r = await whereItFires(engine, vgg19, 'block3_conv4', 8, files);
+      expect(await sharp(r.strip).metadata()).toMatchObject({ format: 'webp', width: 2 * 224, height: 224 });
+      expect(r.tile).toBe(224);
+      for (const [i, f] of files.entries()) {
+        const img = await loadImage(f, 224);
+        const act = (await engine.activations({ data: img.data, shape: [1, 224, 224, 3] }, ['block3_conv4'])).get('block3_conv4')!;
+        const m = unitMap(act, 8);
+        // One photo at a time against the batch: the same peak, its value to float precision.
+        expect({ image: r.examples[i].image, x: r.examples[i].x, y: r.examples[i].y }).toEqual({ image: f, x: m.col, y: m.row });
+        expect(Math.abs(r.examples[i].max - m.max) / m.max).toBeLessThan(1e-4);
+        expect(Math.abs(r.examples[i].active - m.active)).toBeLessThan(2 / (56 * 56));
+        expect(m.max).toBeGreaterThan(0);
+      }
+    } finally {
+      engine.dispose();
+    }
   });
 });

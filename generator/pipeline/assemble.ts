@@ -277,5 +277,5 @@ function poseOf(out: string, model: string, layer: string, unit: number): PoseJs
   const raw = readJson<Record<string, unknown>>(path.join(out, model, layer, String(unit), 'pose.json'));
   if (!raw) return null;
   const p = PoseJson.parse(raw);
-  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, weakest: p.weakest, reproduced: p.reproduced, ...(p.edge !== undefined ? { edge: p.edge } : {}) };
+  return { window: p.window, poses: p.poses, examples: p.examples.map((e) => ({ ...e, crop: cropPath(model, layer, e.image, e.x, e.y) })), retained: p.retained, weakest: p.weakest, reproduced: p.reproduced, ...(p.edge !== undefined ? { edge: p.edge } : {}), ...(p.where ? { where: p.where } : {}) };
 }

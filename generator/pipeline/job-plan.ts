@@ -70,7 +70,10 @@ export function planJobs(ctx: StageContext, plan: Plan, code: Record<Stage, stri
       layer: p.layer,
       unit: p.unit,
       pose: p,
-      job: job('pose', `pose:${p.layer}:${p.unit}`, { weights: w, engine, dataset: dataset?.digest, top: config.examples.top, layer: p.layer, unit: p.unit }, [`${spec.id}/${p.layer}/${p.unit}/pose.json`]),
+      job: job('pose', `pose:${p.layer}:${p.unit}`, { weights: w, engine, dataset: dataset?.digest, top: config.examples.top, layer: p.layer, unit: p.unit }, [
+        `${spec.id}/${p.layer}/${p.unit}/pose.json`,
+        `${spec.id}/${p.layer}/${p.unit}/where.webp`,
+      ]),
     });
   }
   jobs.push({ layer: '', job: job('model', 'model', { weights: w, engine, dataset: dataset?.digest }, [`${spec.id}/model-check.json`, `${spec.id}/class-drivers.json`]) });

@@ -82,5 +82,12 @@ export const PoseJson = z.object({
   reproduced: num,
   /** Top examples left out: their field runs past the photo's edge (absent in files of an older generator). */
   edge: z.number().int().nonnegative().optional(),
+  /**
+   * Where the unit fires in its first top photos (generator/heatmap.ts): `file`, a strip of `tile`-px maps
+   * side by side, one per example, each with its peak (x, y), value and share of positions above zero.
+   */
+  where: z
+    .object({ file: z.string(), tile: num, examples: z.array(z.object({ image: z.string(), x: num, y: num, max: num, active: num })) })
+    .optional(),
 });
 export type PoseJson = z.infer<typeof PoseJson>;

@@ -42,7 +42,7 @@ describe('the device in job hashes and provenance', () => {
     expect(new Set(differ)).toEqual(new Set(['examples', 'fv', 'tuning', 'pose', 'model']));
     // Pose turns the dataset stage's examples: their dataset and top are its inputs too.
     const pose = planJobs(cpu, plan, code).find((j) => j.job.id === 'pose:block2_conv1:5')!;
-    expect(pose.job.outputs).toEqual(['vgg19/block2_conv1/5/pose.json']);
+    expect(pose.job.outputs).toEqual(['vgg19/block2_conv1/5/pose.json', 'vgg19/block2_conv1/5/where.webp']);
     const other = planJobs({ ...cpu, config: { ...config, examples: { ...config.examples, top: 8 } } }, plan, code).find((j) => j.job.id === 'pose:block2_conv1:5')!;
     expect(other.job.hash).not.toBe(pose.job.hash);
     expect(planJobs(cpu, planAtlas(parseConfig({ featured: [{ layer: 'block2_conv1', unit: 5 }] }), vgg19, weights), code).some((j) => j.job.stage === 'pose')).toBe(false);

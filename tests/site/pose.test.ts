@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { UnitJson } from '../../generator/pipeline/schema.ts';
-import { percent } from '../../src/lib/format.ts';
+import { num, percent } from '../../src/lib/format.ts';
 import { useSession } from './helpers/session.ts';
 
 const s = useSession();
@@ -35,6 +35,22 @@ describe('unit page: pose on dataset examples', () => {
     // Clockwise quarter turns and a left-right mirror, as matrices: none, 90, 180, 270 degrees, mirror.
     const round = (t: string) => t.replace(/-?\d+(\.\d+)?(e-?\d+)?/g, (v) => String(Math.round(Number(v))).replace('-0', '0'));
     expect(first.map((i) => round(i.transform))).toEqual(['none', 'matrix(0, 1, -1, 0, 0, 0)', 'matrix(-1, 0, 0, -1, 0, 0)', 'matrix(0, -1, 1, 0, 0, 0)', 'matrix(-1, 0, 0, 1, 0, 0)']);
+    // Where it fires: one tile per photo of the strip, each showing its part, with the peak's value.
+    const where = pose.where!;
+    expect(where.examples.length).toBe(Math.min(6, unit.examples!.top.length));
+    const tiles = page.locator('#where figure');
+    await expect(tiles.count()).resolves.toBe(where.examples.length);
+    for (const [i, e] of where.examples.entries()) {
+      const img = tiles.nth(i).locator('img');
+      await expect(img.getAttribute('src')).resolves.toContain(where.file);
+      const [w, shift] = await img.evaluate((el) => [(el as HTMLImageElement).width, parseFloat(getComputedStyle(el).marginLeft)]);
+      expect(shift).toBeCloseTo((-i * w) / where.examples.length, 3);
+      await expect(tiles.nth(i).locator('figcaption').textContent()).resolves.toContain(`${num(e.max)} at (${e.x}, ${e.y}); fires at ${percent(e.active)} of positions`);
+      // The peak is the dataset pass's: the same image, position and value as the top example.
+      const top = unit.examples!.top[i];
+      expect([e.image, e.x, e.y]).toEqual([top.image, top.x, top.y]);
+      expect(Math.abs(e.max - top.activation) / top.activation).toBeLessThan(1e-3);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
