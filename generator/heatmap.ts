@@ -4,14 +4,13 @@
 // where it is excited, blue where a pre-ReLU map is negative, as strong as |value| / the map's largest
 // |value|), and the receptive field of the maximum outlined: where in this photo the unit fires.
 import sharp from 'sharp';
+import { NEGATIVE as INHIBIT, POSITIVE as EXCITE } from './circuit/kernel-image.ts';
 import { cropBox, type CropBox } from './dataset/crops.ts';
 import type { Engine } from './model/engine.ts';
 import { loadImage, type RgbImage } from './model/image.ts';
 import { receptiveFields, type ModelSpec, type ReceptiveField } from './model/spec.ts';
 import { type UnitMap, unitMap } from './model/stats.ts';
 
-const EXCITE = [0xce, 0x1e, 0x34] as const;
-const INHIBIT = [0x05, 0x71, 0xb0] as const;
 
 /** The receptive field of the map's maximum, in input pixels (null when the layer has no spatial field). */
 export function peakField(map: UnitMap, rf: ReceptiveField | null, imageSize: number): CropBox | null {

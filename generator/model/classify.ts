@@ -14,11 +14,16 @@ export interface Prediction {
   probability: number;
 }
 
+/** The layers classification runs through: the network up to its classifier layer (none without one). */
+export function classifierLayers(spec: ModelSpec): string[] {
+  const upTo = spec.classifier ? spec.layers.findIndex((l) => l.name === spec.classifier!.layer) : -1;
+  return spec.layers.slice(0, upTo + 1).map((l) => l.name);
+}
+
 /** Why these weights cannot classify (the model has no classifier, or the head and the layers before it are missing), or null. */
 export function classifierMissing(spec: ModelSpec, available: readonly string[]): AtlasError | null {
   if (!spec.classifier) return new AtlasError(`${spec.id} has no classifier layer`, 'name one in the model card ("classifier": {"layer", "outputs"})');
-  const upTo = spec.layers.findIndex((l) => l.name === spec.classifier!.layer);
-  return missingLayersError(spec, available, spec.layers.slice(0, upTo + 1).map((l) => l.name), { purpose: 'classification (the classifier head)' });
+  return missingLayersError(spec, available, classifierLayers(spec), { purpose: 'classification (the classifier head)' });
 }
 
 /** Softmax of one row of logits, in float64 (the model check's probabilities). */

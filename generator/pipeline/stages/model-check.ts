@@ -8,7 +8,7 @@ import { writeJsonAtomic } from '../../fsutil.ts';
 import { loadClassIndex } from '../../model/classes.ts';
 import type { Engine } from '../../model/engine.ts';
 import { datasetAccuracy } from '../../model/accuracy.ts';
-import { classifierMissing, classify } from '../../model/classify.ts';
+import { classifierLayers, classifierMissing, classify } from '../../model/classify.ts';
 import { loadImage } from '../../model/image.ts';
 import { loadModel } from '../../model/load.ts';
 import { SCHEMA } from '../schema-version.ts';
@@ -23,12 +23,11 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
   const missing = classifierMissing(ctx.spec, ctx.available);
   if (missing) {
     // `missing` and `weights` let the page say it in words; `reason` keeps the full message (CLI, JSON readers).
-    const head = layerNames(ctx).slice(0, layerNames(ctx).indexOf(ctx.spec.classifier?.layer ?? '') + 1);
     body = {
       available: false,
       reason: `${missing.message} (weights: ${path.basename(ctx.weights.path)}). Hint: ${missing.hint}, then regenerate.`,
       weights: path.basename(ctx.weights.path),
-      missing: head.filter((l) => !ctx.available.includes(l)),
+      missing: classifierLayers(ctx.spec).filter((l) => !ctx.available.includes(l)),
     };
   } else if (!ctx.dataset) {
     body = { available: false, reason: 'No dataset configured: nothing to classify.' };
@@ -57,9 +56,6 @@ export async function runModelCheck(ctx: StageContext, jobs: PlannedJob[], hooks
   writeJsonAtomic(path.join(ctx.out, j.job.outputs[1]), { schema: SCHEMA, ...drivers, provenance: provenance(ctx, 'model', j.job.hash, { top: 10 }, true) });
   hooks.finish(j, (performance.now() - t) / 1000);
 }
-
-/** The model's layer names in order. */
-const layerNames = (ctx: StageContext): string[] => ctx.spec.layers.map((l) => l.name);
 
 /** Every class's drivers over the dataset's images of it, or why the head has none. */
 async function driversOf(ctx: StageContext, engine: Engine, ds: Dataset, hooks: StageHooks): Promise<Record<string, unknown>> {
