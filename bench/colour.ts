@@ -2,11 +2,15 @@
 // Colourfulness is Hasler & Süsstrunk's (2003) M: sqrt(sd_rg² + sd_yb²) + 0.3 sqrt(mean_rg² + mean_yb²)
 // with rg = R - G, yb = (R + G) / 2 - B on 0..255 sRGB; about 0 for grey, 33 "moderately", 59 "quite",
 // over 82 "extremely colourful" in their scale. Saturation is HSV's (max - min) / max, averaged over pixels.
+// Clipped is the share of channel values at 0 or 255: how much of a feature visualization sits at the ends
+// of its sigmoid (the grid recipe's images are harsher than the full recipe's by it).
 import sharp from 'sharp';
 
 export interface ColourStats {
   colourfulness: number;
   saturation: number;
+  /** Share of R, G and B values at 0 or 255. */
+  clipped: number;
 }
 
 /** Statistics of interleaved RGB pixels (0..255, `channels` per pixel, the first three RGB). */
@@ -18,6 +22,7 @@ export function colourStats(px: ArrayLike<number>, channels = 3): ColourStats {
   let qrg = 0;
   let qyb = 0;
   let sat = 0;
+  let ends = 0;
   for (let i = 0; i < n; i++) {
     const r = px[i * channels];
     const g = px[i * channels + 1];
@@ -30,12 +35,13 @@ export function colourStats(px: ArrayLike<number>, channels = 3): ColourStats {
     qyb += yb * yb;
     const hi = Math.max(r, g, b);
     sat += hi > 0 ? (hi - Math.min(r, g, b)) / hi : 0;
+    for (const v of [r, g, b]) ends += v <= 0 || v >= 255 ? 1 : 0;
   }
   const mrg = srg / n;
   const myb = syb / n;
   const vrg = Math.max(0, qrg / n - mrg * mrg);
   const vyb = Math.max(0, qyb / n - myb * myb);
-  return { colourfulness: Math.sqrt(vrg + vyb) + 0.3 * Math.sqrt(mrg * mrg + myb * myb), saturation: sat / n };
+  return { colourfulness: Math.sqrt(vrg + vyb) + 0.3 * Math.sqrt(mrg * mrg + myb * myb), saturation: sat / n, clipped: ends / (3 * n) };
 }
 
 /** colourStats of an image file (PNG, WebP, ...), its alpha ignored. */

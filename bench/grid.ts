@@ -2,11 +2,13 @@
 // block3_conv2 and block3_conv4, the full recipe (128 px, 512 steps, Lucid's) and each candidate cheap
 // recipe render the channel objective; a candidate keeps a unit when its activation reaches the unit's
 // dataset max and 0.8x the full recipe's. Prints one table per candidate, writes a contact sheet (full |
-// candidate, one row per unit) per candidate, and caches the full renders (they take ~8 minutes).
+// candidate, one row per unit) per candidate, and caches the full renders (they take ~8 minutes). Beside the
+// activations, each image's clipped share (channel values at 0 or 255: how harsh it is, bench/colour.ts).
 // BENCH_GRID_WHOLE=layer,... instead renders every unit of those layers against its dataset max.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { fileColourStats } from './colour.ts';
 import { examplesForLayers } from '../generator/dataset/index.ts';
 import { writeJsonAtomic } from '../generator/fsutil.ts';
 import { encodePng } from '../generator/model/image.ts';
@@ -128,6 +130,11 @@ export async function contactSheet(file: string, rows: Array<{ full: string; gri
 /** Sorted ratios' min, median and max, as "1.06-2.47x (median 1.43x)". */
 const spread = (r: number[]) => `${r[0].toFixed(2)}-${r.at(-1)!.toFixed(2)}x (median ${r[r.length >> 1].toFixed(2)}x)`;
 
+/** Each image's share of channel values at 0 or 255, sorted. */
+const clippedShares = async (pngs: string[]) => (await Promise.all(pngs.map(async (f) => (await fileColourStats(f)).clipped))).sort((a, b) => a - b);
+/** Sorted shares' min, median and max, as "3-37% (median 17%)". */
+const percents = (r: number[]) => `${(100 * r[0]).toFixed(0)}-${(100 * r.at(-1)!).toFixed(0)}% (median ${(100 * r[r.length >> 1]).toFixed(0)}%)`;
+
 /**
  * BENCH_GRID_WHOLE=block2_conv2,block3_conv2: every unit of these layers at each candidate, its grid image's
  * max against its dataset max (the layer pages' "vs dataset" line), and the units left grey (post-ReLU mean < 1).
@@ -141,7 +148,8 @@ async function wholeLayers(layers: string[], candidates: string[]): Promise<void
       const rs = await renderAll(`${name}-all`, CANDIDATES[name], layer, units);
       const ratios = rs.map((r) => r.max / (ex.get(layer)!.units[r.unit].top[0]?.activation ?? 0)).sort((a, b) => a - b);
       const grey = rs.filter((r) => r.postMean! < 1).map((r) => r.unit);
-      console.log(`  ${layer}, ${name}: ${ratios.filter((x) => x > 1).length} of ${units.length} units above their dataset max, ${spread(ratios)}; grey: ${grey.join(', ') || 'none'} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      const clipped = await clippedShares(rs.map((r) => r.png));
+      console.log(`  ${layer}, ${name}: ${ratios.filter((x) => x > 1).length} of ${units.length} units above their dataset max, ${spread(ratios)}; grey: ${grey.join(', ') || 'none'}; clipped ${percents(clipped)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }
 }
@@ -168,12 +176,13 @@ export async function benchGrid(): Promise<void> {
     const t = transformsOf(r_);
     console.log(`\n  ${name}: ${JSON.stringify(r_)}: pad ${t.pad}, jitter ${t.jitter1}/${t.jitter2}`);
     console.log(`  mean = ${relu ? 'post' : 'pre'}-ReLU channel mean (the objective), max = post-ReLU max over positions (the dataset max's quantity)`);
-    console.log(`  ${'unit'.padEnd(18)} ${'dataset max'.padStart(11)} ${'full mean'.padStart(10)} ${'max'.padStart(7)} ${'grid mean'.padStart(10)} ${'max'.padStart(7)} ${'mean/full'.padStart(9)} ${'max/full'.padStart(8)} ${'max/ds'.padStart(7)} ${'s/unit full'.padStart(11)} ${'grid'.padStart(6)}`);
+    console.log(`  ${'unit'.padEnd(18)} ${'dataset max'.padStart(11)} ${'full mean'.padStart(10)} ${'max'.padStart(7)} ${'grid mean'.padStart(10)} ${'max'.padStart(7)} ${'mean/full'.padStart(9)} ${'max/full'.padStart(8)} ${'max/ds'.padStart(7)} ${'s/unit full'.padStart(11)} ${'grid'.padStart(6)} ${'clip full'.padStart(9)} ${'grid'.padStart(5)}`);
     const rows: Array<{ full: string; grid: string }> = [];
     let pass = 0;
     let n = 0;
     let tFull = 0;
     let tGrid = 0;
+    const clip = { full: [] as number[], grid: [] as number[] };
     for (const layer of layers) {
       const g = await renderAll(name, r_, layer, GRID_BENCH_UNITS[layer]);
       for (const r of g) {
@@ -186,13 +195,18 @@ export async function benchGrid(): Promise<void> {
         tFull += f.seconds;
         tGrid += r.seconds;
         rows.push({ full: f.png, grid: r.png });
+        const [cf, cg] = [(await fileColourStats(f.png)).clipped, (await fileColourStats(r.png)).clipped];
+        clip.full.push(cf);
+        clip.grid.push(cg);
         console.log(
-          `  ${`${layer}:${r.unit}`.padEnd(18)} ${ds.toFixed(0).padStart(11)} ${objective(f).toFixed(0).padStart(10)} ${f.max.toFixed(0).padStart(7)} ${objective(r).toFixed(0).padStart(10)} ${r.max.toFixed(0).padStart(7)} ${(objective(r) / objective(f)).toFixed(2).padStart(9)} ${(r.max / f.max).toFixed(2).padStart(8)} ${(r.max / ds).toFixed(2).padStart(7)} ${f.seconds.toFixed(1).padStart(11)} ${r.seconds.toFixed(2).padStart(6)}${ok ? '' : '  FAIL'}`,
+          `  ${`${layer}:${r.unit}`.padEnd(18)} ${ds.toFixed(0).padStart(11)} ${objective(f).toFixed(0).padStart(10)} ${f.max.toFixed(0).padStart(7)} ${objective(r).toFixed(0).padStart(10)} ${r.max.toFixed(0).padStart(7)} ${(objective(r) / objective(f)).toFixed(2).padStart(9)} ${(r.max / f.max).toFixed(2).padStart(8)} ${(r.max / ds).toFixed(2).padStart(7)} ${f.seconds.toFixed(1).padStart(11)} ${r.seconds.toFixed(2).padStart(6)} ${`${(100 * cf).toFixed(0)}%`.padStart(9)} ${`${(100 * cg).toFixed(0)}%`.padStart(5)}${ok ? '' : '  FAIL'}`,
         );
       }
     }
     const sheet = path.join(OUT, `contact-${name}.png`);
     await contactSheet(sheet, rows);
     console.log(`  ${name}: ${pass}/${n} units pass; ${(tFull / n).toFixed(1)} vs ${(tGrid / n).toFixed(2)} s per unit (${(tFull / tGrid).toFixed(1)}x cheaper); contact sheet ${sheet}`);
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    console.log(`  clipped (channel values at 0 or 255): full ${percents(sorted(clip.full))}, ${name} ${percents(sorted(clip.grid))}`);
   }
 }

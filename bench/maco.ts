@@ -20,6 +20,7 @@ async function meanStats(files: string[]): Promise<ColourStats> {
   return {
     colourfulness: all.reduce((a, s) => a + s.colourfulness, 0) / all.length,
     saturation: all.reduce((a, s) => a + s.saturation, 0) / all.length,
+    clipped: all.reduce((a, s) => a + s.clipped, 0) / all.length,
   };
 }
 

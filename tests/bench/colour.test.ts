@@ -8,6 +8,13 @@ describe('colourStats', () => {
     const s = colourStats(image([[0, 0, 0], [128, 128, 128], [255, 255, 255]]));
     expect(s.colourfulness).toBe(0);
     expect(s.saturation).toBe(0);
+    expect(s.clipped).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('counts the channel values at either end as clipped', () => {
+    // 255, 0 and 0 clipped of the first pixel's three; none of the second's.
+    expect(colourStats(image([[255, 0, 0], [1, 254, 128]])).clipped).toBe(3 / 6);
+    expect(colourStats(image([[255, 0, 7], [1, 254, 128]])).clipped).toBe(2 / 6);
   });
 
   it("a uniform colour scores 0.3 x the length of its (rg, yb) vector, no spread; saturation HSV's", () => {
