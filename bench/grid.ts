@@ -31,7 +31,7 @@ export const GRID_BENCH_UNITS: Record<string, number[]> = {
 const CANDIDATES: Record<string, Recipe> = {
   grid: GRID_RECIPE,
   // The grid recipe until 2026-12-05: the pre-ReLU channel mean (block2_conv2's images below their dataset max).
-  'grid-pre-relu': { ...GRID_RECIPE, relu: undefined },
+  'grid-pre-relu': { ...GRID_RECIPE, lr: 0.5, relu: undefined },
   // The grid recipe until 2026-12-04 (Lucid's pad scaled: 6 px).
   's64-128-lr0.3-cos': recipe(64, 128, 0.3, 'cosine'),
   's64-128-lr0.1-cos': recipe(64, 128, 0.1, 'cosine'),
@@ -53,6 +53,11 @@ const CANDIDATES: Record<string, Recipe> = {
   's64-128-lr0.4-cos-pad4': { ...recipe(64, 128, 0.4, 'cosine'), pad: 4 },
   's64-112-lr0.4-cos-pad4': { ...recipe(64, 112, 0.4, 'cosine'), pad: 4 },
   's64-96-lr0.5-cos-pad4': { ...recipe(64, 96, 0.5, 'cosine'), pad: 4 },
+  // Post-ReLU at other rates (2026-12-05): lr 0.5 (shipped until then) clips a median 18% of channel values, 0.3 4%.
+  'grid-lr0.5': { ...GRID_RECIPE, lr: 0.5 },
+  'grid-lr0.4': { ...GRID_RECIPE, lr: 0.4 },
+  'grid-128-lr0.3': { ...GRID_RECIPE, steps: 128, lr: 0.3 },
+  'grid-144-lr0.3': { ...GRID_RECIPE, steps: 144, lr: 0.3 },
 };
 
 export interface Rendered {

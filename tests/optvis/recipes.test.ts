@@ -26,7 +26,7 @@ describe('recipes', () => {
     expect(transformsOf({ size: 64, transforms: 'scaled', pad: 4 })).toEqual({ ...scaledTransforms(64), pad: 4 });
     expect(transformsOf({ size: 128, transforms: 'lucid', pad: 0 })).toEqual({ ...STANDARD_TRANSFORMS, pad: 0 });
     expect(transformsOf({ size: 64, transforms: 'scaled' })).toEqual(scaledTransforms(64));
-    expect(GRID_RECIPE).toMatchObject({ size: 64, steps: 112, lr: 0.5, schedule: 'cosine', transforms: 'scaled', pad: 4, relu: true });
+    expect(GRID_RECIPE).toMatchObject({ size: 64, steps: 112, lr: 0.3, schedule: 'cosine', transforms: 'scaled', pad: 4, relu: true });
     expect(FULL_RECIPE.relu).toBeUndefined();
     expect(transformedSize(64, 1, transformsOf(GRID_RECIPE))).toBe(66);
     expect(transformedSize(64, 1, scaledTransforms(64))).toBe(70);
