@@ -6,11 +6,11 @@
 import sharp from 'sharp';
 import { NEGATIVE as INHIBIT, POSITIVE as EXCITE } from './circuit/kernel-image.ts';
 import { cropBox, type CropBox } from './dataset/crops.ts';
+import { stackImages } from './model/batch.ts';
 import type { Engine } from './model/engine.ts';
 import { loadImage, type RgbImage } from './model/image.ts';
 import { receptiveFields, type ModelSpec, type ReceptiveField } from './model/spec.ts';
 import { type UnitMap, unitMap } from './model/stats.ts';
-
 
 /** The receptive field of the map's maximum, in input pixels (null when the layer has no spatial field). */
 export function peakField(map: UnitMap, rf: ReceptiveField | null, imageSize: number): CropBox | null {
@@ -77,9 +77,7 @@ export interface WhereExample {
 export async function whereItFires(engine: Engine, spec: ModelSpec, layer: string, unit: number, files: string[]): Promise<{ examples: WhereExample[]; strip: Buffer; tile: number }> {
   const images = await Promise.all(files.map((f) => loadImage(f, spec.inputSize)));
   const size = spec.inputSize;
-  const batch = new Float32Array(images.length * size * size * 3);
-  images.forEach((im, i) => batch.set(im.data, i * size * size * 3));
-  const act = (await engine.activations({ data: batch, shape: [images.length, size, size, 3] }, [layer])).get(layer)!;
+  const act = (await engine.activations(stackImages(images), [layer])).get(layer)!;
   const rf = receptiveFields(spec).get(layer) ?? null;
   const strip = new Uint8Array(images.length * size * size * 3);
   const examples = images.map((im, i) => {

@@ -5,6 +5,7 @@
 // logit's gradient times the input (exact here: the head is linear where the ReLU passes), so the
 // attributions plus the gated bias sum to the logit, which the engine's own logit checks.
 import { AtlasError } from '../errors.ts';
+import { stackImages } from '../model/batch.ts';
 import type { Engine } from '../model/engine.ts';
 import { loadImage } from '../model/image.ts';
 import { type IrNode, producers, weightedNodeOf } from '../model/ir.ts';
@@ -93,10 +94,7 @@ export async function classDrivers(
   for (let i = 0; i < scored.length; i += batch) {
     const chunk = scored.slice(i, i + batch);
     const rgb = await Promise.all(chunk.map((im) => loadImage(im.file, spec.inputSize)));
-    const per = spec.inputSize * spec.inputSize * 3;
-    const data = new Float32Array(chunk.length * per);
-    rgb.forEach((im, k) => data.set(im.data, k * per));
-    const acts = await engine.activations({ data, shape: [chunk.length, spec.inputSize, spec.inputSize, 3] }, [step.inputTensor, spec.classifier!.layer]);
+    const acts = await engine.activations(stackImages(rgb), [step.inputTensor, spec.classifier!.layer]);
     const input = acts.get(step.inputTensor)!;
     const logits = acts.get(spec.classifier!.layer)!;
     const [, h, wd] = input.shape;

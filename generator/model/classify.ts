@@ -1,6 +1,7 @@
 // The model check: top-k ImageNet classes of an image. Needs the classifier head in the weights.
 import { AtlasError } from '../errors.ts';
 import { type ImageNetClass, loadClassIndex } from './classes.ts';
+import { stackImages } from './batch.ts';
 import type { Engine } from './engine.ts';
 import type { RgbImage } from './image.ts';
 import type { ModelSpec } from './spec.ts';
@@ -43,11 +44,8 @@ export function assertCanClassify(engine: Engine): void {
 
 export async function classify(engine: Engine, images: RgbImage[], top = 5, classes: ImageNetClass[] = loadClassIndex()): Promise<Prediction[][]> {
   assertCanClassify(engine);
-  const size = images[0].width;
-  const batch = new Float32Array(images.length * size * size * 3);
-  images.forEach((im, i) => batch.set(im.data, i * size * size * 3));
   const { layer, outputs } = engine.spec.classifier!;
-  const probs = (await engine.activations({ data: batch, shape: [images.length, size, size, 3] }, [layer])).get(layer)!;
+  const probs = (await engine.activations(stackImages(images), [layer])).get(layer)!;
   const n = probs.shape[1];
   return images.map((_, i) => {
     const out = probs.data.subarray(i * n, (i + 1) * n);
