@@ -236,6 +236,7 @@ export async function assemble(ctx: AssembleContext): Promise<void> {
     id: spec.id,
     name: spec.name,
     description: ctx.config.description,
+    inputSize: spec.inputSize,
     layers: layerInfo(spec).map((l) => {
       const lj = layerJsons.get(l.name);
       return {

@@ -220,6 +220,8 @@ export const ModelJson = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
+  /** Side in px of the network input: layer shapes are for it, and the published full dataset images have it. */
+  inputSize: z.number().int().positive(),
   layers: z.array(
     z.object({
       name: z.string(),

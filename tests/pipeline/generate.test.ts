@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../generator/paths.ts';
+import { vgg19 } from '../../generator/model/spec.ts';
 import { ESTIMATE_MARGIN } from '../../generator/pipeline/budget.ts';
 import { atlas } from '../helpers/cli.ts';
 import { SHARED_DIR } from '../helpers/shared.ts';
@@ -74,6 +75,10 @@ describe('atlas generate', () => {
     expect(Object.keys(unit.fv).sort()).toEqual(['channel', 'negative']);
     expect(unit.examples.top).toHaveLength(3);
     expect(unit.fv.channel.provenance.weights.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The input side the site states and sizes full images by, from the model's spec; block1 keeps it ('same' convs).
+    const model = JSON.parse(reference.get('vgg19/model.json')!.toString());
+    expect(model.inputSize).toBe(vgg19.inputSize);
+    expect(model.layers[0].shape.slice(0, 2)).toEqual([vgg19.inputSize, vgg19.inputSize]);
   });
 
   it('skips every job on a second run with nothing changed', async () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { LayerJson, UnitJson } from '../../generator/pipeline/schema.ts';
+import { LayerJson, ModelJson, UnitJson } from '../../generator/pipeline/schema.ts';
 import { percent } from '../../src/lib/format.ts';
 import { useSession } from './helpers/session.ts';
 
@@ -103,6 +103,29 @@ describe('unit page: dataset examples', () => {
     // Esc closes the viewer.
     await page.keyboard.press('Escape');
     await expect(page.locator('#top-0').isVisible()).resolves.toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the full-image viewer and the layer facts take the input size from model.json, and the published image has it', async () => {
+    const m = ModelJson.parse(read('vgg19/model.json'));
+    const unit = UnitJson.parse(read('vgg19/block2_conv1/5.json'));
+    const e = unit.examples!.top[0];
+    const { page, errors } = await s.page();
+    await page.goto(`${s.base}/models/vgg19/block2_conv1/5/`);
+    const img = page.locator(`.lightbox img[src="/atlas/${e.full}"]`).first();
+    await expect(img.getAttribute('width')).resolves.toBe(String(m.inputSize));
+    await expect(img.getAttribute('alt')).resolves.toContain(`network input ${m.inputSize} × ${m.inputSize}`);
+    // The file itself: decoded outside the (hidden, lazy) viewer.
+    const natural = await page.evaluate(async (src) => {
+      const im = new Image();
+      im.src = src;
+      await im.decode();
+      return [im.naturalWidth, im.naturalHeight];
+    }, `/atlas/${e.full}`);
+    expect(natural).toEqual([m.inputSize, m.inputSize]);
+    await page.goto(`${s.base}/models/vgg19/block2_conv1/`);
+    await expect(page.locator('dl.facts').first().textContent()).resolves.toContain(`(${m.inputSize} px input)`);
     expect(errors).toEqual([]);
     await page.close();
   });
