@@ -88,8 +88,17 @@ async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: num
   });
 }
 
-/** PyTorch's ms per unit-step for each layer and batch, or null when python3-torch is not installed. */
-function torchPeer(weights: string, layers: string[], sides: number[]): Map<string, number> | null {
+/**
+ * glibc malloc settings for the peer: PyTorch's CPU allocator hands every freed activation back to malloc, and
+ * glibc's default returns large blocks to the kernel, so each step page-faults its tensors in again, and its
+ * adaptive threshold makes that differ from process to process. Keeping freed memory (as jemalloc or tcmalloc
+ * would) made PyTorch's step 1.2-1.7x faster and steady on the Zen 5 machine (2026-12-06): the peer at its best.
+ * The environment overrides them.
+ */
+const TORCH_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(16 * 2 ** 30), MALLOC_TOP_PAD_: String(512 << 20) };
+
+/** PyTorch's ms per unit-step for each layer and batch, in its faster layout, or null when python3-torch is not installed. */
+function torchPeer(weights: string, layers: string[], sides: number[]): Map<string, { ms: number; layout: string }> | null {
   try {
     execFileSync(PYTHON, ['-c', 'import torch, h5py'], { stdio: 'ignore' });
   } catch {
@@ -97,9 +106,9 @@ function torchPeer(weights: string, layers: string[], sides: number[]): Map<stri
   }
   const script = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
   const args = JSON.stringify({ weights, layers, sides, batches: [1, ...BATCHES], rounds: ROUNDS, relu: RELU });
-  const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number }>;
-  return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, r.ms]));
+  const out = execFileSync(PYTHON, [script, args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...TORCH_MALLOC, ...process.env } });
+  const rows = JSON.parse(out) as Array<{ layer: string; batch: number; ms: number; layout: string }>;
+  return new Map(rows.map((r) => [`${r.layer}|${r.batch}`, { ms: r.ms, layout: r.layout }]));
 }
 
 export async function benchOptvisLayers(variants: (weights: Map<string, LayerWeights>, spec: ModelSpec) => Promise<Variant[]>): Promise<void> {
@@ -114,7 +123,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
   const torch = torchPeer(locateWeights(spec), layers, sides);
-  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network)'] : [])];
+  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network; faster layout: nchw or channels_last)'] : [])];
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
     for (const units of [[0], ...BATCHES.map((b) => Array.from({ length: b }, (_, i) => i))]) {
@@ -123,7 +132,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
         (c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}${c.redirected ? `, ${c.redirected} of ${STEPS} steps redirected` : ''}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`,
       );
       const t = torch?.get(`${layer}|${units.length}`);
-      console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [t.toFixed(1)])].join(' | ')}`);
+      console.log(`  ${[layer, units.length, ...cells, ...(t === undefined ? [] : [`${t.ms.toFixed(1)} (${t.layout})`])].join(' | ')}`);
     }
   }
   for (const v of vs) v.engine.dispose();
