@@ -92,7 +92,7 @@ async function measure(vs: Variant[], spec: ModelSpec, layer: string, units: num
  * glibc malloc settings for the peer: PyTorch's CPU allocator hands every freed activation back to malloc, and
  * glibc's default returns large blocks to the kernel, so each step page-faults its tensors in again, and its
  * adaptive threshold makes that differ from process to process. Keeping freed memory (as jemalloc or tcmalloc
- * would) made PyTorch's step 1.2-1.7x faster and steady on the Zen 5 machine (2026-12-06): the peer at its best.
+ * would) made PyTorch's step 1.2-2x faster and steady on the Zen 5 machine (2026-12-06): the peer at its best.
  * The environment overrides them.
  */
 const TORCH_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(16 * 2 ** 30), MALLOC_TOP_PAD_: String(512 << 20) };

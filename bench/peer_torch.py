@@ -6,7 +6,7 @@
 # never a project dependency. Argument: JSON {"weights", "layers", "sides", "batches", "rounds", "relu"}. Prints JSON
 # [{"layer", "batch", "ms", "layout"}]: ms per unit-step, the best of `rounds` passes over the sides
 # (after one warm-up pass), as the Node side reports its best round, in the faster of PyTorch's two
-# memory layouts (NCHW, channels_last: oneDNN's blocked kernels; 10-20% faster on the Zen 5 machine),
+# memory layouts (NCHW, channels_last: oneDNN's blocked kernels; 10-25% faster at block3 on the Zen 5 machine),
 # so that the peer runs at its best.
 import json
 import os
