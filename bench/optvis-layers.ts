@@ -123,6 +123,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
   const torch = torchPeer(locateWeights(spec), layers, sides);
+  if (torch) console.log(`  pytorch: ${PYTHON}, the faster of nchw and channels_last, glibc malloc keeping freed memory (${Object.entries(TORCH_MALLOC).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')})`);
   const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network; faster layout: nchw or channels_last)'] : [])];
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
