@@ -124,7 +124,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   const vs = await variants(weights.layers, spec);
   const torch = torchPeer(locateWeights(spec), layers, sides);
   if (torch) console.log(`  pytorch: ${PYTHON}, the faster of nchw and channels_last, glibc malloc keeping freed memory (${Object.entries(TORCH_MALLOC).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')})`);
-  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network; faster layout: nchw or channels_last)'] : [])];
+  const head = ['layer', 'batch', ...vs.map((v) => v.name), ...(torch ? ['pytorch (network, layout)'] : [])];
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
     for (const units of [[0], ...BATCHES.map((b) => Array.from({ length: b }, (_, i) => i))]) {
