@@ -30,8 +30,11 @@ export interface ObjectiveGradient {
  *   onnxruntime engine passes its device, so a matrix-heavy objective can run where the network runs.
  */
 export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
-  linear?: (shape: number[]) => Float32Array;
-  /** With `linear`: the only channels (ascending) its gradient touches; an engine may compute just those. */
+  linear?: (shape: number[], channels?: readonly number[]) => Float32Array;
+  /**
+   * With `linear`: the only channels (ascending) its gradient touches; an engine may compute just those,
+   * asking `linear(shape, channels)` for the gradient on them alone ([N, h, w, channels.length]).
+   */
   channels?: readonly number[];
   /**
    * It reads the layer's post-ReLU activation (callers pass `preRelu: false`; its `linear` gradient is

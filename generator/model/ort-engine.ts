@@ -6,7 +6,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { Device } from './device.ts';
-import { autodiff, linearValues, pickChannels } from './objective-eval.ts';
+import { autodiff, linearValues } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import type { KerasWeights } from './keras-h5.ts';
@@ -199,8 +199,7 @@ export class OrtEngine implements Engine {
     const key = `${shape.join('x')}|${channels?.length ?? 'all'}`;
     let g = byShape.get(key);
     if (!g) {
-      const full = objective.linear!(shape);
-      g = channels ? pickChannels(full, shape[3], channels) : full;
+      g = objective.linear!(shape, channels ?? undefined);
       byShape.set(key, g);
     }
     return g;

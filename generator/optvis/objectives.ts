@@ -20,13 +20,19 @@ function unitMask(units: number[], channels: number): tf.Tensor4D {
  * The gradient of sum_i weight * act[i, y, x, units[i]] over the given positions: the constant gradient
  * of a linear objective, for engines that run forward and backward in one go.
  */
-function unitGradient(units: number[], weight: number, positions: (h: number, w: number) => number[]): (shape: number[]) => Float32Array {
-  return (shape) => {
+function unitGradient(units: number[], weight: number, positions: (h: number, w: number) => number[]): NonNullable<Objective['linear']> {
+  return (shape, channels) => {
     const [n, h, w, c] = spatial(shape);
     if (n !== units.length) throw new Error(`objective for ${units.length} images applied to a batch of ${n}`);
-    const g = new Float32Array(n * h * w * c);
+    // On `channels` alone: the whole shape's gradient is mostly zeros (at 140 px, block1_conv2's is 20 MB,
+    // 60-100 ms to allocate each time a render meets a new input size), of which the engine keeps only these.
+    const k = channels?.length ?? c;
+    const column = units.map((u) => (channels ? channels.indexOf(u) : u));
+    const missing = units.find((_, i) => column[i] < 0);
+    if (missing !== undefined) throw new Error(`unit ${missing} is not among the channels asked for (${channels!.join(', ')})`);
+    const g = new Float32Array(n * h * w * k);
     const ps = positions(h, w);
-    for (let i = 0; i < n; i++) for (const p of ps) g[(i * h * w + p) * c + units[i]] = weight;
+    for (let i = 0; i < n; i++) for (const p of ps) g[(i * h * w + p) * k + column[i]] = weight;
     return g;
   };
 }
@@ -60,7 +66,7 @@ export function channel(units: number[], opts: { relu?: boolean } = {}, sign = 1
       const mean = tf.mean(tf.sum(tf.mul(a, unitMask(units, act.shape[3]!)), 3), [1, 2]);
       return (sign === 1 ? mean : tf.mul(mean, sign)) as tf.Tensor1D;
     });
-  return declareLinear(f, units, opts, (shape) => unitGradient(units, sign / (spatial(shape)[1] * spatial(shape)[2]), allPositions)(shape));
+  return declareLinear(f, units, opts, (shape, channels) => unitGradient(units, sign / (spatial(shape)[1] * spatial(shape)[2]), allPositions)(shape, channels));
 }
 
 /** Each image's unit at the centre position (floor(h/2), floor(w/2)). */

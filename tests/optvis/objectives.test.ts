@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { channel, DIVERSITY_WEIGHT, diversityPenalty, negative, neuron, objectiveFor } from '../../generator/optvis/objectives.ts';
 import { randomArray } from '../helpers/h5.ts';
-import { autodiff } from '../../generator/model/objective-eval.ts';
+import { autodiff, pickChannels } from '../../generator/model/objective-eval.ts';
 
 describe('objectives', () => {
   const act = tf.tensor4d(randomArray(2 * 5 * 5 * 4, 3), [2, 5, 5, 4]);
@@ -51,6 +51,21 @@ describe('objectives', () => {
     expect(channel([1, 3]).postRelu).toBeUndefined();
     expect(objectiveFor('diversity', [0, 0, 0, 0]).linear).toBeUndefined();
     expect(() => channel([1]).linear!(act.shape)).toThrow(/1 images applied to a batch of 2/);
+  });
+
+  it('a linear gradient asked for on its channels alone is the whole one\'s columns for them', () => {
+    const shape = [2, 5, 4, 6];
+    for (const f of [channel([4, 1]), negative([3, 3]), neuron([0, 5], { relu: true })]) {
+      const channels = f.channels!;
+      const whole = f.linear!(shape);
+      const picked = pickChannels(whole, shape[3], channels);
+      const direct = f.linear!(shape, channels);
+      expect(direct.length).toBe(2 * 5 * 4 * channels.length);
+      expect(Array.from(direct)).toEqual(Array.from(picked));
+      expect(direct.some((v) => v !== 0)).toBe(true);
+    }
+    // A unit outside the channels asked for cannot be put anywhere: an error, not a silent zero.
+    expect(() => channel([4, 1]).linear!(shape, [1])).toThrow(/unit 4 is not among the channels asked for \(1\)/);
   });
 
   it('diversity on onnxruntime gives the values and gradient of tfjs\'s autodiff', async () => {
