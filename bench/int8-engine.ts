@@ -4,7 +4,7 @@
 // run at a render's first step, then rescaled after every step from the u8 range the step used (doubled when
 // it saturated), so that the next step's largest value uses about 90% of the range.
 import type { Engine, InputGradient, NdArray, Objective, ActivationOptions } from '../generator/model/engine.ts';
-import { linearValues, pickChannels } from '../generator/model/objective-eval.ts';
+import { linearValues } from '../generator/model/objective-eval.ts';
 import type { NetworkGraphs } from '../generator/model/ort-engine.ts';
 import { ortSessionOptions, type OrtModule } from '../generator/model/ort.ts';
 import { layerShapes } from '../generator/model/spec.ts';
@@ -51,7 +51,7 @@ export class Int8Engine implements Engine {
     const key = `${full.join('x')}|${channels.join(',')}`;
     let g = this.grads.get(objective)?.get(key);
     if (!g) {
-      g = pickChannels(objective.linear!(full), full[3], channels);
+      g = objective.linear!(full, channels);
       if (!this.grads.has(objective)) this.grads.set(objective, new Map());
       this.grads.get(objective)!.set(key, g);
     }

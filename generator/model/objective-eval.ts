@@ -29,11 +29,3 @@ export function linearValues(act: NdArray, grad: Float32Array): Float32Array {
   }
   return out;
 }
-
-/** The channels `channels` of an NHWC-flattened array with `c` channels (a linear objective's gradient, restricted). */
-export function pickChannels(full: Float32Array, c: number, channels: readonly number[]): Float32Array {
-  const k = channels.length;
-  const out = new Float32Array((full.length / c) * k);
-  for (let p = 0; p < full.length / c; p++) for (let j = 0; j < k; j++) out[p * k + j] = full[p * c + channels[j]];
-  return out;
-}
