@@ -62,7 +62,7 @@ export class Int8Engine implements Engine {
     const key = `${batch}x${hw.join('x')}|${layer}|${channels.length}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const bytes = this.graphs.gradient(layer, true, channels, hw, batch).bytes;
+      const bytes = this.graphs.gradient(layer, 'pre', channels, hw, batch).bytes;
       const graph = quantizeConvs(bytes, { chainBackward: true, rangeOutputs: true });
       const opts = ortSessionOptions(this.threads);
       s = Promise.all([this.ort.InferenceSession.create(graph.bytes, opts), this.ort.InferenceSession.create(withCalibrationOutputs(bytes, graph.scales), opts)]).then(([int8, calibration]) => ({ graph, int8, calibration }));

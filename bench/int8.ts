@@ -89,7 +89,7 @@ export async function benchInt8(): Promise<void> {
   const pixels = await images(BATCH, SIDE);
   const units = Array.from({ length: BATCH }, (_, i) => 5 + 7 * i);
   for (const layer of LAYERS) {
-    const graph = graphs.gradient(layer, true, units, [SIDE, SIDE], BATCH).bytes;
+    const graph = graphs.gradient(layer, 'pre', units, [SIDE, SIDE], BATCH).bytes;
     const [h, w] = layerShapes(spec, SIDE).get(layer)!;
     const seed = new Float32Array(BATCH * h * w * BATCH);
     for (let b = 0; b < BATCH; b++) for (let p = 0; p < h * w; p++) seed[(b * h * w + p) * BATCH + b] = 1 / (h * w); // each image's channel mean

@@ -52,7 +52,7 @@ interface Cell {
   total: number;
   network: number;
   gflops: number;
-  /** Timed steps on which a silent view took the pre-ReLU gradient too (a second network run; post-ReLU only). */
+  /** Timed steps on which a silent view took the pre-ReLU gradient (in the same network run; post-ReLU only). */
   redirected: number;
 }
 
@@ -128,7 +128,7 @@ export async function benchOptvisLayers(variants: (weights: Map<string, LayerWei
   console.log(`  ${head.join(' | ')}`);
   for (const layer of layers) {
     for (const units of [[0], ...BATCHES.map((b) => Array.from({ length: b }, (_, i) => i))]) {
-      // A redirected step runs the network twice (its FLOPs are counted once): said, so the cell is read with it.
+      // Said, so that the cell is read with it (until 2026-12-06 a redirected step ran the network twice).
       const cells = (await measure(vs, spec, layer, units, sides)).map(
         (c) => `${c.total.toFixed(1)} (${c.network.toFixed(1)}${c.redirected ? `, ${c.redirected} of ${STEPS} steps redirected` : ''}) | ${c.gflops.toFixed(0)}, ${((100 * c.gflops) / peak.gflops).toFixed(0)}%`,
       );
@@ -158,10 +158,10 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
   } else if (process.env.BENCH_LAYER_INT8 === '1') {
     const inner = await loadModel({ engine: 'onnxruntime' });
     const engine = new Int8Engine(inner.engine, graphs, await loadOrt(), availableParallelism());
-    int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, !RELU, [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });
+    int8.push({ name: 'int8 (pruned)', engine, graph: (layer, units, side) => ({ bytes: graphs.gradient(layer, RELU ? 'redirect' : 'pre', [...new Set(units)].sort((a, b) => a - b), [side, side]).bytes, side }) });
   }
   return [
-    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, !RELU, undefined, [side, side]).bytes, side }) },
+    { name: 'before: full graph', engine: before.engine, graph: (layer, _units, side) => ({ bytes: graphs.gradient(layer, RELU ? 'redirect' : 'pre', undefined, [side, side]).bytes, side }) },
     {
       name: `after: pruned to the batch${OBJECTIVE === 'neuron' ? ' and the window' : ''}`,
       engine: after.engine,
@@ -171,7 +171,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
         const c = Math.floor(h / 2);
         const win = OBJECTIVE === 'neuron' ? inputWindow(spec, layer, [side, side], [c, c], [c, c]) : null;
         const s = win ? win.height : side;
-        return { bytes: graphs.gradient(layer, !RELU, [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
+        return { bytes: graphs.gradient(layer, RELU ? 'redirect' : 'pre', [...new Set(units)].sort((a, b) => a - b), [s, s]).bytes, side: s };
       },
     },
     ...int8,
@@ -182,7 +182,7 @@ export async function pruningVariants(weights: Map<string, LayerWeights>, spec: 
 export async function sessionCost(weights: Map<string, LayerWeights>, spec: ModelSpec, layer: string, units: number[]): Promise<number> {
   const ort = await loadOrt();
   const t = performance.now();
-  const s = await ort.InferenceSession.create(kerasGraphs(spec, { layers: weights }).gradient(layer, true, units, [128, 128], units.length).bytes, ortSessionOptions(availableParallelism()));
+  const s = await ort.InferenceSession.create(kerasGraphs(spec, { layers: weights }).gradient(layer, 'pre', units, [128, 128], units.length).bytes, ortSessionOptions(availableParallelism()));
   const ms = performance.now() - t;
   await s.release();
   return ms;

@@ -72,6 +72,6 @@ export async function benchProfile(): Promise<void> {
   const units = Array.from({ length: BATCH }, (_, i) => i);
   const c = spec.layers.find((l) => l.name === LAYER);
   const graphs = kerasGraphs(spec, weights);
-  await profileGraph('full graph', graphs.gradient(LAYER, true, undefined, [SIDE, SIDE], BATCH).bytes, c?.kind === 'conv' ? c.filters : 0);
-  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, true, units, [SIDE, SIDE], BATCH).bytes, BATCH, graphs.feeds(LAYER, units));
+  await profileGraph('full graph', graphs.gradient(LAYER, 'pre', undefined, [SIDE, SIDE], BATCH).bytes, c?.kind === 'conv' ? c.filters : 0);
+  await profileGraph(`pruned to ${BATCH} channels`, graphs.gradient(LAYER, 'pre', units, [SIDE, SIDE], BATCH).bytes, BATCH, graphs.feeds(LAYER, units));
 }

@@ -13,6 +13,12 @@ export interface NdArray {
 export interface ActivationOptions {
   /** Return conv/dense outputs before their ReLU (default: after). */
   preRelu?: boolean;
+  /**
+   * inputGradient of a post-ReLU linear objective (channel, neuron; its `linear` gradient non-negative):
+   * a view whose value is not positive (its unit off wherever the objective reads, so no gradient) takes
+   * the pre-ReLU gradient instead, in the same run (Lucid's redirected ReLU, at the objective's layer).
+   */
+  redirect?: boolean;
 }
 
 /** Per-image objective values and the gradient of their sum w.r.t. the activation. */

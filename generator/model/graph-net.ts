@@ -10,7 +10,7 @@ import { emitBackward } from './autodiff.ts';
 import { constantName, emitForward } from './ir-emit.ts';
 import { inferShapes } from './ir-shapes.ts';
 import { FLOAT, GraphBuilder } from './onnx-builder.ts';
-import type { NetworkGraphs } from './ort-engine.ts';
+import type { GradientAt, NetworkGraphs } from './ort-engine.ts';
 import type { ModelSpec } from './spec.ts';
 
 /**
@@ -101,31 +101,51 @@ export function graphLayerWeights(spec: ModelSpec, ir: IrGraph): Map<string, Lay
 /**
  * Input-gradient graph of any model for one input size (the differentiator's transposed convs and pool
  * adjoints are sized statically): inputs `images` (NHWC RGB [0, 255]) and `grad` (d objective / d the
- * layer's activation, NHWC or [N, units]); outputs `activation` and `input_grad`, as the engine's gradient
- * sessions read them (ort-engine.ts).
+ * layer's activation, NHWC or [N, units]); outputs `activation` (post-ReLU unless `at` is 'pre') and
+ * `input_grad`, as the engine's gradient sessions read them (ort-engine.ts).
  */
-export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, preRelu: boolean, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array } {
+export function buildGraphGradient(spec: ModelSpec, ir: IrGraph, layer: string, at: GradientAt, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array } {
   const p = spec.preprocessing;
   const g = new GraphBuilder();
   // Every dim static (the batch too, when given): onnxruntime's NCHWc layout then also covers the
   // backward's elementwise products, which it keeps in that layout only when it can prove equal shapes.
   const n = batch ?? 'N';
   const x = emitPreprocess(g, spec, g.input('images', FLOAT, [n, inputHW[0], inputHW[1], 3]));
-  const target = layerValue(spec, layer, preRelu);
-  const values = emitForward(g, ir, x, [target]);
+  // The value the objective reads (output as `activation`), and the one the backward starts from: the
+  // pre-ReLU value when redirected (the same when the layer has no ReLU: nothing to redirect).
+  const read = layerValue(spec, layer, at === 'pre');
+  const start = layerValue(spec, layer, at !== 'post');
+  const values = emitForward(g, ir, x, [read]);
   const shapes = inferShapes(ir, [1, 3, inputHW[0], inputHW[1]]);
-  const t = shapes.get(target)!;
+  const t = shapes.get(read)!;
   const rank = t.length;
-  emitOutput(g, values.get(target), rank, 'activation');
+  emitOutput(g, values.get(read), rank, 'activation');
   const seedIn = g.input('grad', FLOAT, rank === 4 ? [n, t[2], t[3], t[1]] : [n, t[1]]);
-  const seed = rank === 4 ? g.op('Transpose', [seedIn], { perm: [0, 3, 1, 2] }) : seedIn;
-  const dx = emitBackward(g, ir, values, shapes, target, seed);
+  let seed = rank === 4 ? g.op('Transpose', [seedIn], { perm: [0, 3, 1, 2] }) : seedIn;
+  if (start !== read) seed = redirectedSeed(g, seed, values.get(read), rank);
+  const dx = emitBackward(g, ir, values, shapes, start, seed);
   // Back through the preprocessing: NCHW -> NHWC, times d(input)/d(pixel) (1 for caffe: a mean only), then undo the channel order.
   const nhwc = g.op('Transpose', [dx], { perm: [0, 2, 3, 1] });
   const scaled = p.mode === 'caffe' ? nhwc : g.op('Mul', [nhwc, g.floats('pre_mul', pixelScale(p), [1, 1, 1, 3])]);
   const bgr = p.mode === 'caffe' || p.order === 'BGR';
   g.output(bgr ? g.op('Gather', [scaled, g.ints('bgr_index', [2, 1, 0])], { axis: 3 }) : scaled, 'input_grad');
   return { bytes: g.encode(['activation', 'input_grad']) };
+}
+
+/**
+ * The post-ReLU seed taken back through the ReLU, except in the views where the objective (the seed's dot
+ * product with the post-ReLU value, as linearValues computes it) is not positive: those pass the seed
+ * unmasked, as the pre-ReLU objective's gradient (the same linear gradient) would be. The mask is
+ * exactly 0 or 1, so the other views get the bits the differentiator's ReLU rule gives.
+ */
+function redirectedSeed(g: GraphBuilder, seed: string, post: string, rank: number): string {
+  const zero = g.floats('redirect_zero', Float32Array.of(0), []);
+  const axes = g.ints('redirect_axes', rank === 4 ? [1, 2, 3] : [1]);
+  const value = g.op('ReduceSum', [g.op('Mul', [seed, post]), axes], { keepdims: 1 });
+  // Not(value > 0), so that a NaN value redirects too, as the JS test !(v > 0) did.
+  const silent = g.op('Not', [g.op('Greater', [value, zero])]);
+  const pass = g.op('Or', [g.op('Greater', [post, zero]), silent]);
+  return g.op('Mul', [seed, g.op('Cast', [pass], { to: FLOAT })]);
 }
 
 /**
@@ -138,7 +158,7 @@ export function kerasGraphs(spec: ModelSpec, weights: Pick<KerasWeights, 'layers
   return {
     available: availableLayers(spec, weights),
     forward: (layers, preRelu) => buildGraphForward(spec, sequentialIr(spec, weights.layers, deepest(layers)), layers, preRelu),
-    gradient: (layer, preRelu, channels, inputHW, batch) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, preRelu, inputHW, batch),
+    gradient: (layer, at, channels, inputHW, batch) => buildGraphGradient(spec, sequentialIr(spec, weights.layers, layer, channels ? { layer, channels } : undefined), layer, at, inputHW, batch),
     feeds: (layer, channels) => new Map([...prunedFeeds(weights.layers, layer, channels)].map(([name, v]) => [constantName(name), v])),
     prunes: true,
     sized: true,
@@ -150,7 +170,7 @@ export function irGraphs(spec: ModelSpec, ir: IrGraph): NetworkGraphs {
   return {
     available: spec.layers.map((l) => l.name),
     forward: (layers, preRelu) => buildGraphForward(spec, ir, layers, preRelu),
-    gradient: (layer, preRelu, _channels, inputHW, batch) => buildGraphGradient(spec, ir, layer, preRelu, inputHW, batch),
+    gradient: (layer, at, _channels, inputHW, batch) => buildGraphGradient(spec, ir, layer, at, inputHW, batch),
     feeds: () => new Map(),
     sized: true,
     prunes: false,

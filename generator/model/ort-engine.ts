@@ -19,6 +19,12 @@ export function ortEngineName(device: Device): string {
   return device === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime';
 }
 
+/**
+ * Where a gradient graph's seed enters: the layer's pre-ReLU value, its post-ReLU one, or the pre-ReLU one
+ * through the ReLU's mask except for the views the objective finds silent (ActivationOptions.redirect).
+ */
+export type GradientAt = 'pre' | 'post' | 'redirect';
+
 /** Where an engine's graphs come from: a sequential spec with Keras weights, or an imported graph (graph-net.ts). */
 export interface NetworkGraphs {
   /** Layers the weights make computable, in order. */
@@ -30,7 +36,7 @@ export interface NetworkGraphs {
    * inputs, fed each run with `feeds`, so the graph depends on the number of channels only and its session
    * serves any channel set of that size.
    */
-  gradient(layer: string, preRelu: boolean, channels: readonly number[] | undefined, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array };
+  gradient(layer: string, at: GradientAt, channels: readonly number[] | undefined, inputHW: readonly [number, number], batch?: number): { bytes: Uint8Array };
   /** The inputs a gradient graph pruned to `channels` of `layer` is fed with, by graph input name. */
   feeds(layer: string, channels: readonly number[]): Map<string, { data: Float32Array; dims: number[] }>;
   prunes: boolean;
@@ -164,17 +170,17 @@ export class OrtEngine implements Engine {
   }
 
   /** The gradient session for `layer`, pruned to `channels` when given; cached (pruned ones within keepPixels, least recently used evicted). */
-  private gradient(layer: string, preRelu: boolean, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
+  private gradient(layer: string, at: GradientAt, channels: readonly number[] | null, inputHW: readonly [number, number], batch: number): GradientEntry {
     // Sized graphs are static in every dim, the batch included (graph-net.ts: what onnxruntime's NCHWc layout needs).
     const size = this.graphs.sized ? `${batch}x${inputHW.join('x')}|` : '';
     // A pruned session is fed its channels' weights (graph-net.ts), so it serves every set of that size.
-    const key = `${size}${layer}|${preRelu}|${channels ? `${channels.length} channels` : 'all'}`;
+    const key = `${size}${layer}|${at}|${channels ? `${channels.length} channels` : 'all'}`;
     let e = this.gradientSessions.get(key);
     if (e) {
       // Most recently used last, so eviction takes the oldest pruned session.
       this.gradientSessions.delete(key);
     } else {
-      const bytes = this.graphs.gradient(layer, preRelu, channels ?? undefined, inputHW, this.graphs.sized ? batch : undefined).bytes;
+      const bytes = this.graphs.gradient(layer, at, channels ?? undefined, inputHW, this.graphs.sized ? batch : undefined).bytes;
       e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false, pixels: 0 };
     }
     e.pixels = batch * inputHW[0] * inputHW[1];
@@ -223,7 +229,9 @@ export class OrtEngine implements Engine {
 
   async inputGradient(images: NdArray, layer: string, objective: Objective, opts: ActivationOptions = {}): Promise<InputGradient> {
     this.check([layer]);
-    const preRelu = !!opts.preRelu;
+    // Redirecting needs the view's objective value inside the run: the seed's dot product with the activation.
+    if (opts.redirect && !opts.preRelu && !objective.linear) throw new Error('a redirected ReLU gradient needs a linear objective (channel, neuron)');
+    const at: GradientAt = opts.preRelu ? 'pre' : opts.redirect ? 'redirect' : 'post';
     // A linear objective's gradient is known before the forward pass: one session run does it all, on a
     // graph pruned to the channels it touches, and on the input window its positions read (input-window.ts).
     // Otherwise the activation comes first, then the objective's gradient (its own shortcut, or tfjs), on the full graph.
@@ -251,7 +259,7 @@ export class OrtEngine implements Engine {
       shape = act.shape;
       ({ values, grad: dAct } = objective.evaluate ? await objective.evaluate(act, { device: this.device }) : autodiff(objective, act));
     }
-    const entry = this.gradient(layer, preRelu, channels, [x.shape[1], x.shape[2]], x.shape[0]);
+    const entry = this.gradient(layer, at, channels, [x.shape[1], x.shape[2]], x.shape[0]);
     entry.busy++;
     let res: Ort.InferenceSession.ReturnType;
     try {

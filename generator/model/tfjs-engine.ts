@@ -151,6 +151,24 @@ export class TfjsEngine implements Engine {
   gradientTensor(x: tf.Tensor4D, layer: string, objective: Objective, opts: ActivationOptions = {}): { grad: tf.Tensor4D; values: tf.Tensor1D } {
     this.check([layer]);
     let values: tf.Tensor1D | null = null;
+    const spec = this.spec.layers.find((l) => l.name === layer);
+    const redirect = !!opts.redirect && !opts.preRelu && (spec?.kind === 'conv' || spec?.kind === 'dense') && spec.activation === 'relu';
+    if (redirect) {
+      const linear = objective.linear;
+      if (!linear) throw new Error('a redirected ReLU gradient needs a linear objective (channel, neuron)');
+      // From the pre-ReLU value, with the linear objective's seed through the ReLU's mask except in the
+      // views whose value is not positive (ActivationOptions.redirect); the objective only gives the values.
+      const redirected = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+        const z = args[0] as tf.Tensor;
+        values = tf.keep(objective(tf.relu(z)));
+        const silent = tf.cast(tf.logicalNot(tf.greater(values, 0)), 'float32').reshape([-1, ...z.shape.slice(1).map(() => 1)]);
+        const seed = tf.mul(tf.tensor(linear(z.shape), z.shape), tf.maximum(tf.step(z), silent));
+        (args[1] as tf.GradSaveFunc)([seed]);
+        return { value: tf.sum(values), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.mul(dy, s) };
+      });
+      const grad = tf.grad((input: tf.Tensor) => redirected(this.forward(input as tf.Tensor4D, [layer], true).get(layer)!))(x) as tf.Tensor4D;
+      return { grad, values: values! };
+    }
     const grad = tf.grad((input: tf.Tensor) => {
       const act = this.forward(input as tf.Tensor4D, [layer], opts.preRelu).get(layer)!;
       const v = objective(act);

@@ -6,7 +6,7 @@
 import { isUnitLayer, unitCount } from '../model/spec.ts';
 import { AtlasError } from '../errors.ts';
 import { requireLayers } from '../model/weights-check.ts';
-import type { Engine, InputGradient, NdArray, Objective } from '../model/engine.ts';
+import type { Engine, NdArray, Objective } from '../model/engine.ts';
 import { createOptimizer, type OptimizerName } from './adam.ts';
 import { type CropSettings, cropTransform } from './crops.ts';
 import type { ImageModelChoice } from './image-model.ts';
@@ -93,7 +93,7 @@ export interface RenderResult {
   seconds: number;
   /** Where the time went, in seconds: image side forward (spectra to the transformed input), network (objective included), image side backward + Adam, curve measurements. */
   timings: { image: number; network: number; update: number; measure: number };
-  /** Steps on which a post-ReLU objective's silent view took the pre-ReLU gradient (each one more network run). */
+  /** Steps on which a post-ReLU objective's silent view took the pre-ReLU gradient (in the same network run). */
   redirected: number;
   /** The image model that ran ('onnxruntime' or 'tfjs'). */
   imageModel: string;
@@ -145,19 +145,6 @@ export async function measureUnits(engine: Engine, pixels: NdArray, layer: strin
   });
 }
 
-/**
- * `g`, with the views whose objective value is not positive (their unit off everywhere) taking `pre`'s
- * pre-ReLU gradient; `redirected` says whether that took a second network run.
- */
-async function redirect(engine: Engine, x: NdArray, layer: string, g: InputGradient, pre: Objective | null): Promise<{ grad: NdArray; redirected: boolean }> {
-  const off = pre ? [...g.values.keys()].filter((i) => !(g.values[i] > 0)) : [];
-  if (!off.length) return { grad: g.grad, redirected: false };
-  const p = await engine.inputGradient(x, layer, pre!, { preRelu: true });
-  const per = g.grad.data.length / g.values.length;
-  for (const i of off) g.grad.data.set(p.grad.data.subarray(i * per, (i + 1) * per), i * per);
-  return { grad: g.grad, redirected: true };
-}
-
 /** The parts a request asks for (parts.ts). */
 async function createParts(req: RenderRequest): Promise<{ param: ParamPart; transform: TransformPart }> {
   const n = req.units.length;
@@ -186,7 +173,8 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
   // A post-ReLU channel or neuron objective gets no gradient from a view whose unit is off everywhere (its
   // value 0): that view takes the pre-ReLU one instead, until the unit fires (Lucid's redirected ReLU
   // gradient, at the objective's layer). Without it, a unit silent on the initial image stays a grey square.
-  const preRelu = objective.postRelu && optimizesPostRelu(req.objective, true) ? objectiveFor(req.objective, viewUnits, { ...req.objectiveOptions, relu: false }) : null;
+  // The engine does it in the same run (ActivationOptions.redirect).
+  const redirect = !!objective.postRelu && optimizesPostRelu(req.objective, true);
   let redirected = 0;
   const optimizer = createOptimizer(req.optimizer ?? 'adam', params.length, req.lr);
   const curves: number[][] = req.units.map(() => []);
@@ -216,9 +204,8 @@ export async function render(engine: Engine, req: RenderRequest, onStep?: (step:
       timings.image += (performance.now() - t) / 1000;
       t = performance.now();
       const input = { data: x, shape: [n * transform.copies, side, side, 3] };
-      const r = await redirect(engine, input, req.layer, await engine.inputGradient(input, req.layer, objective, { preRelu: !objective.postRelu }), preRelu);
-      if (r.redirected) redirected++;
-      const grad = r.grad;
+      const { grad, values } = await engine.inputGradient(input, req.layer, objective, { preRelu: !objective.postRelu, redirect });
+      if (redirect && values.some((v) => !(v > 0))) redirected++;
       timings.network += (performance.now() - t) / 1000;
       t = performance.now();
       const dRgb = views.adjoint(grad.data);

@@ -12,9 +12,9 @@ describe('convFlops', () => {
     const side = 49; // block2_conv1 runs at floor(49 / 2) = 24
     const mac = (cin: number, cout: number, hw: number) => cin * cout * 9 * hw * hw;
     const full = 2 * 2 * (mac(3, 64, 49) + mac(64, 64, 49) + mac(64, 128, 24)); // 2 FLOPs per MAC, forward + backward
-    expect(convFlops(kerasGraphs(vgg19, w).gradient('block2_conv1', true, undefined, [side, side]).bytes, vgg19, side, 1)).toBe(full);
+    expect(convFlops(kerasGraphs(vgg19, w).gradient('block2_conv1', 'pre', undefined, [side, side]).bytes, vgg19, side, 1)).toBe(full);
     const pruned = 2 * 2 * (mac(3, 64, 49) + mac(64, 64, 49) + mac(64, 3, 24));
-    expect(convFlops(kerasGraphs(vgg19, w).gradient('block2_conv1', true, [1, 2, 3], [side, side]).bytes, vgg19, side, 2)).toBe(2 * pruned);
+    expect(convFlops(kerasGraphs(vgg19, w).gradient('block2_conv1', 'pre', [1, 2, 3], [side, side]).bytes, vgg19, side, 2)).toBe(2 * pruned);
   });
 });
 

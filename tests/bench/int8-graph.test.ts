@@ -24,7 +24,7 @@ describe('quantizeConvs (bench int8)', () => {
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
     const [side, batch, layer, units] = [36, 2, 'block3_conv3', [3, 40]];
-    const graph = graphs.gradient(layer, true, units, [side, side], batch).bytes;
+    const graph = graphs.gradient(layer, 'pre', units, [side, side], batch).bytes;
     const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
     const count = (bytes: Uint8Array, op: string) => ops(bytes).filter((o) => o === op).length;
     const plain = quantizeConvs(graph);

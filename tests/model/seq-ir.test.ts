@@ -52,16 +52,16 @@ describe('VGG19 gradient graphs from the differentiator', () => {
   it('pruned to channels: the target conv runs for those only, forward and backward, on fed weights; the other convs in full; ReLUs before pools are masked by the pool', async () => {
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
-    const fullBytes = graphs.gradient('block2_conv1', true, undefined, [48, 48]).bytes;
+    const fullBytes = graphs.gradient('block2_conv1', 'pre', undefined, [48, 48]).bytes;
     const full = convKernels(fullBytes);
-    const pruned = convKernels(graphs.gradient('block2_conv1', true, [5, 9], [48, 48]).bytes);
+    const pruned = convKernels(graphs.gradient('block2_conv1', 'pre', [5, 9], [48, 48]).bytes);
     expect(full.get('block2_conv1_W')).toEqual([128, 64, 3, 3]);
     expect(full.get('block2_conv1_wflip')).toEqual([64, 128, 3, 3]);
     // The pruned conv's kernel is a graph input (fed per channel set): the forward Conv reads it, the adjoint
     // Conv reads it flipped in the graph (no ConvTranspose: onnxruntime's runs at a few GFLOP/s).
     expect(pruned.get('block2_conv1_W@input:Conv')).toEqual([2, 64, 3, 3]);
     expect([...pruned.keys()].filter((k) => k.includes('ConvTranspose'))).toEqual([]);
-    const prunedNodes = onnx.ModelProto.decode(graphs.gradient('block2_conv1', true, [5, 9], [48, 48]).bytes).graph!.node!;
+    const prunedNodes = onnx.ModelProto.decode(graphs.gradient('block2_conv1', 'pre', [5, 9], [48, 48]).bytes).graph!.node!;
     const flip = prunedNodes.find((n) => n.opType === 'Slice' && prunedNodes.some((m) => m.opType === 'Conv' && m.input![1] === n.output![0]));
     expect(flip, 'the adjoint conv reads a kernel sliced (flipped) in the graph').toBeDefined();
     expect(pruned.has('block2_conv1_W') || pruned.has('block2_conv1_wflip')).toBe(false);
@@ -76,7 +76,7 @@ describe('VGG19 gradient graphs from the differentiator', () => {
     for (const op of ['Where', 'Greater', 'Equal', 'Cast']) expect(ops, op).not.toContain(op);
     // At 49 px the pool leaves a row and a column out of its windows: a depthwise Conv with a one-hot
     // kernel crops them (not a Slice), and the routed gradient is padded back.
-    const odd = onnx.ModelProto.decode(graphs.gradient('block2_conv1', true, undefined, [49, 49]).bytes).graph!;
+    const odd = onnx.ModelProto.decode(graphs.gradient('block2_conv1', 'pre', undefined, [49, 49]).bytes).graph!;
     expect(odd.initializer!.filter((t) => t.name!.startsWith('ad_crop_')).map((t) => t.dims!.map(Number))).toEqual([[64, 1, 2, 2]]);
     for (const op of ['Where', 'Greater', 'Equal', 'Cast', 'Slice']) expect(odd.node!.map((n) => n.opType), op).not.toContain(op);
   });
@@ -84,7 +84,7 @@ describe('VGG19 gradient graphs from the differentiator', () => {
   it('for a batch width, every dim is static: onnxruntime keeps the backward (masks, routing, products) in its NCHWc layout', async () => {
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
-    const bytes = graphs.gradient('block2_conv2', true, [5, 9], [48, 48], 3).bytes;
+    const bytes = graphs.gradient('block2_conv2', 'pre', [5, 9], [48, 48], 3).bytes;
     const inputs = new Map((onnx.ModelProto.decode(bytes).graph!.input ?? []).map((i) => [i.name!, (i.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue))]));
     expect(inputs.get('images')).toEqual([3, 48, 48, 3]);
     expect(inputs.get('grad')).toEqual([3, 24, 24, 2]);
@@ -103,7 +103,7 @@ describe('VGG19 gradient graphs from the differentiator', () => {
       }
     };
     expect(await reorders(bytes)).toBeLessThanOrEqual(4);
-    expect(await reorders(graphs.gradient('block2_conv2', true, [5, 9], [48, 48]).bytes)).toBeGreaterThan(8);
+    expect(await reorders(graphs.gradient('block2_conv2', 'pre', [5, 9], [48, 48]).bytes)).toBeGreaterThan(8);
   });
 
   it('refuses to prune a pool layer, and names a layer the spec lacks', () => {

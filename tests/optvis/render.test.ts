@@ -90,21 +90,31 @@ describe('render', () => {
     expect(post.curve[4]).toBeGreaterThan(post.curve[0] * 2 + 1);
   });
 
-  it('gives a unit silent on the initial image the pre-ReLU gradient until it fires (post-ReLU: it would stay grey)', async () => {
-    const asked: boolean[] = [];
+  it('gives a unit silent on the initial image the pre-ReLU gradient until it fires (post-ReLU: it would stay grey), in the same network run', async () => {
+    const asked: { preRelu: boolean; redirect: boolean }[] = [];
+    const silent: boolean[] = [];
     const spy: Engine = Object.assign(Object.create(engine) as Engine, {
-      inputGradient: (...a: Parameters<Engine['inputGradient']>) => (asked.push(!!a[3]?.preRelu), engine.inputGradient(...a)),
+      inputGradient: async (...a: Parameters<Engine['inputGradient']>) => {
+        asked.push({ preRelu: !!a[3]?.preRelu, redirect: !!a[3]?.redirect });
+        const g = await engine.inputGradient(...a);
+        silent.push(!(g.values[0] > 0));
+        return g;
+      },
     });
     // block3_conv2:52 is off at every position of its initial 48 px image (and of the grid recipe's 64 px one).
     const r = await render(spy, { ...base, layer: 'block3_conv2', size: 48, steps: 16, lr: 0.5, objective: 'channel', units: [52], imageIndex: [0], curveEvery: 8, objectiveOptions: { relu: true } });
     const im = r.images[0];
     expect(im.curve[0]).toBe(0);
-    expect(asked.filter((pre) => pre).length).toBeGreaterThan(0);
-    // Each redirected step is one more network run, and the result counts them (the bench reports it).
-    expect(r.redirected).toBe(asked.filter((pre) => pre).length);
+    // One network run a step, post-ReLU, redirecting; the result counts the steps it redirected (the bench reports it).
+    expect(asked).toEqual(Array.from({ length: 16 }, () => ({ preRelu: false, redirect: true })));
+    expect(silent[0]).toBe(true);
+    expect(r.redirected).toBe(silent.filter(Boolean).length);
     expect(r.redirected).toBeLessThan(16);
-    expect(asked.filter((pre) => !pre)).toHaveLength(16);
     expect(im.activation.mean).toBeGreaterThan(100);
+    // Not for the objectives it would mislead: negative (already at its minimum when off).
+    asked.length = 0;
+    await render(spy, { ...base, layer: 'block3_conv2', size: 48, steps: 2, objective: 'negative', units: [52], imageIndex: [0], objectiveOptions: { relu: true } });
+    expect(asked.every((o) => !o.redirect)).toBe(true);
   });
 
   it('fails before any work for a unit out of range or a layer the weights lack', async () => {
