@@ -140,36 +140,43 @@ describe('channel-pruned gradient graphs (linear objectives)', () => {
 
   it('redirect a post-ReLU objective\'s silent views to the pre-ReLU gradient in the same run (pruned, full graph and tfjs), the rest as without it', async () => {
     // block2_conv1:13 fires on this noise image and not on the flat one, :40 the other way round (looked up
-    // with the engine's activations; checked below): views 1 and 2 are silent.
+    // with the engine's activations; checked below): views 1 and 2 are silent, and at the centre view 0 too.
     const size = 48;
     const noise = randomImages(1, size, 7).data;
     const flat = new Float32Array(size * size * 3).fill(128);
     const x = { data: Float32Array.from([...noise, ...flat, ...noise, ...flat]), shape: [4, size, size, 3] };
     const units = [13, 13, 40, 40];
-    const post = channel(units, { relu: true });
-    const pre = channel(units);
     const per = size * size * 3;
     const view = (g: Float32Array, i: number) => g.subarray(i * per, (i + 1) * per);
     const w = await readKerasWeights(NOTOP_WEIGHTS(), vgg19);
     const graphs = kerasGraphs(vgg19, w);
     const built: string[] = [];
     const counting = await OrtEngine.fromGraphs(vgg19, { ...graphs, gradient: (...a: Parameters<typeof graphs.gradient>) => (built.push(a[1]), graphs.gradient(...a)) });
-    for (const [name, engine] of [['pruned', counting], ['full graph', unpruned], ['tfjs', tfe]] as const) {
-      const r = await engine.inputGradient(x, 'block2_conv1', post, { redirect: true });
-      const a = await engine.inputGradient(x, 'block2_conv1', post);
-      const b = await engine.inputGradient(x, 'block2_conv1', pre, { preRelu: true });
-      expect([...a.values].map((v) => v > 0), name).toEqual([true, false, false, true]);
-      expect(r.values, name).toEqual(a.values);
-      for (const i of [0, 3]) expect(relL2(view(r.grad.data, i), view(a.grad.data, i)), `${name}, view ${i}`).toBeLessThanOrEqual(1e-6);
-      for (const i of [1, 2]) {
-        expect(Math.max(...view(a.grad.data, i).map(Math.abs)), `${name}, view ${i} without redirect`).toBe(0);
-        expect(Math.max(...view(b.grad.data, i).map(Math.abs)), `${name}, view ${i} pre-ReLU`).toBeGreaterThan(0);
-        expect(relL2(view(r.grad.data, i), view(b.grad.data, i)), `${name}, view ${i}`).toBeLessThanOrEqual(1e-6);
+    // The neuron objective runs on its input window (pruned engine): the redirect there too.
+    for (const [make, on] of [[channel, [true, false, false, true]], [neuron, [false, false, false, true]]] as const) {
+      const post = make(units, { relu: true });
+      const pre = make(units);
+      built.length = 0;
+      for (const [name, engine] of [['pruned', counting], ['full graph', unpruned], ['tfjs', tfe]] as const) {
+        const what = `${make.name}, ${name}`;
+        const r = await engine.inputGradient(x, 'block2_conv1', post, { redirect: true });
+        const a = await engine.inputGradient(x, 'block2_conv1', post);
+        const b = await engine.inputGradient(x, 'block2_conv1', pre, { preRelu: true });
+        expect([...a.values].map((v) => v > 0), what).toEqual(on);
+        expect(r.values, what).toEqual(a.values);
+        const views = [0, 1, 2, 3];
+        for (const i of views.filter((k) => on[k])) expect(relL2(view(r.grad.data, i), view(a.grad.data, i)), `${what}, view ${i}`).toBeLessThanOrEqual(1e-6);
+        for (const i of views.filter((k) => !on[k])) {
+          expect(Math.max(...view(a.grad.data, i).map(Math.abs)), `${what}, view ${i} without redirect`).toBe(0);
+          expect(Math.max(...view(b.grad.data, i).map(Math.abs)), `${what}, view ${i} pre-ReLU`).toBeGreaterThan(0);
+          expect(relL2(view(r.grad.data, i), view(b.grad.data, i)), `${what}, view ${i}`).toBeLessThanOrEqual(1e-6);
+        }
       }
+      // One graph run each: the redirecting graph is the only one built for it.
+      expect(built, make.name).toEqual(['redirect', 'post', 'pre']);
     }
-    // One graph run each: the redirecting graph is the only one built for it.
-    expect(built).toEqual(['redirect', 'post', 'pre']);
     // It reads the objective's value off the seed, which only a linear objective declares.
+    const post = channel(units, { relu: true });
     await expect(ort.inputGradient(x, 'block2_conv1', (t: tf.Tensor) => post(t), { redirect: true })).rejects.toThrow(/redirected ReLU gradient needs a linear objective/);
   });
 
