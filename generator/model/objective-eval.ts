@@ -1,7 +1,7 @@
 // What an engine does with an objective when it has the activation as a typed array: tfjs's autodiff
 // (the general case), or the values of a linear objective from its declared gradient.
 import * as tf from '@tensorflow/tfjs';
-import type { NdArray, Objective, ObjectiveGradient } from './engine.ts';
+import type { ActivationOptions, NdArray, Objective, ObjectiveGradient } from './engine.ts';
 
 /** Values and gradient by tfjs's autodiff: what an engine does without a shortcut. */
 export function autodiff(f: Objective, act: NdArray): ObjectiveGradient {
@@ -28,4 +28,14 @@ export function linearValues(act: NdArray, grad: Float32Array): Float32Array {
     out[i] = s;
   }
   return out;
+}
+
+/**
+ * Whether inputGradient redirects silent views (ActivationOptions.redirect), checked once for every engine:
+ * the views' values come from the linear objective's declared gradient, so other objectives are refused.
+ */
+export function redirects(objective: Objective, opts: ActivationOptions): boolean {
+  if (!opts.redirect || opts.preRelu) return false;
+  if (!objective.linear) throw new Error('a redirected ReLU gradient needs a linear objective (channel, neuron)');
+  return true;
 }

@@ -6,7 +6,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { Device } from './device.ts';
-import { autodiff, linearValues } from './objective-eval.ts';
+import { autodiff, linearValues, redirects } from './objective-eval.ts';
 import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import type { KerasWeights } from './keras-h5.ts';
@@ -229,9 +229,8 @@ export class OrtEngine implements Engine {
 
   async inputGradient(images: NdArray, layer: string, objective: Objective, opts: ActivationOptions = {}): Promise<InputGradient> {
     this.check([layer]);
-    // Redirecting needs the view's objective value inside the run: the seed's dot product with the activation.
-    if (opts.redirect && !opts.preRelu && !objective.linear) throw new Error('a redirected ReLU gradient needs a linear objective (channel, neuron)');
-    const at: GradientAt = opts.preRelu ? 'pre' : opts.redirect ? 'redirect' : 'post';
+    // Redirecting reads each view's value inside the run: the seed's dot product with the activation.
+    const at: GradientAt = opts.preRelu ? 'pre' : redirects(objective, opts) ? 'redirect' : 'post';
     // A linear objective's gradient is known before the forward pass: one session run does it all, on a
     // graph pruned to the channels it touches, and on the input window its positions read (input-window.ts).
     // Otherwise the activation comes first, then the objective's gradient (its own shortcut, or tfjs), on the full graph.

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import { availableLayers, type KerasWeights } from './keras-h5.ts';
+import { redirects } from './objective-eval.ts';
 import type { LayerSpec, ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
 
@@ -151,11 +152,10 @@ export class TfjsEngine implements Engine {
   gradientTensor(x: tf.Tensor4D, layer: string, objective: Objective, opts: ActivationOptions = {}): { grad: tf.Tensor4D; values: tf.Tensor1D } {
     this.check([layer]);
     let values: tf.Tensor1D | null = null;
-    const spec = this.spec.layers.find((l) => l.name === layer);
-    const redirect = !!opts.redirect && !opts.preRelu && (spec?.kind === 'conv' || spec?.kind === 'dense') && spec.activation === 'relu';
-    if (redirect) {
-      const linear = objective.linear;
-      if (!linear) throw new Error('a redirected ReLU gradient needs a linear objective (channel, neuron)');
+    const l = this.spec.layers.find((x) => x.name === layer);
+    // A layer without a ReLU has nothing to redirect (as the onnxruntime graph, whose pre and post values are one).
+    if (redirects(objective, opts) && (l?.kind === 'conv' || l?.kind === 'dense') && l.activation === 'relu') {
+      const linear = objective.linear!;
       // From the pre-ReLU value, with the linear objective's seed through the ReLU's mask except in the
       // views whose value is not positive (ActivationOptions.redirect); the objective only gives the values.
       const redirected = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
