@@ -35,7 +35,7 @@ export function addModelOptions(cmd: Command): Command {
 
 /** --device, shared by the model commands, `atlas generate` and `atlas merge` (where it overrides the config's). */
 export function deviceOption(fallback: string | undefined = process.env.ATLAS_DEVICE ?? 'auto', where = 'env ATLAS_DEVICE'): Option {
-  const opt = new Option('--device <name>', `where onnxruntime runs: auto = CUDA when its provider loads, else the CPU; cuda = the GPU or exit 2 (${where})`).choices([...DEVICE_CHOICES]);
+  const opt = new Option('--device <name>', `where onnxruntime runs: auto = CUDA when its provider loads, else the CPU; cuda, webgpu = that GPU provider or exit 2 (${where})`).choices([...DEVICE_CHOICES]);
   return fallback === undefined ? opt : opt.default(fallback);
 }
 

@@ -27,7 +27,7 @@ export function register(program: Command): void {
         if (theirs === engine) continue;
         throw new AtlasError(
           `${path.relative(process.cwd(), shard) || shard} ran on ${theirs}, this merge on ${engine}: it would recompute every job instead of assembling`,
-          theirs === 'onnxruntime-cuda' ? 'merge on a machine where CUDA loads, with --device cuda as the shards had' : `give the merge the shards' settings (--device, or the config's engine and backend) for ${theirs}`,
+          theirs.startsWith('onnxruntime-') ? `merge on a machine where that GPU provider loads, with --device ${theirs.slice('onnxruntime-'.length)} as the shards had` : `give the merge the shards' settings (--device, or the config's engine and backend) for ${theirs}`,
         );
       }
       const copied = mergeShards(shards, config.out);

@@ -1,8 +1,11 @@
-// Where onnxruntime runs the network: on the CPU, or on an NVIDIA GPU through onnxruntime-node's CUDA
-// execution provider. The provider's libraries are not in the npm package (too large for the registry):
-// onnxruntime-node's install script fetches them on request, so most machines simply do not have them.
-// "Not installed" is the normal case and stays silent under `auto`; installed but failing (no GPU, no
-// CUDA 12 / cuDNN 9 libraries) is worth one warning line, and an error under `--device cuda`.
+// Where onnxruntime runs the network: on the CPU, or on a GPU through one of onnxruntime-node's GPU
+// execution providers. CUDA (NVIDIA): its libraries are not in the npm package (too large for the
+// registry); onnxruntime-node's install script fetches them on request, so most machines simply do not
+// have them. "Not installed" is the normal case and stays silent under `auto`; installed but failing (no
+// GPU, no CUDA 12 / cuDNN 9 libraries) is worth one warning line, and an error under `--device cuda`.
+// WebGPU (Dawn: Vulkan on Linux, D3D12 on Windows, Metal on macOS) ships in the npm package and needs only
+// the GPU's driver; it is asked for by name, never by `auto`: the adapter it finds may be a software one
+// (Mesa's lavapipe, 50x slower than the CPU provider here), and onnxruntime does not say which it took.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,9 +14,11 @@ import { errorLine, warnFallback } from '../log.ts';
 import { FLOAT, GraphBuilder } from './onnx-builder.ts';
 import { loadOrt, type OrtModule } from './ort.ts';
 
-export const DEVICE_CHOICES = ['auto', 'cpu', 'cuda'] as const;
+export const DEVICE_CHOICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
-export type Device = 'cpu' | 'cuda';
+export type Device = Exclude<DeviceChoice, 'auto'>;
+/** A device that needs a probe: an execution provider that may be missing or fail. */
+export type GpuDevice = Exclude<Device, 'cpu'>;
 
 /** The exact command that installs the CUDA provider into onnxruntime-node (Linux x64). */
 export const CUDA_INSTALL = 'npm install onnxruntime-node --onnxruntime-node-install=cuda12';
@@ -21,6 +26,9 @@ export const CUDA_INSTALL = 'npm install onnxruntime-node --onnxruntime-node-ins
 export const CUDA_REQUIREMENTS = 'an NVIDIA GPU and driver with CUDA 12.x and cuDNN 9.x libraries on the library path (e.g. LD_LIBRARY_PATH)';
 /** Where npm skips dependencies' install scripts (this project's allowScripts), the script itself. */
 export const CUDA_INSTALL_SCRIPT = 'node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12';
+/** What the WebGPU provider needs from the machine: a GPU adapter, i.e. a driver for one of Dawn's backends. */
+export const WEBGPU_REQUIREMENTS =
+  'a GPU and its driver for one of Dawn\'s backends: on Linux the Vulkan loader (Debian/Ubuntu: libvulkan1) and a Vulkan driver (mesa-vulkan-drivers for AMD and Intel, the NVIDIA driver); D3D12 on Windows; Metal on macOS';
 
 export function parseDeviceChoice(value: string | undefined): DeviceChoice {
   const v = (value ?? 'auto').toLowerCase();
@@ -29,8 +37,8 @@ export function parseDeviceChoice(value: string | undefined): DeviceChoice {
 }
 
 /** What a probe found: the provider works, is not installed (`missing` says what), or is installed but fails. */
-export type CudaProbeResult = { status: 'ok' } | { status: 'absent'; missing: string } | { status: 'failed'; error: string };
-export type CudaProbe = () => Promise<CudaProbeResult>;
+export type ProbeResult = { status: 'ok' } | { status: 'absent'; missing: string } | { status: 'failed'; error: string };
+export type ProviderProbe = (device: GpuDevice) => Promise<ProbeResult>;
 
 /** The provider's shared libraries, which the install script puts beside onnxruntime-node's binding. */
 export function cudaProviderFiles(): string[] {
@@ -47,58 +55,78 @@ function tinyGraph(): Uint8Array {
 }
 
 /**
- * The real probe: absent when the provider's libraries are not installed (checked first, because
- * onnxruntime's own error for a missing library is the same as for a missing CUDA runtime), else
- * a tiny session on ['cuda'], run once: its error (no GPU, no libcudart.so.12 or libcudnn.so.9) is the answer.
- * `files`: the libraries to look for (tests: stand-ins, to reach the session on a machine without them).
+ * The real probe: absent when the provider is not installed (CUDA: its libraries, checked first, because
+ * onnxruntime's own error for a missing library is the same as for a missing CUDA runtime; WebGPU: not in
+ * this build), else a tiny session on the provider, run once: its error (no GPU, no libcudart.so.12 or
+ * libcudnn.so.9, no WebGPU adapter) is the answer.
+ * `files`: the CUDA libraries to look for (tests: stand-ins, to reach the session on a machine without them).
  */
-export async function probeCudaProvider(opts: { ort?: OrtModule; files?: string[] } = {}): Promise<CudaProbeResult> {
-  let files: string[];
-  try {
-    files = opts.files ?? cudaProviderFiles();
-  } catch (e) {
-    return { status: 'absent', missing: `onnxruntime-node (${errorLine(e)})` };
+export async function probeProvider(device: GpuDevice, opts: { ort?: OrtModule; files?: string[] } = {}): Promise<ProbeResult> {
+  if (device === 'cuda') {
+    let files: string[];
+    try {
+      files = opts.files ?? cudaProviderFiles();
+    } catch (e) {
+      return { status: 'absent', missing: `onnxruntime-node (${errorLine(e)})` };
+    }
+    const missing = files.filter((f) => !existsSync(f));
+    if (missing.length) return { status: 'absent', missing: missing.map((f) => path.basename(f)).join(', ') + ` in ${path.dirname(missing[0])}` };
   }
-  const missing = files.filter((f) => !existsSync(f));
-  if (missing.length) return { status: 'absent', missing: missing.map((f) => path.basename(f)).join(', ') + ` in ${path.dirname(missing[0])}` };
   try {
     const o = opts.ort ?? (await loadOrt());
-    const session = await o.InferenceSession.create(tinyGraph(), { executionProviders: ['cuda'], logSeverityLevel: 4 });
+    if (!listProviders(o).some((p) => p.name === device)) return { status: 'absent', missing: `the ${device} provider in this onnxruntime-node build (${process.platform}-${process.arch})` };
+    const session = await o.InferenceSession.create(tinyGraph(), { executionProviders: [device], logSeverityLevel: 4 });
     await session.run({ x: new o.Tensor('float32', Float32Array.of(1), [1]) });
     await session.release();
     return { status: 'ok' };
   } catch (e) {
-    return { status: 'failed', error: errorLine(e) };
+    // onnxruntime prefixes its source location and the failed check; Dawn's own words say it plainly.
+    const line = errorLine(e);
+    return { status: 'failed', error: /Failed to get a WebGPU adapter.*/.exec(line)?.[0] ?? line };
   }
 }
 
-// One probe per process: every command asks several times (the engine, the dataset cache key, workers).
-let probed: Promise<CudaProbeResult> | null = null;
-const defaultProbe: CudaProbe = () => (probed ??= probeCudaProvider());
+// One probe per provider and process: every command asks several times (the engine, the dataset cache key, workers).
+const probed = new Map<GpuDevice, Promise<ProbeResult>>();
+const defaultProbe: ProviderProbe = (device) => {
+  if (!probed.has(device)) probed.set(device, probeProvider(device));
+  return probed.get(device)!;
+};
 
 /**
- * cpu: the CPU, without probing. cuda: the GPU, or exit 2 naming what is missing and how to install it.
- * auto: the GPU when the provider loads, else the CPU: silently when it is not installed (most machines),
- * with one warning when it is installed but fails.
+ * cpu: the CPU, without probing. cuda, webgpu: that GPU provider, or exit 2 naming what is missing and
+ * how to get it. auto: CUDA when its provider loads, else the CPU: silently when it is not installed
+ * (most machines), with one warning when it is installed but fails (WebGPU only by name: see above).
  */
-export async function selectDevice(choice: DeviceChoice, probe: CudaProbe = defaultProbe): Promise<Device> {
+export async function selectDevice(choice: DeviceChoice, probe: ProviderProbe = defaultProbe): Promise<Device> {
   if (choice === 'cpu') return 'cpu';
-  const r = await probe();
-  if (r.status === 'ok') return 'cuda';
+  const device = choice === 'auto' ? 'cuda' : choice;
+  const r = await probe(device);
+  if (r.status === 'ok') return device;
   if (choice === 'auto') {
     if (r.status === 'failed') warnFallback(`onnxruntime's CUDA execution provider is installed but cannot be used (${r.error})`, 'onnxruntime on the CPU');
     return 'cpu';
   }
-  if (r.status === 'absent') {
-    throw new AtlasError(
-      `--device cuda: onnxruntime-node's CUDA execution provider is not installed (missing ${r.missing})`,
-      `install it with \`${CUDA_INSTALL}\` (where npm skips install scripts: \`${CUDA_INSTALL_SCRIPT}\`); it needs ${CUDA_REQUIREMENTS}. Or use --device cpu or auto`,
-    );
+  throw unusable(device, r);
+}
+
+/** The exit-2 error for a GPU provider asked for by name that is missing or fails. */
+function unusable(device: GpuDevice, r: Exclude<ProbeResult, { status: 'ok' }>): AtlasError {
+  const orCpu = 'Or use --device cpu or auto';
+  if (device === 'webgpu') {
+    return r.status === 'absent'
+      ? new AtlasError(`--device webgpu: onnxruntime-node has no WebGPU execution provider here (missing ${r.missing})`, `it ships in onnxruntime-node's npm package for Linux, Windows and macOS; update it (\`npm ci\`). ${orCpu}`)
+      : new AtlasError(`--device webgpu: onnxruntime's WebGPU execution provider found no usable GPU: ${r.error}`, `it needs ${WEBGPU_REQUIREMENTS}; on Linux check \`vulkaninfo --summary\` (package vulkan-tools). ${orCpu}`);
   }
-  throw new AtlasError(
-    `--device cuda: onnxruntime's CUDA execution provider is installed but cannot be used: ${r.error}`,
-    `it needs ${CUDA_REQUIREMENTS}; check nvidia-smi and that libcudart.so.12 and libcudnn.so.9 are found. Or use --device cpu or auto`,
-  );
+  return r.status === 'absent'
+    ? new AtlasError(
+        `--device cuda: onnxruntime-node's CUDA execution provider is not installed (missing ${r.missing})`,
+        `install it with \`${CUDA_INSTALL}\` (where npm skips install scripts: \`${CUDA_INSTALL_SCRIPT}\`); it needs ${CUDA_REQUIREMENTS}. ${orCpu}`,
+      )
+    : new AtlasError(
+        `--device cuda: onnxruntime's CUDA execution provider is installed but cannot be used: ${r.error}`,
+        `it needs ${CUDA_REQUIREMENTS}; check nvidia-smi and that libcudart.so.12 and libcudnn.so.9 are found. ${orCpu}`,
+      );
 }
 
 export interface ProviderInfo {

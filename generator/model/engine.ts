@@ -2,6 +2,7 @@
 // circuits, stimuli). Arrays cross it as plain typed arrays, so an engine may run anywhere (tfjs,
 // onnxruntime, a GPU); objectives are small tfjs functions on an activation, run wherever tfjs runs.
 import type * as tf from '@tensorflow/tfjs';
+import type { Device } from './device.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** A dense row-major array; images are NHWC RGB in [0, 255]. */
@@ -47,7 +48,7 @@ export type Objective = ((activation: tf.Tensor) => tf.Tensor1D) & {
    * for that one); else the pre-ReLU one.
    */
   postRelu?: boolean;
-  evaluate?: (activation: NdArray, where?: { device?: 'cpu' | 'cuda' }) => Promise<ObjectiveGradient>;
+  evaluate?: (activation: NdArray, where?: { device?: Device }) => Promise<ObjectiveGradient>;
 };
 
 export interface InputGradient {

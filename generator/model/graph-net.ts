@@ -144,8 +144,10 @@ function redirectedSeed(g: GraphBuilder, seed: string, post: string, rank: numbe
   const value = g.op('ReduceSum', [g.op('Mul', [seed, post]), axes], { keepdims: 1 });
   // Not(value > 0), so that a NaN value redirects too, as the JS test !(v > 0) did.
   const silent = g.op('Not', [g.op('Greater', [value, zero])]);
-  const pass = g.op('Or', [g.op('Greater', [post, zero]), silent]);
-  return g.op('Mul', [seed, g.op('Cast', [pass], { to: FLOAT })]);
+  // Max of the two 0/1 masks rather than Or: onnxruntime's WebGPU provider has no Or, and one node on the
+  // CPU would copy the layer's activation off the GPU and back every step.
+  const pass = g.op('Max', [g.op('Cast', [g.op('Greater', [post, zero])], { to: FLOAT }), g.op('Cast', [silent], { to: FLOAT })]);
+  return g.op('Mul', [seed, pass]);
 }
 
 /**

@@ -7,7 +7,7 @@ import { AtlasError } from '../errors.ts';
 import { errorLine, warnFallback } from '../log.ts';
 import { modelsDir } from '../paths.ts';
 import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts';
-import { CUDA_INSTALL, type CudaProbe, type Device, type DeviceChoice, parseDeviceChoice, selectDevice } from './device.ts';
+import { CUDA_INSTALL, type ProviderProbe, type Device, type DeviceChoice, parseDeviceChoice, selectDevice } from './device.ts';
 import type { Engine } from './engine.ts';
 import { graphLayerWeights, irGraphs } from './graph-net.ts';
 import { type ImportedModel, loadImported } from './imported.ts';
@@ -92,23 +92,23 @@ export interface LoadOptions extends TfjsEngineOptions, Omit<OrtEngineOptions, '
   /** Where onnxruntime runs (default $ATLAS_DEVICE, else auto); tfjs picks its device by --backend. */
   device?: DeviceChoice;
   /** Tests simulate a machine with or without a working CUDA provider. */
-  cudaProbe?: CudaProbe;
+  providerProbe?: ProviderProbe;
 }
 
 /** The engine and device a command runs on, and its name: the identity every network result is cached under. */
 export interface Runtime {
   engine: 'tfjs' | 'onnxruntime';
   device: Device;
-  /** 'onnxruntime', 'onnxruntime-cuda' or 'tfjs-<backend>' (provenance, job hashes, the dataset cache key). */
+  /** 'onnxruntime', 'onnxruntime-cuda', 'onnxruntime-webgpu' or 'tfjs-<backend>' (provenance, job hashes, the dataset cache key). */
   name: string;
 }
 
 /**
  * auto: onnxruntime on CUDA when its provider loads (and --device allows it), else tfjs when it runs on a
  * GPU (tfjs-node-gpu), else onnxruntime on the CPU when it loads (native kernels, all cores), else tfjs
- * on the best backend it has (--device cpu skips both GPU steps). --device cuda needs onnxruntime: with --engine tfjs it is an error.
+ * on the best backend it has (--device cpu skips both GPU steps). --device cuda or webgpu needs onnxruntime: with --engine tfjs it is an error.
  */
-export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<Runtime> {
+export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'providerProbe'> = {}): Promise<Runtime> {
   const choice = opts.engine ?? parseEngineChoice(process.env.ATLAS_ENGINE);
   const deviceChoice = opts.device ?? parseDeviceChoice(process.env.ATLAS_DEVICE);
   const ort = (device: Device): Runtime => ({ engine: 'onnxruntime', device, name: ortEngineName(device) });
@@ -117,19 +117,22 @@ export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend
     return { engine: 'tfjs', device: b.provider.includes('gpu') ? 'cuda' : 'cpu', name: `tfjs-${b.name}` };
   };
   if (choice === 'tfjs') {
-    if (deviceChoice === 'cuda') {
-      throw new AtlasError('--device cuda runs the onnxruntime engine, not tfjs', 'use --engine onnxruntime (or auto) with --device cuda; tfjs picks its device with --backend');
+    if (deviceChoice === 'cuda' || deviceChoice === 'webgpu') {
+      throw new AtlasError(`--device ${deviceChoice} runs the onnxruntime engine, not tfjs`, `use --engine onnxruntime (or auto) with --device ${deviceChoice}; tfjs picks its device with --backend`);
     }
     return tfjs();
   }
   if (choice === 'onnxruntime') {
     await loadOrt();
-    return ort(await selectDevice(deviceChoice, opts.cudaProbe));
+    return ort(await selectDevice(deviceChoice, opts.providerProbe));
   }
   let ortError: unknown = null;
   await loadOrt().catch((e: unknown) => (ortError = e));
-  if (ortError && deviceChoice === 'cuda') throw new AtlasError(`--device cuda needs onnxruntime-node, which cannot be loaded: ${errorLine(ortError)}`, `reinstall it (\`npm ci\`), then \`${CUDA_INSTALL}\``);
-  if (!ortError && (await selectDevice(deviceChoice, opts.cudaProbe)) === 'cuda') return ort('cuda');
+  if (ortError && (deviceChoice === 'cuda' || deviceChoice === 'webgpu')) {
+    throw new AtlasError(`--device ${deviceChoice} needs onnxruntime-node, which cannot be loaded: ${errorLine(ortError)}`, `reinstall it (\`npm ci\`)${deviceChoice === 'cuda' ? `, then \`${CUDA_INSTALL}\`` : ''}`);
+  }
+  const device = ortError ? 'cpu' : await selectDevice(deviceChoice, opts.providerProbe);
+  if (device !== 'cpu') return ort(device);
   const backend = await initBackend(opts.backend);
   if (backend.provider.includes('gpu') && deviceChoice !== 'cpu') return tfjs();
   if (!ortError) return ort('cpu');
@@ -138,12 +141,12 @@ export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend
 }
 
 /** The engine kind alone (see resolveRuntime). */
-export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<'tfjs' | 'onnxruntime'> {
+export async function resolveEngine(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'providerProbe'> = {}): Promise<'tfjs' | 'onnxruntime'> {
   return (await resolveRuntime(opts)).engine;
 }
 
 /** Whether work should be spread over worker threads: only single-threaded engines (tfjs wasm/cpu) gain. */
-export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'cudaProbe'> = {}): Promise<boolean> {
+export async function wantsWorkers(opts: Pick<LoadOptions, 'engine' | 'backend' | 'device' | 'providerProbe'> = {}): Promise<boolean> {
   if ((await resolveEngine(opts)) === 'onnxruntime') return false;
   return (await initBackend(opts.backend)).name !== 'tensorflow';
 }

@@ -16,7 +16,7 @@ import { layerShapes, type ModelSpec } from './spec.ts';
 import { requireLayers } from './weights-check.ts';
 
 export function ortEngineName(device: Device): string {
-  return device === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime';
+  return device === 'cpu' ? 'onnxruntime' : `onnxruntime-${device}`;
 }
 
 /**
@@ -112,7 +112,7 @@ export function prunedPixelBudget(memory = machineMemory(), engines = 1): number
 }
 
 export class OrtEngine implements Engine {
-  /** 'onnxruntime' or 'onnxruntime-cuda': the device is part of the engine's identity (its numbers differ in the last bits). */
+  /** 'onnxruntime', 'onnxruntime-cuda' or 'onnxruntime-webgpu': the device is part of the engine's identity (its numbers differ in the last bits). */
   readonly name: string;
   private readonly available: string[];
   private readonly forwardSessions = new Map<string, Promise<ForwardSession>>();

@@ -22,15 +22,15 @@ export async function loadOrt(): Promise<OrtModule> {
 
 /**
  * `device`: the execution provider (see device.ts). A process sees one GPU, device 0: pick it with
- * CUDA_VISIBLE_DEVICES (one process per GPU, e.g. one shard each).
+ * CUDA_VISIBLE_DEVICES (one process per GPU, e.g. one shard each); WebGPU takes the adapter Dawn prefers.
  * Sessions run one after another on the same cores, each with its own thread pool: pool threads must
  * not spin after a run (onnxruntime's default), or they steal the cores from the next session and from
  * JavaScript (measured: a feature-visualization step took 98 ms with spinning, 62 without).
  */
 export function ortSessionOptions(threads: number, device: Device = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
-    // On CUDA, onnxruntime still places any node the provider lacks on the CPU (with these threads).
-    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId: 0 }] : ['cpu'],
+    // On a GPU, onnxruntime still places any node the provider lacks on the CPU (with these threads).
+    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId: 0 }] : [device],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

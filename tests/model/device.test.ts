@@ -1,6 +1,7 @@
 // Device selection (model/device.ts, model/load.ts's resolveRuntime) with injected probes that simulate
-// machines with a working, a missing and a broken CUDA provider; and the real probe on this machine,
-// which has no GPU and no provider libraries. The CUDA run itself cannot be tested here.
+// machines with a working, a missing and a broken CUDA or WebGPU provider; and the real CUDA probe on this
+// machine, which has no GPU and no provider libraries. The CUDA run itself cannot be tested here; the
+// WebGPU one can, on a software adapter (webgpu.test.ts).
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,12 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { AtlasError } from '../../generator/errors.ts';
 import {
   CUDA_INSTALL,
-  type CudaProbe,
-  type CudaProbeResult,
+  type GpuDevice,
+  type ProbeResult,
+  type ProviderProbe,
   cudaProviderFiles,
   listProviders,
   parseDeviceChoice,
-  probeCudaProvider,
+  probeProvider,
   selectDevice,
 } from '../../generator/model/device.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
@@ -27,12 +29,13 @@ import { captureStderr } from '../helpers/stderr.ts';
 
 const stderr = captureStderr();
 
-/** A probe that answers `result` and counts its calls. */
-function probe(result: CudaProbeResult): CudaProbe & { calls: number } {
-  const p = Object.assign(async () => {
+/** A probe that answers `result` and records the providers it was asked about. */
+function probe(result: ProbeResult): ProviderProbe & { calls: number; asked: GpuDevice[] } {
+  const p = Object.assign(async (device: GpuDevice) => {
     p.calls++;
+    p.asked.push(device);
     return result;
-  }, { calls: 0 });
+  }, { calls: 0, asked: [] as GpuDevice[] });
   return p;
 }
 
@@ -45,28 +48,48 @@ async function rejection(p: Promise<unknown>): Promise<AtlasError> {
   return e as AtlasError;
 }
 
-const ok = (): CudaProbeResult => ({ status: 'ok' });
-const absent = (): CudaProbeResult => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so in /x' });
-const failed = (error: string): CudaProbeResult => ({ status: 'failed', error });
+const ok = (): ProbeResult => ({ status: 'ok' });
+const absent = (): ProbeResult => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so in /x' });
+const failed = (error: string): ProbeResult => ({ status: 'failed', error });
 
 describe('device choice', () => {
-  it('parses auto, cpu and cuda (any case) and rejects anything else, naming the choices', () => {
+  it('parses auto, cpu, cuda and webgpu (any case) and rejects anything else, naming the choices', () => {
     expect(parseDeviceChoice(undefined)).toBe('auto');
     expect(parseDeviceChoice('CUDA')).toBe('cuda');
+    expect(parseDeviceChoice('WebGPU')).toBe('webgpu');
     expect(parseDeviceChoice('cpu')).toBe('cpu');
     expect(() => parseDeviceChoice('gpu')).toThrow(/unknown device 'gpu'/);
     try {
       parseDeviceChoice('gpu');
     } catch (e) {
       expect((e as AtlasError).exitCode).toBe(2);
-      expect((e as AtlasError).hint).toMatch(/auto, cpu, cuda/);
+      expect((e as AtlasError).hint).toMatch(/auto, cpu, cuda, webgpu/);
     }
   });
 });
 
 describe('selectDevice', () => {
-  it('auto uses CUDA when the provider loads', async () => {
-    expect(await selectDevice('auto', probe(ok()))).toBe('cuda');
+  it('auto uses CUDA when the provider loads, and never asks for WebGPU', async () => {
+    const p = probe(ok());
+    expect(await selectDevice('auto', p)).toBe('cuda');
+    expect(await selectDevice('auto', probe(absent()))).toBe('cpu');
+    expect(p.asked).toEqual(['cuda']);
+    expect(stderr.lines).toEqual([]);
+  });
+
+  it('webgpu asks for the WebGPU provider only, and uses it when it finds an adapter', async () => {
+    const p = probe(ok());
+    expect(await selectDevice('webgpu', p)).toBe('webgpu');
+    expect(p.asked).toEqual(['webgpu']);
+  });
+
+  it('webgpu without an adapter is exit 2 with its error and what it needs; without the provider, says so', async () => {
+    const e = await rejection(selectDevice('webgpu', probe(failed('Failed to get a WebGPU adapter: No supported adapters'))));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe("--device webgpu: onnxruntime's WebGPU execution provider found no usable GPU: Failed to get a WebGPU adapter: No supported adapters");
+    expect(e.hint).toMatch(/Vulkan loader \(Debian\/Ubuntu: libvulkan1\).*Metal on macOS.*--device cpu or auto/);
+    const a = await rejection(selectDevice('webgpu', probe({ status: 'absent', missing: 'the webgpu provider in this onnxruntime-node build (linux-arm64)' })));
+    expect(a.message).toMatch(/no WebGPU execution provider here \(missing the webgpu provider in this onnxruntime-node build \(linux-arm64\)\)/);
     expect(stderr.lines).toEqual([]);
   });
 
@@ -110,24 +133,29 @@ describe('selectDevice', () => {
 
 describe('resolveRuntime', () => {
   it('names the device in the engine: onnxruntime-cuda on the GPU, onnxruntime on the CPU', async () => {
-    expect(await resolveRuntime({ engine: 'onnxruntime', device: 'auto', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
-    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
-    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', cudaProbe: probe(absent()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
-    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'cpu', cudaProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
+    expect(await resolveRuntime({ engine: 'onnxruntime', device: 'auto', providerProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', providerProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cuda', name: 'onnxruntime-cuda' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'auto', providerProbe: probe(absent()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
+    expect(await resolveRuntime({ engine: 'auto', backend: 'wasm', device: 'cpu', providerProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'cpu', name: 'onnxruntime' });
+    for (const engine of ['auto', 'onnxruntime'] as const) {
+      expect(await resolveRuntime({ engine, backend: 'wasm', device: 'webgpu', providerProbe: probe(ok()) })).toEqual({ engine: 'onnxruntime', device: 'webgpu', name: 'onnxruntime-webgpu' });
+    }
     expect(stderr.lines).toEqual([]);
   });
 
-  it('--device cuda --engine tfjs is exit 2, saying to use onnxruntime', async () => {
-    const e = await rejection(resolveRuntime({ engine: 'tfjs', backend: 'wasm', device: 'cuda', cudaProbe: probe(ok()) }));
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(/--device cuda runs the onnxruntime engine, not tfjs/);
-    expect(e.hint).toMatch(/--engine onnxruntime/);
+  it('--device cuda or webgpu --engine tfjs is exit 2, saying to use onnxruntime', async () => {
+    for (const device of ['cuda', 'webgpu'] as const) {
+      const e = await rejection(resolveRuntime({ engine: 'tfjs', backend: 'wasm', device, providerProbe: probe(ok()) }));
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toBe(`--device ${device} runs the onnxruntime engine, not tfjs`);
+      expect(e.hint).toMatch(/--engine onnxruntime/);
+    }
     expect(await resolveRuntime({ engine: 'tfjs', backend: 'wasm', device: 'auto' })).toEqual({ engine: 'tfjs', device: 'cpu', name: 'tfjs-wasm' });
   });
 
   it('--device cuda with auto or onnxruntime and no provider is exit 2', async () => {
     for (const engine of ['auto', 'onnxruntime'] as const) {
-      const e = await rejection(resolveRuntime({ engine, backend: 'wasm', device: 'cuda', cudaProbe: probe(absent()) }));
+      const e = await rejection(resolveRuntime({ engine, backend: 'wasm', device: 'cuda', providerProbe: probe(absent()) }));
       expect(e.exitCode).toBe(2);
       expect(e.hint).toContain(CUDA_INSTALL);
     }
@@ -137,7 +165,7 @@ describe('resolveRuntime', () => {
 describe('on this machine (no GPU, no CUDA provider libraries)', () => {
   it('the real probe finds the provider absent, naming the missing library', async () => {
     expect(cudaProviderFiles().some((f) => !existsSync(f))).toBe(true);
-    const r = await probeCudaProvider();
+    const r = await probeProvider('cuda');
     expect(r.status).toBe('absent');
     expect(r.status === 'absent' && r.missing).toMatch(/libonnxruntime_providers_cuda\.so/);
   });
@@ -147,17 +175,19 @@ describe('on this machine (no GPU, no CUDA provider libraries)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cuda-probe-'));
     const files = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].map((f) => path.join(dir, f));
     for (const f of files) writeFileSync(f, '');
-    const r = await probeCudaProvider({ files });
+    const r = await probeProvider('cuda', { files });
     expect(r.status).toBe('failed');
     expect(r.status === 'failed' && r.error).toMatch(/\S/);
   });
 
-  it('onnxruntime-node offers cpu bundled and cuda installed separately; sessions name their provider', async () => {
+  it('onnxruntime-node offers cpu and webgpu bundled, cuda installed separately; sessions name their provider', async () => {
     const providers = listProviders(await loadOrt());
     expect(providers).toContainEqual({ name: 'cpu', bundled: true });
+    expect(providers).toContainEqual({ name: 'webgpu', bundled: true });
     expect(providers).toContainEqual({ name: 'cuda', bundled: false });
     expect(ortSessionOptions(2).executionProviders).toEqual(['cpu']);
     expect(ortSessionOptions(2, 'cuda').executionProviders).toEqual([{ name: 'cuda', deviceId: 0 }]);
+    expect(ortSessionOptions(2, 'webgpu').executionProviders).toEqual(['webgpu']);
   });
 
   it('an engine and the diversity graph on cuda build their sessions on the CUDA provider (which fails here)', async () => {

@@ -3,7 +3,7 @@
 // from the CPU's, while jobs that read the weights alone do not.
 import { describe, expect, it } from 'vitest';
 import { cacheKey } from '../../generator/dataset/cache.ts';
-import type { CudaProbe } from '../../generator/model/device.ts';
+import type { ProviderProbe } from '../../generator/model/device.ts';
 import { availableLayers, readKerasWeights } from '../../generator/model/keras-h5.ts';
 import { resolveRuntime } from '../../generator/model/load.ts';
 import { vgg19 } from '../../generator/model/spec.ts';
@@ -15,8 +15,8 @@ import { planAtlas } from '../../generator/pipeline/plan.ts';
 import { provenance, type StageContext } from '../../generator/pipeline/stages/context.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 
-const cuda: CudaProbe = async () => ({ status: 'ok' });
-const none: CudaProbe = async () => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so' });
+const cuda: ProviderProbe = async () => ({ status: 'ok' });
+const none: ProviderProbe = async () => ({ status: 'absent', missing: 'libonnxruntime_providers_cuda.so' });
 
 describe('the device in job hashes and provenance', () => {
   it('onnxruntime-cuda and onnxruntime give different hashes to network jobs, the same to weight-only ones', async () => {
@@ -29,8 +29,8 @@ describe('the device in job hashes and provenance', () => {
     const plan = planAtlas(config, vgg19, weights);
     const code = Object.fromEntries(STAGES.map((s) => [s, 'v'])) as Record<Stage, string>;
     const dataset = { root: '/d', digest: 'digest', images: 10 } as StageContext['dataset'];
-    const ctxFor = async (probe: CudaProbe): Promise<StageContext> => {
-      const rt = await resolveRuntime({ engine: 'onnxruntime', device: config.device, cudaProbe: probe });
+    const ctxFor = async (probe: ProviderProbe): Promise<StageContext> => {
+      const rt = await resolveRuntime({ engine: 'onnxruntime', device: config.device, providerProbe: probe });
       return { config, spec: vgg19, weights, available: availableLayers(vgg19, weights), out: '/o', engineName: rt.name, load: {}, dataset, versions: {}, imageModel: 'onnxruntime' };
     };
     const gpu = await ctxFor(cuda);
