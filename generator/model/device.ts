@@ -5,7 +5,7 @@
 // GPU, no CUDA 12 / cuDNN 9 libraries) is worth one warning line, and an error under `--device cuda`.
 // WebGPU (Dawn: Vulkan on Linux, D3D12 on Windows, Metal on macOS) ships in the npm package and needs only
 // the GPU's driver; it is asked for by name, never by `auto`: the adapter it finds may be a software one
-// (Mesa's lavapipe, 50x slower than the CPU provider here), and onnxruntime does not say which it took.
+// (Mesa's lavapipe: about 40x slower than the CPU provider here), and onnxruntime does not say which it took.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -115,7 +115,7 @@ function unusable(device: GpuDevice, r: Exclude<ProbeResult, { status: 'ok' }>):
   const orCpu = 'Or use --device cpu or auto';
   if (device === 'webgpu') {
     return r.status === 'absent'
-      ? new AtlasError(`--device webgpu: onnxruntime-node has no WebGPU execution provider here (missing ${r.missing})`, `it ships in onnxruntime-node's npm package for Linux, Windows and macOS; update it (\`npm ci\`). ${orCpu}`)
+      ? new AtlasError(`--device webgpu: onnxruntime-node has no WebGPU execution provider here (missing ${r.missing})`, `onnxruntime-node's npm package ships it for Linux x64, Windows and macOS, not yet for Linux arm64; elsewhere reinstall it (\`npm ci\`). ${orCpu}`)
       : new AtlasError(`--device webgpu: onnxruntime's WebGPU execution provider found no usable GPU: ${r.error}`, `it needs ${WEBGPU_REQUIREMENTS}; on Linux check \`vulkaninfo --summary\` (package vulkan-tools). ${orCpu}`);
   }
   return r.status === 'absent'
