@@ -4,6 +4,7 @@
 // imported ONNX classifier must give what the CPU provider gives. Speed is not measured here: a software
 // adapter is far slower than the CPU provider; only a real GPU says what WebGPU is worth.
 import { describe, expect, it } from 'vitest';
+import { examplesForLayers } from '../../generator/dataset/index.ts';
 import { probeProvider } from '../../generator/model/device.ts';
 import type { NdArray } from '../../generator/model/engine.ts';
 import { readKerasWeights } from '../../generator/model/keras-h5.ts';
@@ -14,6 +15,7 @@ import { diversityOrt } from '../../generator/optvis/diversity-ort.ts';
 import { objectiveFor } from '../../generator/optvis/objectives.ts';
 import { randomArray } from '../helpers/h5.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
+import { SAMPLE, tempDir } from '../dataset/fixtures.ts';
 
 const probe = await probeProvider('webgpu');
 // CI provides an adapter (.ci/run installs lavapipe): there a missing one is a failure, not a skip.
@@ -89,6 +91,17 @@ describe.skipIf(!available)(`the engine on onnxruntime's WebGPU provider${availa
     const [a, b] = [await diversityOrt(4, act, 'cpu'), await diversityOrt(4, act, 'webgpu')];
     expect(relL2(b.values, a.values)).toBeLessThanOrEqual(1e-5);
     expect(relL2(b.grad, a.grad)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('runs the dataset pass (two workers asked for: one runs, WebGPU being the process\'s) to the CPU\'s examples', { timeout: 300_000 }, async () => {
+    const run = async (device: 'cpu' | 'webgpu') =>
+      (await examplesForLayers({ model: { engine: 'onnxruntime', device }, dataset: SAMPLE(), imageLimit: 8, layers: ['block2_conv1'], out: tempDir('webgpu-ds-'), top: 3, workers: 2, quiet: true })).get('block2_conv1')!;
+    const [a, b] = [await run('cpu'), await run('webgpu')];
+    expect(b.images).toBe(8);
+    for (const [i, u] of a.units.entries()) {
+      expect(b.units[i].top.map((e) => e.image), `unit ${i}`).toEqual(u.top.map((e) => e.image));
+      u.top.forEach((e, k) => expect(Math.abs(b.units[i].top[k].activation - e.activation), `unit ${i}`).toBeLessThanOrEqual(1e-4 * Math.max(1, e.activation)));
+    }
   });
 
   it('runs an imported ONNX classifier (SqueezeNet 1.1) to the same logits and top-5', { timeout: 300_000 }, async () => {
