@@ -7,7 +7,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { Device } from './device.ts';
 import { autodiff, linearValues, redirects } from './objective-eval.ts';
-import { loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
+import { deviceForGraph, loadOrt, type OrtModule, ortSessionOptions } from './ort.ts';
 import type { ActivationOptions, Engine, InputGradient, NdArray, Objective } from './engine.ts';
 import type { KerasWeights } from './keras-h5.ts';
 import { type ForwardGraph, kerasGraphs } from './graph-net.ts';
@@ -154,8 +154,8 @@ export class OrtEngine implements Engine {
     requireLayers(this.spec, this.available, layers);
   }
 
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
-    return ortSessionOptions(this.threads, this.device);
+  private sessionOptions(graph: Uint8Array): Ort.InferenceSession.SessionOptions {
+    return ortSessionOptions(this.threads, deviceForGraph(this.device, graph));
   }
 
   private forward(layers: string[], preRelu: boolean): Promise<ForwardSession> {
@@ -163,7 +163,7 @@ export class OrtEngine implements Engine {
     let s = this.forwardSessions.get(key);
     if (!s) {
       const g = this.graphs.forward(layers, preRelu);
-      s = this.ort.InferenceSession.create(g.bytes, this.sessionOptions()).then((session) => ({ session, outputs: g.outputs }));
+      s = this.ort.InferenceSession.create(g.bytes, this.sessionOptions(g.bytes)).then((session) => ({ session, outputs: g.outputs }));
       this.forwardSessions.set(key, s);
     }
     return s;
@@ -181,7 +181,7 @@ export class OrtEngine implements Engine {
       this.gradientSessions.delete(key);
     } else {
       const bytes = this.graphs.gradient(layer, at, channels ?? undefined, inputHW, this.graphs.sized ? batch : undefined).bytes;
-      e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions()), busy: 0, evicted: false, pixels: 0 };
+      e = { session: this.ort.InferenceSession.create(bytes, this.sessionOptions(bytes)), busy: 0, evicted: false, pixels: 0 };
     }
     e.pixels = batch * inputHW[0] * inputHW[1];
     this.gradientSessions.set(key, e);

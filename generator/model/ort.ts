@@ -1,7 +1,9 @@
 // onnxruntime-node, loaded on demand (its native binary may be missing on a platform), and the session
 // options every onnxruntime session of the generator uses.
 import type * as Ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { AtlasError } from '../errors.ts';
+import { warnFallback } from '../log.ts';
 import type { Device } from './device.ts';
 
 export type OrtModule = typeof Ort;
@@ -38,4 +40,18 @@ export function ortSessionOptions(threads: number, device: Device = 'cpu'): Ort.
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
+}
+
+/**
+ * Where a graph's session runs: the engine's device, unless the provider claims a node it cannot run.
+ * onnxruntime 1.30's WebGPU MaxPool has no Indices output ("The Indices output is not supported yet", at
+ * run time), which the adjoint of overlapping max pools reads (autodiff-rules.ts; SqueezeNet's 3x3 stride-2
+ * pools, not VGG's): such a graph runs on the CPU, with one warning.
+ */
+export function deviceForGraph(device: Device, graph: Uint8Array): Device {
+  if (device !== 'webgpu') return device;
+  const nodes = onnxProto.onnx.ModelProto.decode(graph).graph?.node ?? [];
+  if (!nodes.some((n) => n.opType === 'MaxPool' && !!n.output?.[1])) return device;
+  warnFallback("onnxruntime's WebGPU provider cannot run MaxPool's indices (the adjoint of overlapping max pools)", 'the CPU for such gradient graphs');
+  return 'cpu';
 }

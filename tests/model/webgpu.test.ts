@@ -16,6 +16,7 @@ import { objectiveFor } from '../../generator/optvis/objectives.ts';
 import { randomArray } from '../helpers/h5.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 import { SAMPLE, tempDir } from '../dataset/fixtures.ts';
+import { captureStderr } from '../helpers/stderr.ts';
 
 const probe = await probeProvider('webgpu');
 // CI provides an adapter (.ci/run installs lavapipe): there a missing one is a failure, not a skip.
@@ -104,7 +105,9 @@ describe.skipIf(!available)(`the engine on onnxruntime's WebGPU provider${availa
     }
   });
 
-  it('runs an imported ONNX classifier (SqueezeNet 1.1) to the same logits and top-5', { timeout: 300_000 }, async () => {
+  const stderr = captureStderr();
+
+  it('runs an imported ONNX classifier (SqueezeNet 1.1) to the same logits and top-5, and its gradients (those through its overlapping max pools on the CPU, saying so)', { timeout: 300_000 }, async () => {
     // One after the other: both start tfjs's backend.
     const cpu = await loadModel({ model: 'squeezenet1.1', engine: 'onnxruntime', device: 'cpu' });
     const gpu = await loadModel({ model: 'squeezenet1.1', engine: 'onnxruntime', device: 'webgpu' });
@@ -115,6 +118,16 @@ describe.skipIf(!available)(`the engine on onnxruntime's WebGPU provider${availa
     expect(relL2(b.data, a.data)).toBeLessThanOrEqual(1e-5);
     const top5 = (d: Float32Array, i: number) => [...d.subarray(i * 1000, (i + 1) * 1000)].map((v, k) => [v, k]).sort((p, q) => q[0] - p[0]).slice(0, 5).map((p) => p[1]);
     for (const i of [0, 1]) expect(top5(b.data, i)).toEqual(top5(a.data, i));
+    // Before its first pool the gradient graph runs on WebGPU; through one, MaxPool's indices are needed.
+    for (const layer of ['conv1', 'fire4_squeeze1x1']) {
+      const objective = objectiveFor('channel', [3, 5]);
+      const ga = await cpu.engine.inputGradient(x, layer, objective, { preRelu: true });
+      const gb = await gpu.engine.inputGradient(x, layer, objective, { preRelu: true });
+      expect(relL2(gb.grad.data, ga.grad.data), layer).toBeLessThanOrEqual(1e-5);
+    }
+    expect(stderr.lines.filter((l) => l.startsWith('warning'))).toEqual([
+      "warning: onnxruntime's WebGPU provider cannot run MaxPool's indices (the adjoint of overlapping max pools); using the CPU for such gradient graphs",
+    ]);
     cpu.engine.dispose();
     gpu.engine.dispose();
   });
