@@ -13,6 +13,7 @@ import { render } from '../../generator/optvis/render.ts';
 import { warpSides } from '../../generator/optvis/parts.ts';
 import { FULL_RECIPE, transformsOf } from '../../generator/optvis/recipes.ts';
 import { randomArray } from '../helpers/h5.ts';
+import { relL2 } from '../helpers/compare.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 import { tiny, tinyLayers } from '../helpers/tiny.ts';
 
@@ -26,17 +27,6 @@ beforeAll(async () => {
   unpruned = await OrtEngine.create(vgg19, w, { pruneChannels: false });
   tfe = new TfjsEngine(vgg19, w);
 });
-
-/** ||a - b|| / ||b||: robust to the rare max-pool argmax that float rounding flips between engines. */
-function relL2(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  b.forEach((v, i) => {
-    d += (v - a[i]) ** 2;
-    n += v * v;
-  });
-  return Math.sqrt(d / n);
-}
 
 /** Both engines' input gradients of `objective` at `layer`: relative L2 <= 1e-3, values within 1e-4. */
 async function expectSameGradient(x: { data: Float32Array; shape: number[] }, layer: string, objective: Objective, preRelu: boolean) {

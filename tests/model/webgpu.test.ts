@@ -14,6 +14,7 @@ import { vgg19 } from '../../generator/model/spec.ts';
 import { diversityOrt } from '../../generator/optvis/diversity-ort.ts';
 import { objectiveFor } from '../../generator/optvis/objectives.ts';
 import { randomArray } from '../helpers/h5.ts';
+import { relL2 } from '../helpers/compare.ts';
 import { NOTOP_WEIGHTS } from '../helpers/shared.ts';
 import { SAMPLE, tempDir } from '../dataset/fixtures.ts';
 import { captureStderr } from '../helpers/stderr.ts';
@@ -23,17 +24,6 @@ const probe = await probeProvider('webgpu');
 const required = !!process.env.CI;
 const available = probe.status === 'ok';
 const why = probe.status === 'ok' ? '' : probe.status === 'absent' ? probe.missing : probe.error;
-
-/** ||a - b|| / ||b||. */
-function relL2(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  b.forEach((v, i) => {
-    d += (v - a[i]) ** 2;
-    n += v * v;
-  });
-  return Math.sqrt(d / n);
-}
 
 const randomImages = (n: number, size: number, seed: number): NdArray => ({ data: randomArray(n * size * size * 3, seed, 127).map((v) => v + 128), shape: [n, size, size, 3] });
 
