@@ -113,12 +113,15 @@ function torchPeer(weights: string, layers: string[], sides: number[]): Map<stri
 
 export async function benchOptvisLayers(variants: (weights: Map<string, LayerWeights>, spec: ModelSpec) => Promise<Variant[]>): Promise<void> {
   const { spec, weights, engine } = await loadModel({ engine: 'onnxruntime' });
+  const device = engine.name;
   engine.dispose();
   const peak = machinePeak();
   const only = process.env.BENCH_LAYERS?.split(',');
   const layers = spec.layers.filter((l) => l.kind === 'conv' && weights.layers.has(l.name) && (!only || only.includes(l.name))).map((l) => l.name);
   const sides = stepSides(STEPS);
   console.log(`\n# feature visualization per layer (${SIZE} px, Lucid's transforms${SIZE === 128 ? '' : SIZE === GRID_RECIPE.size ? ` scaled to it, the grid recipe's pad ${TRANSFORMS.pad}` : ' scaled to it'}: inputs ${Math.min(...sides)}-${Math.max(...sides)} px; ${OBJECTIVE} objective (BENCH_LAYER_OBJECTIVE), ${RELU ? 'post' : 'pre'}-ReLU (BENCH_LAYER_RELU); best of BENCH_LAYER_ROUNDS=${ROUNDS} renders of BENCH_LAYER_STEPS=${STEPS} steps after as many warm-up steps, BENCH_LAYER_BATCH=${BATCHES.join(',')}, BENCH_LAYER_SIZE=${SIZE}, BENCH_LAYERS to choose)`);
+  // ATLAS_DEVICE=cuda or webgpu runs the same bench on a GPU (README, GPU); the peak stays the CPU's estimate.
+  console.log(`  engine: ${device}${device === 'onnxruntime' ? '' : " (a GPU provider: the share of peak below is of the CPU's estimate and says nothing there; PyTorch beside runs on the CPU)"}`);
   console.log(`  peak: ${peak.derivation}`);
   console.log('  ms per unit-step: whole step (network part) | network GFLOP/s, % of peak');
   const vs = await variants(weights.layers, spec);
