@@ -60,8 +60,9 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
   for (const s of ds.skipped) say(`warning: skipped ${s.file}: ${s.reason}`);
   const weightsSha = await sha256File(locateWeights(spec, opts.model?.weights));
   const digest = await datasetDigest(ds);
-  // The backend and the device too: tfjs on wasm, cpu or native TensorFlow, onnxruntime on CPU or CUDA differ in the last bits.
-  const engine = (await resolveRuntime(opts.model ?? {})).name;
+  // The backend and the device too: tfjs on wasm, cpu or native TensorFlow, onnxruntime on the CPU or a GPU differ in the last bits.
+  const runtime = await resolveRuntime(opts.model ?? {});
+  const engine = runtime.name;
   say(`dataset ${ds.root} (${ds.layout}): ${ds.images.length} images, ${ds.classes.length} classes; engine ${engine}`);
 
   const results = new Map<string, LayerExamples>();
@@ -82,7 +83,10 @@ export async function examplesForLayers(opts: ExamplesOptions): Promise<Map<stri
       inputSize: spec.inputSize,
       layers: toCompute,
       k,
-      workers: opts.workers,
+      // One worker on WebGPU: onnxruntime's WebGPU context is the process's, and two threads building their
+      // sessions at once fail (measured on lavapipe: "compute_pipeline.has_value() was false"); one GPU
+      // gains nothing from a second session anyway.
+      workers: runtime.device === 'webgpu' ? 1 : opts.workers,
       quiet: opts.quiet,
       onImage: opts.onImage,
       onSkip: (s) => say(`warning: skipped ${s.file}: ${s.reason}`),

@@ -8,7 +8,7 @@ import { progressBar } from '../progress-bar.ts';
 // sharp must be loaded by the main thread before workers load it (sharp's docs, glibc Linux): its shared
 // libraries then stay loaded until every thread is done.
 import 'sharp';
-import { type LoadOptions, resolveRuntime } from '../model/load.ts';
+import type { LoadOptions } from '../model/load.ts';
 import { WorkerPool, defaultWorkerCount } from '../parallel/pool.ts';
 import { emptyPartial, type LayerPartial, mergePartial } from './accumulate.ts';
 import type { Dataset } from './source.ts';
@@ -59,11 +59,7 @@ export async function runPass(ds: Dataset, opts: PassOptions): Promise<PassResul
     const images = ds.images.slice(s * SHARD_SIZE, (s + 1) * SHARD_SIZE).map((im, j) => ({ index: s * SHARD_SIZE + j, file: im.file, rel: im.rel, cls: im.cls }));
     shards.push({ shard: s, images });
   }
-  // One worker on WebGPU: onnxruntime's WebGPU context is the process's, and two threads building their
-  // sessions at once fail (measured on lavapipe: "compute_pipeline.has_value() was false"); one GPU
-  // gains nothing from a second session anyway.
-  const gpuBound = (await resolveRuntime(opts.model)).device === 'webgpu';
-  const size = gpuBound ? 1 : Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), shards.length));
+  const size = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), shards.length));
   // onnxruntime would give each worker's session every core; one thread per worker's share of the cores
   // is faster here (images are independent, and decoding overlaps): measured 4.2 vs 3.0 images/s on 2
   // cores. tfjs ignores the option. An explicit `threads` wins.

@@ -30,6 +30,11 @@ export const CUDA_INSTALL_SCRIPT = 'node node_modules/onnxruntime-node/script/in
 export const WEBGPU_REQUIREMENTS =
   'a GPU and its driver for one of Dawn\'s backends: on Linux the Vulkan loader (Debian/Ubuntu: libvulkan1) and a Vulkan driver (mesa-vulkan-drivers for AMD and Intel, the NVIDIA driver); D3D12 on Windows; Metal on macOS';
 
+/** Whether a choice names a GPU provider (cuda, webgpu), which needs onnxruntime and a probe. */
+export function isGpuDevice(choice: DeviceChoice): choice is GpuDevice {
+  return choice !== 'auto' && choice !== 'cpu';
+}
+
 export function parseDeviceChoice(value: string | undefined): DeviceChoice {
   const v = (value ?? 'auto').toLowerCase();
   if ((DEVICE_CHOICES as readonly string[]).includes(v)) return v as DeviceChoice;
@@ -100,7 +105,7 @@ const defaultProbe: ProviderProbe = (device) => {
  */
 export async function selectDevice(choice: DeviceChoice, probe: ProviderProbe = defaultProbe): Promise<Device> {
   if (choice === 'cpu') return 'cpu';
-  const device = choice === 'auto' ? 'cuda' : choice;
+  const device = isGpuDevice(choice) ? choice : 'cuda';
   const r = await probe(device);
   if (r.status === 'ok') return device;
   if (choice === 'auto') {

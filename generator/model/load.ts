@@ -7,7 +7,7 @@ import { AtlasError } from '../errors.ts';
 import { errorLine, warnFallback } from '../log.ts';
 import { modelsDir } from '../paths.ts';
 import { type BackendChoice, type BackendInfo, initBackend } from './backend.ts';
-import { CUDA_INSTALL, type ProviderProbe, type Device, type DeviceChoice, parseDeviceChoice, selectDevice } from './device.ts';
+import { CUDA_INSTALL, type Device, type DeviceChoice, isGpuDevice, parseDeviceChoice, type ProviderProbe, selectDevice } from './device.ts';
 import type { Engine } from './engine.ts';
 import { graphLayerWeights, irGraphs } from './graph-net.ts';
 import { type ImportedModel, loadImported } from './imported.ts';
@@ -117,7 +117,7 @@ export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend
     return { engine: 'tfjs', device: b.provider.includes('gpu') ? 'cuda' : 'cpu', name: `tfjs-${b.name}` };
   };
   if (choice === 'tfjs') {
-    if (deviceChoice === 'cuda' || deviceChoice === 'webgpu') {
+    if (isGpuDevice(deviceChoice)) {
       throw new AtlasError(`--device ${deviceChoice} runs the onnxruntime engine, not tfjs`, `use --engine onnxruntime (or auto) with --device ${deviceChoice}; tfjs picks its device with --backend`);
     }
     return tfjs();
@@ -128,7 +128,7 @@ export async function resolveRuntime(opts: Pick<LoadOptions, 'engine' | 'backend
   }
   let ortError: unknown = null;
   await loadOrt().catch((e: unknown) => (ortError = e));
-  if (ortError && (deviceChoice === 'cuda' || deviceChoice === 'webgpu')) {
+  if (ortError && isGpuDevice(deviceChoice)) {
     throw new AtlasError(`--device ${deviceChoice} needs onnxruntime-node, which cannot be loaded: ${errorLine(ortError)}`, `reinstall it (\`npm ci\`)${deviceChoice === 'cuda' ? `, then \`${CUDA_INSTALL}\`` : ''}`);
   }
   const device = ortError ? 'cpu' : await selectDevice(deviceChoice, opts.providerProbe);
